@@ -1,0 +1,228 @@
+"""``Client``: configuration checked up front, then a short loop that only does I/O.
+
+Everything a call decides (headers, hooks, retries, errors) lives in
+:mod:`lattice_core.pipeline`; the client drives that flow with a blocking
+transport and ``time.sleep``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from collections.abc import Callable, Iterable, Mapping
+from types import TracebackType
+from typing import Any, Generic
+from urllib.parse import urlsplit
+
+from . import pipeline
+from ._version import __version__
+from .builtin.redaction import mask
+from .errors import APIConnectionError, ConfigurationError
+from .plugins import Hooks, make_plugin_manager
+from .transport import AnyTransport, Transport, TransportOptions, TransportT, resolve_transport
+
+__all__ = ["DEFAULT_API_VERSION", "DEFAULT_BASE_URL", "Client"]
+
+DEFAULT_BASE_URL = "https://api.stripe.com"
+DEFAULT_API_VERSION = "2026-10-28.endive"
+_KEY_PREFIXES = ("sk_", "rk_")
+
+
+def _check_api_key(api_key: object) -> str:
+    """Reject a malformed key without ever echoing it."""
+    where = "Find your secret key at https://dashboard.stripe.com/apikeys."
+    if not isinstance(api_key, str):
+        raise ConfigurationError(
+            f"api_key must be a str ('sk_...' or 'rk_...'), not {type(api_key).__name__}. {where}"
+        )
+    if not api_key:
+        raise ConfigurationError(f"api_key is empty; pass your Stripe secret key. {where}")
+    if api_key.startswith("pk_"):
+        raise ConfigurationError(
+            f"api_key is a publishable key (pk_...), which cannot create portal sessions; "
+            f"pass the secret key (sk_...) or a restricted key (rk_...). {where}"
+        )
+    if not api_key.startswith(_KEY_PREFIXES) or any(c.isspace() for c in api_key):
+        raise ConfigurationError(
+            f"api_key is malformed (a {len(api_key)}-character string that does not look like "
+            f"'sk_...' or 'rk_...', or has whitespace); pass the secret or restricted key "
+            f"exactly as shown in the Dashboard. {where}"
+        )
+    return api_key
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_base_url(base_url: object) -> str:
+    if not isinstance(base_url, str) or not base_url:
+        raise ConfigurationError("base_url must be a URL string such as 'https://api.stripe.com'.")
+    parts = urlsplit(base_url)
+    host = parts.hostname or ""
+    if (parts.scheme == "https" and host) or (parts.scheme == "http" and _is_loopback(host)):
+        pass
+    else:
+        raise ConfigurationError(
+            f"base_url must be https:// (or http:// to a loopback host such as 127.0.0.1 "
+            f"for a local fake server), got {parts.scheme or 'no'} scheme and host "
+            f"{host or 'none'!r}."
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigurationError(
+            "base_url must not carry a query, fragment or credentials; pass the API key as api_key."
+        )
+    return base_url.rstrip("/")
+
+
+def _check_number(name: str, value: object, *, minimum: float, integer: bool) -> None:
+    kinds = (int,) if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or value < minimum:
+        what = "an int" if integer else "a number"
+        raise ConfigurationError(f"{name} must be {what} >= {minimum}, got {value!r}.")
+
+
+class _BaseClient(Generic[TransportT]):
+    """Configuration, plugins and request building shared by the sync and async clients."""
+
+    _transport_kind: type[TransportT]
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        transport: str | AnyTransport = "requests",
+        base_url: str = DEFAULT_BASE_URL,
+        api_version: str = DEFAULT_API_VERSION,
+        stripe_account: str | None = None,
+        max_retries: int = 2,
+        timeout: float = 80.0,
+        plugins: Iterable[object] = (),
+        disable_plugins: Iterable[str] = (),
+    ) -> None:
+        self._api_key = _check_api_key(api_key)
+        self.base_url = _check_base_url(base_url)
+        if not isinstance(api_version, str) or not api_version.strip():
+            raise ConfigurationError(
+                f"api_version must be a Stripe API version string such as "
+                f"{DEFAULT_API_VERSION!r}, got {api_version!r}."
+            )
+        self.api_version = api_version
+        if stripe_account is not None and not (isinstance(stripe_account, str) and stripe_account):
+            raise ConfigurationError(
+                "stripe_account must be a connected account id such as 'acct_123', or None."
+            )
+        self.stripe_account = stripe_account
+        _check_number("max_retries", max_retries, minimum=0, integer=True)
+        _check_number("timeout", timeout, minimum=0.001, integer=False)
+        self.max_retries = max_retries
+        self.timeout = float(timeout)
+        if isinstance(disable_plugins, str):
+            raise ConfigurationError(
+                f"disable_plugins must be a list of plugin names, e.g. [{disable_plugins!r}]."
+            )
+        self.hooks = Hooks(make_plugin_manager(plugins, disable_plugins))
+        self._transport: TransportT = resolve_transport(
+            transport, self.hooks, TransportOptions(timeout=self.timeout), want=self._transport_kind
+        )
+        self._base_headers = {
+            "Authorization": f"Bearer {self._api_key}",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Stripe-Version": self.api_version,
+            "User-Agent": f"lattice-python/{__version__} {self._transport.user_agent}",
+        }
+        self.closed = False
+
+    def _prepare(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any],
+        *,
+        stripe_account: str | None,
+        idempotency_key: str | None,
+    ) -> pipeline.CallFlow:
+        if self.closed:
+            raise ConfigurationError(
+                "this client is closed; create a new Client (or use it inside 'with')."
+            )
+        request = pipeline.build_request(
+            method=method,
+            url=self.base_url + path,
+            params=params,
+            base_headers=self._base_headers,
+            stripe_account=stripe_account if stripe_account is not None else self.stripe_account,
+            idempotency_key=idempotency_key,
+        )
+        return pipeline.call_flow(request, self.hooks, self.max_retries)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(api_key={mask(self._api_key)!r}, "
+            f"base_url={self.base_url!r}, api_version={self.api_version!r}, "
+            f"transport={self._transport.user_agent!r})"
+        )
+
+
+class Client(_BaseClient[Transport]):
+    """A synchronous Stripe client; reusable and safe to share between threads.
+
+    ``transport`` is an installed transport name (``"requests"``) or a
+    :class:`~lattice_core.transport.Transport` instance. Use it as a context
+    manager, or call :meth:`close`, to release pooled connections.
+    """
+
+    _transport_kind = Transport
+    _sleep: Callable[[float], None] = staticmethod(time.sleep)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any],
+        *,
+        stripe_account: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Send one API call and return the decoded JSON object; raises ``StripeError``."""
+        flow = self._prepare(
+            method, path, params, stripe_account=stripe_account, idempotency_key=idempotency_key
+        )
+        transport = self._transport
+        try:
+            step = next(flow)
+            while True:
+                if isinstance(step, float):
+                    self._sleep(step)
+                    step = flow.send(None)
+                    continue
+                try:
+                    outcome: pipeline.Outcome = transport.handle_request(step)
+                except APIConnectionError as exc:
+                    outcome = exc
+                step = flow.send(outcome)
+        except StopIteration as stop:
+            result: dict[str, Any] = stop.value
+            return result
+
+    def close(self) -> None:
+        """Close the transport's connection pool; calling it twice is harmless."""
+        if not self.closed:
+            self.closed = True
+            self._transport.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

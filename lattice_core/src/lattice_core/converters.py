@@ -1,0 +1,80 @@
+"""The one cattrs converter Lattice uses, made by :func:`make_converter`.
+
+Lenient on read: keys Stripe adds in a newer API version are kept in each
+model's ``extra`` mapping instead of failing or being dropped, so decoding
+never loses data. cattrs' global converter is never touched.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any, Union
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn
+
+__all__ = ["EXTRA_FIELD", "IdOrObject", "converter", "make_converter"]
+
+EXTRA_FIELD = "extra"
+
+IdOrObject = Union[str, dict[str, Any]]  # noqa: UP007 - a runtime value for cattrs
+
+
+def _structure_id_or_object(value: Any, _: Any) -> IdOrObject:
+    if isinstance(value, (str, dict)):
+        return value
+    raise TypeError(f"expected an id string or an expanded object, got {type(value).__name__}")
+
+
+def _has_extra(cls: type) -> bool:
+    return attrs.has(cls) and any(a.name == EXTRA_FIELD for a in attrs.fields(cls))
+
+
+def _extra_bucket_hook(cls: type[Any], conv: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    """Structure ``cls`` from a mapping, routing unknown keys into ``extra``."""
+    structure = make_dict_structure_fn(cls, conv)
+    known = frozenset(a.name for a in attrs.fields(cls) if a.name != EXTRA_FIELD)
+
+    def hook(data: Any, _: Any) -> Any:
+        if not isinstance(data, Mapping):
+            raise TypeError(f"expected a JSON object for {cls.__name__}, got {type(data).__name__}")
+        kept: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
+        for key, value in data.items():
+            (kept if key in known else extra)[key] = value
+        kept[EXTRA_FIELD] = extra
+        return structure(kept, cls)
+
+    return hook
+
+
+def _unstructure_extra_hook(cls: type, conv: cattrs.Converter) -> Callable[[Any], dict[str, Any]]:
+    """Unstructure ``cls`` back to Stripe's shape: ``extra`` merged in at its level."""
+    names = [a.name for a in attrs.fields(cls) if a.name != EXTRA_FIELD]
+
+    def hook(obj: Any) -> dict[str, Any]:
+        out = {name: conv.unstructure(getattr(obj, name)) for name in names}
+        out.update(conv.unstructure(getattr(obj, EXTRA_FIELD)))
+        return out
+
+    return hook
+
+
+def make_converter() -> cattrs.Converter:
+    """Build a converter with every Lattice structure and unstructure hook registered."""
+    conv = cattrs.Converter()
+    # An expandable field: an id string, or the expanded object left as a mapping.
+    conv.register_structure_hook(IdOrObject, _structure_id_or_object)
+    conv.register_structure_hook_factory(_has_extra, lambda cls: _extra_bucket_hook(cls, conv))
+    conv.register_unstructure_hook_factory(
+        _has_extra, lambda cls: _unstructure_extra_hook(cls, conv)
+    )
+    return conv
+
+
+@functools.cache
+def converter() -> cattrs.Converter:
+    """The shared converter, built on first use (hooks compile once per class)."""
+    return make_converter()

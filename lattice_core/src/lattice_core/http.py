@@ -1,0 +1,71 @@
+"""The request and response data every transport and every hook sees.
+
+Plain data, no I/O: the pipeline builds a :class:`Request`, a transport turns it
+into a :class:`Response`, the pipeline decodes it. Neither ``repr`` shows a
+credential: the ``Authorization`` header and the response body (which holds the
+portal ``url``) are masked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+__all__ = ["Request", "Response"]
+
+
+def _masked_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    return {k: ("***" if k.lower() == "authorization" else v) for k, v in headers.items()}
+
+
+@attrs.define(slots=True, repr=False, eq=False)
+class Request:
+    """One HTTP request to Stripe, shared by every attempt of a call.
+
+    ``headers`` may be changed by ``before_request`` hooks; ``content`` is the
+    form-encoded body built from ``params`` (kept for hooks that want to look at
+    what was asked). ``attempt`` counts from 1 and ``context`` is scratch space
+    for plugins (for example a start time stamped in ``before_request`` and read
+    in ``after_response``).
+    """
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    params: Mapping[str, Any]
+    content: bytes = b""
+    attempt: int = 1
+    context: dict[str, Any] = attrs.field(factory=dict)
+
+    def __repr__(self) -> str:
+        return (
+            f"Request(method={self.method!r}, url={self.url!r}, "
+            f"headers={_masked_headers(self.headers)!r}, attempt={self.attempt})"
+        )
+
+
+@attrs.define(slots=True, repr=False, eq=False)
+class Response:
+    """What a transport got back: status, headers (lower-cased names), raw bytes.
+
+    ``body`` is the decoded JSON, filled in by the pipeline before
+    ``after_response`` hooks run (``None`` when the body is not JSON).
+    """
+
+    status_code: int
+    headers: Mapping[str, str]
+    content: bytes = b""
+    body: Any = None
+
+    @property
+    def request_id(self) -> str | None:
+        """Stripe's ``Request-Id`` header, the handle Stripe support asks for."""
+        return self.headers.get("request-id")
+
+    def __repr__(self) -> str:
+        return (
+            f"Response(status_code={self.status_code}, request_id={self.request_id!r}, "
+            f"content=<{len(self.content)} bytes>)"
+        )

@@ -1,0 +1,212 @@
+"""The sans-IO heart of a call: build the request, decide each outcome, decode.
+
+Nothing here does I/O. :func:`call_flow` is a generator that yields either a
+:class:`Request` to send or a ``float`` of seconds to sleep, and is sent back
+the transport's :class:`Response` (or the ``APIConnectionError`` it raised).
+``Client`` and ``AsyncClient`` drive the same generator with blocking or
+awaiting I/O, the way httpx drives one auth flow from two clients, so the rules
+for hooks, retries and errors exist once.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Generator, Mapping
+from typing import Any, Union
+
+from .encoding import encode_form
+from .errors import (
+    APIConnectionError,
+    APIError,
+    AuthenticationError,
+    CardError,
+    ConflictError,
+    IdempotencyError,
+    InvalidParamsError,
+    InvalidRequestError,
+    PermissionDeniedError,
+    RateLimitError,
+    StripeError,
+)
+from .http import Request, Response
+from .plugins import Hooks
+
+__all__ = [
+    "CallFlow",
+    "build_request",
+    "call_flow",
+    "decode_body",
+    "error_from_response",
+]
+
+#: What a driver gets from the flow (send this / sleep this long) and sends back.
+Step = Union[Request, float]  # noqa: UP007 - runtime aliases
+Outcome = Union[Response, APIConnectionError, None]  # noqa: UP007
+CallFlow = Generator[Step, Outcome, Any]
+
+_MAX_IDEMPOTENCY_KEY = 255
+_SNIPPET_CHARS = 200
+
+_STATUS_ERRORS: dict[int, type[StripeError]] = {
+    400: InvalidRequestError,
+    401: AuthenticationError,
+    402: CardError,
+    403: PermissionDeniedError,
+    404: InvalidRequestError,
+    409: ConflictError,
+    429: RateLimitError,
+}
+_TYPE_ERRORS: dict[str, type[StripeError]] = {
+    "invalid_request_error": InvalidRequestError,
+    "card_error": CardError,
+    "idempotency_error": IdempotencyError,
+}
+
+
+def _check_option(name: str, value: str | None) -> None:
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise InvalidParamsError(
+            f"{name} must be a non-empty string or None, not {type(value).__name__}"
+            f"{' (empty)' if isinstance(value, str) else ''}.",
+            param=name,
+        )
+
+
+def build_request(
+    *,
+    method: str,
+    url: str,
+    params: Mapping[str, Any],
+    base_headers: Mapping[str, str],
+    stripe_account: str | None,
+    idempotency_key: str | None,
+) -> Request:
+    """Build the request for one call; every attempt sends exactly this.
+
+    ``stripe_account`` here is already resolved (per-call option over client
+    default). A missing ``idempotency_key`` becomes a fresh UUID4 so retries of
+    a POST can never create a second object.
+    """
+    _check_option("stripe_account", stripe_account)
+    _check_option("idempotency_key", idempotency_key)
+    if idempotency_key is not None and len(idempotency_key) > _MAX_IDEMPOTENCY_KEY:
+        raise InvalidParamsError(
+            f"idempotency_key must be at most {_MAX_IDEMPOTENCY_KEY} characters, "
+            f"got {len(idempotency_key)}.",
+            param="idempotency_key",
+        )
+    headers = dict(base_headers)
+    headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
+    if stripe_account is not None:
+        headers["Stripe-Account"] = stripe_account
+    return Request(
+        method=method, url=url, headers=headers, params=params, content=encode_form(params)
+    )
+
+
+def decode_body(response: Response) -> Response:
+    """Fill ``response.body`` with the decoded JSON, or leave it ``None`` if it is not JSON."""
+    if response.content:
+        try:
+            response.body = json.loads(response.content)
+        except ValueError:  # JSONDecodeError and UnicodeDecodeError both
+            response.body = None
+    return response
+
+
+def _snippet(content: bytes) -> str:
+    text = " ".join(content.decode("utf-8", "replace").split())
+    if len(text) > _SNIPPET_CHARS:
+        text = text[:_SNIPPET_CHARS] + "…"
+    return text or "<empty body>"
+
+
+def error_from_response(response: Response, hooks: Hooks) -> StripeError:
+    """Map a non-2xx response onto the error tree; never raises itself.
+
+    ``idempotency_error`` and ``code == "rate_limit"`` pick their class whatever
+    the status; otherwise the status decides, then the error ``type``; anything
+    else is an :class:`APIError`. A body that is not Stripe's error JSON (an HTML
+    page from a proxy, an empty body) still gives a typed error carrying the
+    status, headers, request id and a short snippet of what came back.
+    """
+    body = response.body
+    error = body.get("error") if isinstance(body, dict) else None
+    status = response.status_code
+    if isinstance(error, dict):
+        err_type = _str_or_none(error.get("type"))
+        code = _str_or_none(error.get("code"))
+        message = _str_or_none(error.get("message")) or f"Stripe returned HTTP {status}."
+        fields: dict[str, Any] = {
+            "type": err_type,
+            "code": code,
+            "param": _str_or_none(error.get("param")),
+            "decline_code": _str_or_none(error.get("decline_code")),
+            "doc_url": _str_or_none(error.get("doc_url")),
+        }
+    else:
+        err_type = code = None
+        message = (
+            f"Stripe returned HTTP {status} with a body that is not Stripe's error JSON: "
+            f"{_snippet(response.content)}"
+        )
+        fields = {}
+    if err_type == "idempotency_error":
+        cls: type[StripeError] = IdempotencyError
+    elif code == "rate_limit":
+        cls = RateLimitError
+    else:
+        cls = _STATUS_ERRORS.get(status) or _TYPE_ERRORS.get(err_type or "") or APIError
+    return cls(
+        hooks.redact(message),
+        http_status=status,
+        request_id=response.request_id,
+        headers=response.headers,
+        json_body=body,
+        **fields,
+    )
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def call_flow(request: Request, hooks: Hooks, max_retries: int) -> CallFlow:
+    """Run one call: attempts, hooks and retry decisions; return the decoded body.
+
+    Yields the request to send (answered with its ``Response`` or the
+    ``APIConnectionError`` it raised) and retry delays in seconds (answered with
+    ``None``). Raises the final :class:`StripeError`.
+    """
+    while True:
+        hooks.before_request(request)
+        outcome = yield request
+        if isinstance(outcome, Response):
+            decode_body(outcome)
+            hooks.after_response(request, outcome, None)
+            if 200 <= outcome.status_code < 300:
+                if isinstance(outcome.body, dict):
+                    return outcome.body
+                failure: StripeError = APIError(
+                    hooks.redact(
+                        f"Stripe returned HTTP {outcome.status_code} with a body that is not a "
+                        f"JSON object: {_snippet(outcome.content)}"
+                    ),
+                    http_status=outcome.status_code,
+                    request_id=outcome.request_id,
+                    headers=outcome.headers,
+                )
+                raise failure
+            failure = error_from_response(outcome, hooks)
+            delay = hooks.retry_delay(request, outcome, None, max_retries)
+        elif isinstance(outcome, APIConnectionError):
+            failure = outcome
+            hooks.after_response(request, None, failure)
+            delay = hooks.retry_delay(request, None, failure, max_retries)
+        else:
+            raise TypeError(f"call_flow was sent {type(outcome).__name__}, expected a Response")
+        if delay is None or request.attempt > max_retries:
+            raise failure
+        yield delay
+        request.attempt += 1

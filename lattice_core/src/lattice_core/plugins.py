@@ -1,0 +1,130 @@
+"""One plugin manager per client, and a typed facade over its hooks.
+
+Entry points in the ``lattice`` group are discovered once per process and each
+is imported at most once; every client then gets its own
+:class:`pluggy.PluginManager` so two clients with different plugins never
+interfere. Disabled names are blocked *before* loading, so a plugin that fails
+to import can still be switched off.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+from collections.abc import Iterable
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
+
+import pluggy
+
+from . import hookspecs
+from .errors import ConfigurationError, LatticeError
+
+if TYPE_CHECKING:
+    from .http import Request, Response
+    from .transport import TransportFactory
+
+__all__ = ["Hooks", "PluginInfo", "list_plugins", "make_plugin_manager"]
+
+ENTRY_POINT_GROUP = "lattice"
+
+
+class PluginInfo(NamedTuple):
+    """One discovered entry point: its name, module path and distribution."""
+
+    name: str
+    value: str
+    distribution: str
+
+
+@functools.cache
+def _entry_points() -> tuple[importlib.metadata.EntryPoint, ...]:
+    found = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+    return tuple(sorted(found, key=lambda ep: ep.name))
+
+
+@functools.cache
+def _load(entry_point: importlib.metadata.EntryPoint) -> ModuleType | object:
+    try:
+        return cast(object, entry_point.load())
+    except Exception as exc:
+        dist = entry_point.dist.name if entry_point.dist else "unknown distribution"
+        raise ConfigurationError(
+            f"plugin {entry_point.name!r} ({entry_point.value}) from {dist} failed to load: "
+            f"{type(exc).__name__}. Fix or uninstall {dist}, or pass "
+            f"disable_plugins=[{entry_point.name!r}]."
+        ) from exc
+
+
+def list_plugins() -> list[PluginInfo]:
+    """The plugins installed in the ``lattice`` entry-point group, sorted by name."""
+    return [
+        PluginInfo(ep.name, ep.value, ep.dist.name if ep.dist else "") for ep in _entry_points()
+    ]
+
+
+def make_plugin_manager(
+    plugins: Iterable[object] = (),
+    disable_plugins: Iterable[str] = (),
+) -> pluggy.PluginManager:
+    """Build a fresh plugin manager: entry points minus ``disable_plugins``, plus ``plugins``."""
+    pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    pm.add_hookspecs(hookspecs)
+    for name in disable_plugins:
+        pm.set_blocked(name)
+    for ep in _entry_points():
+        if pm.is_blocked(ep.name) or pm.has_plugin(ep.name):
+            continue
+        pm.register(_load(ep), name=ep.name)
+    for plugin in plugins:
+        pm.register(plugin)
+    return pm
+
+
+class Hooks:
+    """Typed calls into a plugin manager's hooks (``pm.hook`` itself is untyped)."""
+
+    __slots__ = ("_hook", "_redactors", "pm")
+
+    def __init__(self, pm: pluggy.PluginManager) -> None:
+        self.pm = pm
+        self._hook: Any = pm.hook
+        # Snapshot: clients register their plugins before the first call.
+        self._redactors = [impl.function for impl in reversed(pm.hook.redact.get_hookimpls())]
+
+    def transports(self) -> dict[str, TransportFactory]:
+        found: dict[str, TransportFactory] = {}
+
+        def register(name: str, factory: TransportFactory) -> None:
+            found.setdefault(name, factory)
+
+        self._hook.register_transports(register=register)
+        return found
+
+    def before_request(self, request: Request) -> None:
+        self._hook.before_request(request=request)
+
+    def after_response(
+        self, request: Request, response: Response | None, error: LatticeError | None
+    ) -> None:
+        self._hook.after_response(request=request, response=response, error=error)
+
+    def retry_delay(
+        self,
+        request: Request,
+        response: Response | None,
+        error: LatticeError | None,
+        max_retries: int,
+    ) -> float | None:
+        delay = self._hook.retry_delay(
+            request=request, response=response, error=error, max_retries=max_retries
+        )
+        return None if delay is None else float(delay)
+
+    def redact(self, text: str) -> str:
+        """Run ``text`` through every ``redact`` implementation, each on the last's output."""
+        for function in self._redactors:
+            masked = function(text=text)
+            if isinstance(masked, str):
+                text = masked
+        return text

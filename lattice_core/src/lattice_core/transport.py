@@ -1,0 +1,121 @@
+"""Transport bases, in the httpx shape, and how a client finds its transport.
+
+A transport turns one :class:`~lattice_core.http.Request` into one
+:class:`~lattice_core.http.Response` and nothing more: no retries, no hooks,
+no decoding. Each transport package maps its library's exceptions onto
+:class:`~lattice_core.errors.APIConnectionError` and offers itself through the
+``register_transports`` hook.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar, Union
+
+import attrs
+
+from .errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from .http import Request, Response
+    from .plugins import Hooks
+
+__all__ = [
+    "AsyncTransport",
+    "Transport",
+    "TransportFactory",
+    "TransportOptions",
+    "resolve_transport",
+]
+
+# Which distribution to install for a transport name we know of.
+_KNOWN_DISTRIBUTIONS = {
+    "requests": "lattice-stripe-requests",
+    "aiohttp": "lattice-stripe-aiohttp",
+}
+
+
+@attrs.frozen
+class TransportOptions:
+    """Settings a client hands to a transport factory."""
+
+    timeout: float = 80.0
+    """Seconds allowed to connect, and again to read the response."""
+
+
+class Transport(abc.ABC):
+    """A synchronous transport."""
+
+    #: Product token for the ``User-Agent`` header, e.g. ``"requests/2.32.3"``.
+    user_agent: str = "custom"
+
+    @abc.abstractmethod
+    def handle_request(self, request: Request) -> Response:
+        """Send ``request``; raise ``APIConnectionError`` if no HTTP answer came."""
+
+    def close(self) -> None:  # noqa: B027 - optional to override
+        """Release pooled connections. Safe to call more than once."""
+
+
+class AsyncTransport(abc.ABC):
+    """An asynchronous transport."""
+
+    user_agent: str = "custom"
+
+    @abc.abstractmethod
+    async def handle_async_request(self, request: Request) -> Response:
+        """Send ``request``; raise ``APIConnectionError`` if no HTTP answer came."""
+
+    async def aclose(self) -> None:  # noqa: B027 - optional to override
+        """Release pooled connections. Safe to call more than once."""
+
+
+AnyTransport = Union[Transport, AsyncTransport]  # noqa: UP007 - runtime alias
+TransportT = TypeVar("TransportT", Transport, AsyncTransport)
+TransportFactory = Callable[[TransportOptions], AnyTransport]
+
+
+def resolve_transport(
+    transport: str | AnyTransport,
+    hooks: Hooks,
+    options: TransportOptions,
+    *,
+    want: type[TransportT],
+) -> TransportT:
+    """Turn ``Client(transport=...)`` into a transport instance of the wanted kind.
+
+    A name is looked up among the transports the plugins registered; an
+    instance is used as it is. Either way it must be ``want`` (sync or async),
+    else the message says which transport to use instead.
+    """
+    kind = "synchronous" if want is Transport else "asynchronous"
+    if isinstance(transport, str):
+        factories = hooks.transports()
+        factory = factories.get(transport)
+        if factory is None:
+            dist = _KNOWN_DISTRIBUTIONS.get(transport)
+            hint = f" Install it: pip install {dist}." if dist else ""
+            available = ", ".join(sorted(factories)) or "none"
+            raise ConfigurationError(
+                f"transport {transport!r} is not installed (or its plugin is disabled).{hint} "
+                f"Installed transports: {available}."
+            )
+        instance: AnyTransport = factory(options)
+        label = f"transport {transport!r}"
+    elif isinstance(transport, (Transport, AsyncTransport)):
+        instance = transport
+        label = f"transport {type(transport).__name__}"
+    else:
+        raise ConfigurationError(
+            "transport must be a transport name such as 'requests' or a Transport / "
+            f"AsyncTransport instance, not {type(transport).__name__}."
+        )
+    if not isinstance(instance, want):
+        suggestion = (
+            "'requests'" if want is Transport else "'aiohttp' (pip install lattice-stripe-aiohttp)"
+        )
+        raise ConfigurationError(
+            f"{label} is not {kind}; this client needs a {kind} transport such as {suggestion}."
+        )
+    return instance
