@@ -7,7 +7,6 @@ transport and ``time.sleep``.
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
@@ -18,6 +17,7 @@ from . import pipeline
 from ._version import __version__
 from .builtin.redaction import mask
 from .errors import APIConnectionError, ConfigurationError
+from .http import is_loopback_host
 from .plugins import Hooks, make_plugin_manager
 from .transport import AnyTransport, Transport, TransportOptions, TransportT, resolve_transport
 
@@ -51,21 +51,12 @@ def _check_api_key(api_key: object) -> str:
     return api_key
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _check_base_url(base_url: object) -> str:
     if not isinstance(base_url, str) or not base_url:
         raise ConfigurationError("base_url must be a URL string such as 'https://api.stripe.com'.")
     parts = urlsplit(base_url)
     host = parts.hostname or ""
-    if (parts.scheme == "https" and host) or (parts.scheme == "http" and _is_loopback(host)):
+    if (parts.scheme == "https" and host) or (parts.scheme == "http" and is_loopback_host(host)):
         pass
     else:
         raise ConfigurationError(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from typing import Any, Union
+from typing import Any, Optional, Union
 
 import attrs
 import cattrs
@@ -22,8 +22,8 @@ EXTRA_FIELD = "extra"
 IdOrObject = Union[str, dict[str, Any]]  # noqa: UP007 - a runtime value for cattrs
 
 
-def _structure_id_or_object(value: Any, _: Any) -> IdOrObject:
-    if isinstance(value, (str, dict)):
+def _structure_id_or_object(value: Any, _: Any) -> IdOrObject | None:
+    if value is None or isinstance(value, (str, dict)):
         return value
     raise TypeError(f"expected an id string or an expanded object, got {type(value).__name__}")
 
@@ -67,6 +67,7 @@ def make_converter() -> cattrs.Converter:
     conv = cattrs.Converter()
     # An expandable field: an id string, or the expanded object left as a mapping.
     conv.register_structure_hook(IdOrObject, _structure_id_or_object)
+    conv.register_structure_hook(Optional[IdOrObject], _structure_id_or_object)  # noqa: UP045
     conv.register_structure_hook_factory(_has_extra, lambda cls: _extra_bucket_hook(cls, conv))
     conv.register_unstructure_hook_factory(
         _has_extra, lambda cls: _unstructure_extra_hook(cls, conv)

@@ -8,12 +8,23 @@ portal ``url``) are masked.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
-__all__ = ["Request", "Response"]
+__all__ = ["Request", "Response", "is_loopback_host"]
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for ``localhost`` and addresses in 127.0.0.0/8 or ``::1``."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _masked_headers(headers: Mapping[str, str]) -> dict[str, str]:

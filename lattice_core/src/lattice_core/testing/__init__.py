@@ -1,0 +1,14 @@
+"""Test doubles shipped with Lattice: a stub transport, a fake Stripe, a loopback server."""
+
+from .fake_stripe import FakeStripe, decode_form
+from .server import LoopbackServer
+from .stub import StubTransport, connection_error, json_response
+
+__all__ = [
+    "FakeStripe",
+    "LoopbackServer",
+    "StubTransport",
+    "connection_error",
+    "decode_form",
+    "json_response",
+]

@@ -1,0 +1,193 @@
+"""An in-memory fake of Stripe's ``POST /v1/billing_portal/sessions``.
+
+:class:`FakeStripe` is an *app* (``(method, path, headers, body) -> (status,
+headers, body)``), so the same object answers over real HTTP through
+:class:`~lattice_core.testing.server.LoopbackServer` and in memory through a
+stub transport. It checks what Stripe checks first (the key, the required
+owner field, idempotency) and answers with realistic
+``billing_portal.session`` objects and Stripe-shaped errors.
+
+Run it as a server: ``python -m lattice_core.testing.fake_stripe --port 12111``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import itertools
+import json
+import secrets
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+__all__ = ["FakeStripe", "decode_form", "main"]
+
+SESSIONS_PATH = "/v1/billing_portal/sessions"
+_FLOW_KEYS = (
+    "after_completion",
+    "subscription_cancel",
+    "subscription_update",
+    "subscription_update_confirm",
+)
+
+
+def _segments(key: str) -> list[str]:
+    head, _, rest = key.partition("[")
+    parts = [head]
+    if rest:
+        parts.extend(rest.rstrip("]").split("]["))
+    return parts
+
+
+def _listify(node: Any) -> Any:
+    if isinstance(node, dict):
+        if node and all(k.isdigit() for k in node):
+            return [_listify(node[k]) for k in sorted(node, key=int)]
+        return {k: _listify(v) for k, v in node.items()}
+    return node
+
+
+def decode_form(body: bytes) -> dict[str, Any]:
+    """Parse a Stripe form body back into nested params (indexed keys become lists)."""
+    root: dict[str, Any] = {}
+    for key, value in parse_qsl(body.decode("utf-8"), keep_blank_values=True):
+        node = root
+        *parents, leaf = _segments(key)
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    result: dict[str, Any] = _listify(root)
+    return result
+
+
+def _error(status: int, err_type: str, message: str, **fields: str) -> tuple[int, dict[str, Any]]:
+    return status, {"error": {"type": err_type, "message": message, **fields}}
+
+
+class FakeStripe:
+    """A fake of Stripe's billing portal session endpoint; thread-safe.
+
+    ``requests`` records every request it saw as ``(method, path, headers,
+    params)``; ``sessions`` every session it created.
+    """
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str, dict[str, str], dict[str, Any]]] = []
+        self.sessions: list[dict[str, Any]] = []
+        self._idempotent: dict[str, tuple[bytes, int, dict[str, Any]]] = {}
+        self._counter = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def __call__(
+        self, method: str, path: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        headers = {k.lower(): v for k, v in headers.items()}
+        params = decode_form(body) if body else {}
+        request_id = f"req_{secrets.token_hex(7)}"
+        with self._lock:
+            self.requests.append((method, path, headers, params))
+            status, payload = self._answer(method, urlsplit(path).path, headers, params, body)
+        out_headers = {
+            "Content-Type": "application/json",
+            "Request-Id": request_id,
+            "Stripe-Version": headers.get("stripe-version", ""),
+        }
+        if "idempotency-key" in headers:
+            out_headers["Idempotency-Key"] = headers["idempotency-key"]
+        return status, out_headers, json.dumps(payload).encode()
+
+    def _answer(
+        self, method: str, path: str, headers: dict[str, str], params: dict[str, Any], body: bytes
+    ) -> tuple[int, dict[str, Any]]:
+        auth = headers.get("authorization", "")
+        key = auth[len("Bearer ") :] if auth.startswith("Bearer ") else ""
+        if not key.startswith(("sk_test_", "rk_test_")):
+            return _error(
+                401,
+                "invalid_request_error",
+                "Invalid API Key provided. The fake takes test keys (sk_test_... or rk_test_...).",
+            )
+        if (method, path) != ("POST", SESSIONS_PATH):
+            return _error(
+                404, "invalid_request_error", f"Unrecognized request URL ({method}: {path})."
+            )
+        idem = headers.get("idempotency-key")
+        if idem is not None and idem in self._idempotent:
+            seen_body, status, payload = self._idempotent[idem]
+            if seen_body != body:
+                return _error(
+                    400,
+                    "idempotency_error",
+                    "Keys for idempotent requests can only be used with the same parameters "
+                    "they were first used with.",
+                )
+            return status, payload
+        status, payload = self._create_session(params, headers)
+        if idem is not None:
+            self._idempotent[idem] = (body, status, payload)
+        return status, payload
+
+    def _create_session(
+        self, params: dict[str, Any], headers: dict[str, str]
+    ) -> tuple[int, dict[str, Any]]:
+        customer = params.get("customer")
+        account = params.get("customer_account")
+        if not customer and not account:
+            return _error(
+                400,
+                "invalid_request_error",
+                "Missing required param: customer.",
+                code="parameter_missing",
+                param="customer",
+            )
+        if customer and not customer.startswith("cus_"):
+            return _error(
+                400,
+                "invalid_request_error",
+                f"No such customer: '{customer}'",
+                code="resource_missing",
+                param="customer",
+            )
+        number = next(self._counter)
+        flow_data = params.get("flow_data")
+        flow = None
+        if isinstance(flow_data, dict):
+            flow = {key: flow_data.get(key) for key in _FLOW_KEYS}
+            flow["type"] = flow_data.get("type")
+        session = {
+            "id": f"bps_fake{number:06d}{secrets.token_hex(4)}",
+            "object": "billing_portal.session",
+            "configuration": params.get("configuration") or "bpc_fakedefault",
+            "created": int(time.time()),
+            "customer": customer or "",
+            "customer_account": account,
+            "flow": flow,
+            "livemode": False,
+            "locale": params.get("locale"),
+            "on_behalf_of": params.get("on_behalf_of"),
+            "return_url": params.get("return_url"),
+            "url": f"https://billing.stripe.com/p/session/test_{secrets.token_urlsafe(24)}",
+        }
+        self.sessions.append(session)
+        return 200, session
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve a :class:`FakeStripe` on loopback until interrupted."""
+    from .server import LoopbackServer
+
+    parser = argparse.ArgumentParser(description="Serve a fake Stripe billing portal API.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=12111)
+    args = parser.parse_args(argv)
+    with LoopbackServer(FakeStripe(), args.host, args.port) as server:
+        print(f"fake Stripe listening on {server.url}", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""A stub transport: answers from a function or a queue, records every request.
+
+Use it in unit tests instead of the network::
+
+    stub = StubTransport(json_response(200, {...}))
+    client = Client("sk_test_123", transport=stub)
+
+Any :class:`~lattice_core.testing.fake_stripe.FakeStripe`-style app can answer
+too: ``StubTransport.from_app(FakeStripe())``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ..errors import APIConnectionError
+from ..http import Request, Response
+from ..transport import Transport
+from .fake_stripe import decode_form
+from .server import App
+
+__all__ = ["Handler", "StubTransport", "connection_error", "json_response"]
+
+Handler = Callable[[Request], "Response | Exception"]
+
+
+def json_response(
+    status: int, body: Any, headers: dict[str, str] | None = None, *, request_id: str = "req_stub"
+) -> Response:
+    """A JSON response with a ``Request-Id``, as Stripe sends."""
+    all_headers = {"content-type": "application/json", "request-id": request_id}
+    all_headers.update({k.lower(): v for k, v in (headers or {}).items()})
+    return Response(status_code=status, headers=all_headers, content=json.dumps(body).encode())
+
+
+class StubTransport(Transport):
+    """Answer each request from ``handler`` or, in order, from canned ``responses``.
+
+    An ``Exception`` in place of a response is raised instead (use
+    :class:`~lattice_core.errors.APIConnectionError` to simulate an outage).
+    :attr:`requests` records every request; :meth:`params` decodes the body
+    that was actually sent.
+    """
+
+    user_agent = "stub/1"
+
+    def __init__(
+        self,
+        *responses: Response | Exception,
+        handler: Handler | None = None,
+    ) -> None:
+        self._queue: deque[Response | Exception] = deque(responses)
+        self._handler = handler
+        self._lock = threading.Lock()
+        self.requests: list[Request] = []
+        self.closed = False
+
+    @classmethod
+    def from_app(cls, app: App) -> StubTransport:
+        """Answer through an HTTP-shaped app such as ``FakeStripe()``."""
+
+        def handler(request: Request) -> Response:
+            path = request.url.split("://", 1)[-1]
+            path = path[path.find("/") :] if "/" in path else "/"
+            status, headers, body = app(request.method, path, request.headers, request.content)
+            return Response(status, {k.lower(): v for k, v in headers.items()}, body)
+
+        return cls(handler=handler)
+
+    def queue(self, responses: Iterable[Response | Exception]) -> None:
+        """Add canned answers to the end of the queue."""
+        self._queue.extend(responses)
+
+    def handle_request(self, request: Request) -> Response:
+        with self._lock:
+            # Copy: the request object is reused across retry attempts.
+            self.requests.append(
+                Request(
+                    method=request.method,
+                    url=request.url,
+                    headers=dict(request.headers),
+                    params=request.params,
+                    content=request.content,
+                    attempt=request.attempt,
+                )
+            )
+            if self._handler is not None:
+                answer = self._handler(request)
+            elif self._queue:
+                answer = self._queue.popleft()
+            else:
+                raise AssertionError(
+                    f"StubTransport got request #{len(self.requests)} but has no answer left; "
+                    "queue more responses or pass handler=."
+                )
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    @staticmethod
+    def params(request: Request) -> dict[str, Any]:
+        """Decode the form body of a recorded request back into nested params."""
+        return decode_form(request.content)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def connection_error(message: str = "simulated network failure") -> APIConnectionError:
+    """An outage to queue into a :class:`StubTransport`."""
+    return APIConnectionError(message)
