@@ -90,10 +90,14 @@ def build_request(
     """
     _check_option("stripe_account", stripe_account)
     _check_option("idempotency_key", idempotency_key)
-    if idempotency_key is not None and len(idempotency_key) > _MAX_IDEMPOTENCY_KEY:
+    if idempotency_key is not None and not (
+        len(idempotency_key) <= _MAX_IDEMPOTENCY_KEY
+        and idempotency_key.isascii()
+        and idempotency_key.isprintable()
+    ):
         raise InvalidParamsError(
-            f"idempotency_key must be at most {_MAX_IDEMPOTENCY_KEY} characters, "
-            f"got {len(idempotency_key)}.",
+            f"idempotency_key must be at most {_MAX_IDEMPOTENCY_KEY} printable ASCII characters "
+            f"(a UUID is a good choice), got {len(idempotency_key)} characters.",
             param="idempotency_key",
         )
     headers = dict(base_headers)

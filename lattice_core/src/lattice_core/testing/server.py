@@ -63,7 +63,10 @@ class LoopbackServer:
                 "(pass force=True only if you really mean to expose it)."
             )
         self._server = _Server((host, port), app)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll interval makes stop() quick (shutdown waits for the next poll).
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self.host = host
         self.port: int = self._server.server_address[1]
 

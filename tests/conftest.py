@@ -1,0 +1,183 @@
+"""Shared fixtures: a scripted loopback HTTP server, wire fixtures over every transport,
+and a suite-wide guard that no log record ever carries a secret."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from lattice_core import Client, Response
+from lattice_core.testing import LoopbackServer, StubTransport, decode_form
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "stripe-openapi"
+
+API_KEY = "sk_test_51LatticeSuiteKey0123456789abcdef"
+# An unmasked Stripe key anywhere in output is a leak; masked ones read "sk_test_…abcd".
+UNMASKED_KEY = re.compile(r"\b(?:sk|rk)_(?:test_|live_)?[0-9A-Za-z]{6,}")
+
+SESSION_JSON: dict[str, Any] = {
+    "id": "bps_123",
+    "object": "billing_portal.session",
+    "configuration": "bpc_123",
+    "created": 1764028800,
+    "customer": "cus_123",
+    "customer_account": None,
+    "flow": None,
+    "livemode": False,
+    "locale": None,
+    "on_behalf_of": None,
+    "return_url": "https://example.com/account",
+    "url": "https://billing.stripe.com/p/session/test_SECRET_PORTAL_TOKEN",
+}
+
+
+@attrs.define
+class Seen:
+    """One request as the far end saw it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]  # lower-cased names
+    body: bytes
+    peer: Any = None
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return decode_form(self.body)
+
+
+class ScriptedApp:
+    """Answers from a queue of (status, headers, body); records what it saw."""
+
+    def __init__(self) -> None:
+        self.answers: deque[tuple[int, dict[str, str], bytes]] = deque()
+        self.seen: list[Seen] = []
+        self.release = threading.Event()
+        self.release.set()
+        self._lock = threading.Lock()
+
+    def add(self, status: int, body: Any = None, headers: Mapping[str, str] | None = None) -> None:
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        all_headers = {"Content-Type": "application/json", "Request-Id": "req_scripted"}
+        all_headers.update(headers or {})
+        self.answers.append((status, all_headers, raw))
+
+    def __call__(
+        self, method: str, path: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        with self._lock:
+            self.seen.append(Seen(method, path, {k.lower(): v for k, v in headers.items()}, body))
+            answer = self.answers.popleft() if self.answers else None
+        self.release.wait(timeout=30)
+        if answer is None:
+            return 500, {"Content-Type": "text/plain"}, b"no scripted answer"
+        return answer
+
+
+@pytest.fixture
+def scripted() -> Iterator[tuple[ScriptedApp, str]]:
+    """A real HTTP server on 127.0.0.1 answering from a script."""
+    app = ScriptedApp()
+    with LoopbackServer(app) as server:
+        yield app, server.url
+        app.release.set()
+
+
+class Wire:
+    """A client plus what the far end saw, the same for every transport.
+
+    ``answer(status, body, headers)`` scripts the next response; ``seen`` lists
+    the requests as they arrived.
+    """
+
+    def __init__(self, kind: str, make: Callable[..., Client], app: ScriptedApp) -> None:
+        self.kind = kind
+        self._make = make
+        self.app = app
+
+    def client(self, **options: Any) -> Client:
+        options.setdefault("max_retries", 0)
+        return self._make(**options)
+
+    def answer(self, status: int, body: Any = None, headers: Mapping[str, str] | None = None) -> None:
+        self.app.add(status, body, headers)
+
+    @property
+    def seen(self) -> list[Seen]:
+        return self.app.seen
+
+
+def _stub_for(app: ScriptedApp) -> StubTransport:
+    def handler(request: Any) -> Response:
+        path = "/" + request.url.split("://", 1)[1].split("/", 1)[1]
+        status, headers, body = app(request.method, path, request.headers, request.content)
+        return Response(status, {k.lower(): v for k, v in headers.items()}, body)
+
+    return StubTransport(handler=handler)
+
+
+@pytest.fixture(params=["stub", "requests"])
+def wire(request: pytest.FixtureRequest) -> Iterator[Wire]:
+    """Contract fixture: the same tests run over the stub and over real HTTP."""
+    app = ScriptedApp()
+    clients: list[Client] = []
+    if request.param == "stub":
+
+        def make(**options: Any) -> Client:
+            client = Client(API_KEY, transport=_stub_for(app), **options)
+            clients.append(client)
+            return client
+
+        yield Wire("stub", make, app)
+    else:
+        with LoopbackServer(app) as server:
+
+            def make(**options: Any) -> Client:
+                options.setdefault("base_url", server.url)
+                client = Client(API_KEY, transport="requests", **options)
+                clients.append(client)
+                return client
+
+            yield Wire("requests", make, app)
+            for client in clients:
+                client.close()
+    for client in clients:
+        client.close()
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def no_secret_in_logs() -> Iterator[list[logging.LogRecord]]:
+    """Every test runs with DEBUG logging captured; no record may hold a key or portal URL."""
+    handler = _Collect()
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield handler.records
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+    for record in handler.records:
+        text = record.getMessage()
+        assert not UNMASKED_KEY.search(text), f"secret key in log record: {record.name}"
+        assert "Bearer " not in text, f"Authorization value in log record: {record.name}"
+        assert "billing.stripe.com/p/session/" not in text, f"portal url in log: {record.name}"

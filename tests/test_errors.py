@@ -1,0 +1,208 @@
+"""Stripe's refusals become precise typed errors, over every sync transport."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+from lattice_core import (
+    APIConnectionError,
+    APIError,
+    AuthenticationError,
+    CardError,
+    Client,
+    ConflictError,
+    IdempotencyError,
+    InvalidRequestError,
+    LatticeError,
+    PermissionDeniedError,
+    RateLimitError,
+    StripeError,
+)
+from lattice_core.billing_portal import Session
+
+from .conftest import API_KEY, SHARED, UNMASKED_KEY, ScriptedApp, Wire
+
+
+def _error_body(err_type: str, code: str | None = None, **extra: str) -> dict[str, object]:
+    error: dict[str, object] = {
+        "type": err_type,
+        "message": f"{err_type} happened",
+        "doc_url": f"https://docs.stripe.com/error-codes/{code or 'x'}",
+        **extra,
+    }
+    if code is not None:
+        error["code"] = code
+    return {"error": error}
+
+
+@pytest.mark.parametrize(
+    ("status", "err_type", "code", "expected"),
+    [
+        (400, "invalid_request_error", "parameter_missing", InvalidRequestError),
+        (404, "invalid_request_error", "resource_missing", InvalidRequestError),
+        (401, "invalid_request_error", "api_key_expired", AuthenticationError),
+        (402, "card_error", "card_declined", CardError),
+        (403, "invalid_request_error", "secret_key_required", PermissionDeniedError),
+        (409, "invalid_request_error", "lock_timeout", ConflictError),
+        (429, "invalid_request_error", "lock_timeout", RateLimitError),
+        (400, "idempotency_error", "idempotency_key_in_use", IdempotencyError),
+        (409, "idempotency_error", None, IdempotencyError),
+        (400, "invalid_request_error", "rate_limit", RateLimitError),
+        (500, "api_error", "unexpected", APIError),
+        (503, "api_error", None, APIError),
+        (418, "brand_new_error_type", "teapot", APIError),
+        (422, "card_error", "weird", CardError),
+    ],
+)
+def test_each_error_class_from_stripe_json_and_status(
+    wire: Wire, status: int, err_type: str, code: str | None, expected: type[StripeError]
+) -> None:
+    body = _error_body(err_type, code, param="customer", decline_code="insufficient_funds")
+    wire.answer(status, body, {"Request-Id": "req_err_42"})
+
+    with pytest.raises(StripeError) as info:
+        Session.create(wire.client(), {"customer": "cus_123"})
+
+    err = info.value
+    assert type(err) is expected
+    assert isinstance(err, LatticeError)
+    assert err.http_status == status
+    assert err.request_id == "req_err_42"
+    assert err.type == err_type
+    assert err.code == code
+    assert err.param == "customer"
+    assert err.decline_code == "insufficient_funds"
+    assert err.doc_url == f"https://docs.stripe.com/error-codes/{code or 'x'}"
+    assert err.message == f"{err_type} happened"
+    assert err.json_body == body
+    assert err.headers["request-id"] == "req_err_42"
+    assert str(err) == f"{err_type} happened (HTTP {status}, request_id=req_err_42)"
+
+
+def test_shared_error_example_decodes_with_all_fields(wire: Wire) -> None:
+    body = json.loads((SHARED / "examples" / "constructed_error_resource_missing.json").read_text())
+    wire.answer(404, body, {"Request-Id": "req_EXAMPLE"})
+
+    with pytest.raises(InvalidRequestError) as info:
+        Session.create(wire.client(), {"customer": "cus_doesnotexist"})
+
+    assert info.value.code == "resource_missing"
+    assert info.value.param == "customer"
+    assert info.value.message == "No such customer: 'cus_doesnotexist'"
+    assert info.value.request_id == "req_EXAMPLE"
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type", "expected", "snippet"),
+    [
+        (
+            502,
+            b"<html><body><h1>502 Bad Gateway</h1>\n  <p>nginx</p></body></html>",
+            "text/html",
+            APIError,
+            "<html><body><h1>502 Bad Gateway</h1> <p>nginx</p></body></html>",
+        ),
+        (503, b"", "text/plain", APIError, "<empty body>"),
+        (429, b"slow down", "text/plain", RateLimitError, "slow down"),
+        (400, b'{"not_error": 1}', "application/json", InvalidRequestError, '{"not_error": 1}'),
+        (401, b"\xff\xfe not utf8", "text/plain", AuthenticationError, "not utf8"),
+    ],
+)
+def test_non_json_error_bodies_still_give_typed_errors(
+    wire: Wire,
+    status: int,
+    body: bytes,
+    content_type: str,
+    expected: type[StripeError],
+    snippet: str,
+) -> None:
+    wire.answer(status, body, {"Content-Type": content_type, "Request-Id": "req_proxy"})
+
+    with pytest.raises(StripeError) as info:
+        Session.create(wire.client(), {"customer": "cus_123"})
+
+    err = info.value
+    assert type(err) is expected
+    assert err.http_status == status
+    assert err.request_id == "req_proxy"
+    assert err.headers["content-type"] == content_type
+    assert snippet in err.message
+    assert err.code is None
+
+
+def test_long_html_error_is_cut_to_a_snippet(wire: Wire) -> None:
+    wire.answer(502, b"<p>" + b"x" * 5000 + b"</p>", {"Content-Type": "text/html"})
+    with pytest.raises(APIError) as info:
+        Session.create(wire.client(), {"customer": "cus_123"})
+    assert len(info.value.message) < 400
+    assert info.value.message.endswith("…")
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b""])
+def test_success_status_with_a_non_object_body_is_an_api_error(wire: Wire, body: bytes) -> None:
+    wire.answer(200, body, {"Request-Id": "req_odd"})
+    with pytest.raises(APIError) as info:
+        Session.create(wire.client(), {"customer": "cus_123"})
+    assert info.value.http_status == 200
+    assert info.value.request_id == "req_odd"
+
+
+def test_success_with_the_wrong_shape_names_fields_not_values(wire: Wire) -> None:
+    wire.answer(200, {"object": "billing_portal.session", "created": "yesterday"})
+    with pytest.raises(APIError) as info:
+        Session.create(wire.client(), {"customer": "cus_123"})
+    assert "billing_portal.session" in info.value.message
+    assert "yesterday" not in info.value.message
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_connection_refused_is_an_api_connection_error_with_cause() -> None:
+    client = Client(API_KEY, base_url=f"http://127.0.0.1:{_free_port()}", max_retries=0)
+    with client, pytest.raises(APIConnectionError) as info:
+        Session.create(client, {"customer": "cus_123"})
+    err = info.value
+    assert err.http_status is None
+    assert err.__cause__ is not None
+    assert "could not reach Stripe" in str(err)
+    assert not UNMASKED_KEY.search(str(err))
+    assert not UNMASKED_KEY.search(repr(err))
+
+
+def test_a_timeout_is_an_api_connection_error(scripted: tuple[ScriptedApp, str]) -> None:
+    app, url = scripted
+    app.release.clear()  # the server holds its answer until released: no sleeping
+    app.add(200, {"id": "bps_late"})
+    client = Client(API_KEY, base_url=url, timeout=0.2, max_retries=0)
+    try:
+        with client, pytest.raises(APIConnectionError, match="timed out") as info:
+            Session.create(client, {"customer": "cus_123"})
+    finally:
+        app.release.set()
+    assert info.value.__cause__ is not None
+
+
+def test_error_messages_are_redacted(wire: Wire) -> None:
+    leaky = {
+        "error": {
+            "type": "invalid_request_error",
+            "message": f"Invalid API Key provided: {API_KEY}; see "
+            "https://billing.stripe.com/p/session/test_LEAK and Bearer abc.def",
+        }
+    }
+    wire.answer(401, leaky)
+    with pytest.raises(AuthenticationError) as info:
+        Session.create(wire.client(), {"customer": "cus_123"})
+    for text in (str(info.value), repr(info.value), info.value.message):
+        assert API_KEY not in text
+        assert not UNMASKED_KEY.search(text)
+        assert "test_LEAK" not in text
+        assert "abc.def" not in text
+    assert "sk_test_…" in info.value.message
