@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 import pytest
+
 from lattice_core import Client, Response
 from lattice_core.testing import LoopbackServer, StubTransport, decode_form
 
@@ -108,7 +109,9 @@ class Wire:
         options.setdefault("max_retries", 0)
         return self._make(**options)
 
-    def answer(self, status: int, body: Any = None, headers: Mapping[str, str] | None = None) -> None:
+    def answer(
+        self, status: int, body: Any = None, headers: Mapping[str, str] | None = None
+    ) -> None:
         self.app.add(status, body, headers)
 
     @property

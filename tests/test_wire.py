@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+
 from lattice_core import DEFAULT_API_VERSION, InvalidParamsError, __version__
 from lattice_core.billing_portal import Session
 

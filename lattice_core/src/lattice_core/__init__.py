@@ -31,8 +31,6 @@ from .plugins import PluginInfo, list_plugins
 from .transport import AsyncTransport, Transport, TransportOptions
 
 __all__ = [
-    "DEFAULT_API_VERSION",
-    "DEFAULT_BASE_URL",
     "APIConnectionError",
     "APIError",
     "AsyncTransport",
@@ -41,6 +39,8 @@ __all__ = [
     "Client",
     "ConfigurationError",
     "ConflictError",
+    "DEFAULT_API_VERSION",
+    "DEFAULT_BASE_URL",
     "IdempotencyError",
     "InvalidParamsError",
     "InvalidRequestError",

@@ -6,6 +6,10 @@ through the ``lattice`` entry-point group (the built-in ``retry``, ``telemetry``
 and ``redaction`` plugins and the transports are found that way too) or passed
 as ``Client(plugins=[...])``.
 
+When a client is built::
+
+    register_transports(register)                transports offer themselves by name
+
 Order of calls for one API call::
 
     before_request(request)                      every attempt, may add headers

@@ -1,0 +1,162 @@
+"""Client construction: every bad setting fails early, clearly, and without echoing the key."""
+
+from __future__ import annotations
+
+import pytest
+
+from lattice_core import AsyncTransport, Client, ConfigurationError, Request, Response
+from lattice_core.billing_portal import Session
+from lattice_core.testing import StubTransport, json_response
+
+from .conftest import API_KEY, SESSION_JSON, UNMASKED_KEY
+
+
+@pytest.mark.parametrize(
+    ("key", "hint"),
+    [
+        ("", "empty"),
+        ("pk_test_51PublishableKeyabcdef", "publishable"),
+        ("sk_test_51Has Space", "whitespace"),
+        ("sk_test_51TrailingNewline\n", "whitespace"),
+        ("whsec_51WebhookSecretabcdef", "malformed"),
+        ("51NoPrefixAtAllabcdef", "malformed"),
+        (None, "must be a str"),
+        (b"sk_test_51Bytesabcdef", "must be a str"),
+    ],
+)
+def test_malformed_api_key_is_a_configuration_error_without_the_key(key: object, hint: str) -> None:
+    with pytest.raises(ConfigurationError, match=hint) as info:
+        Client(key)  # type: ignore[arg-type]
+    message = str(info.value)
+    if isinstance(key, str) and key:
+        assert key.strip() not in message
+        assert key[8:].strip() not in message
+    assert "dashboard.stripe.com/apikeys" in message
+
+
+@pytest.mark.parametrize(
+    "key", ["sk_test_51Abcdefghijkl", "rk_live_51Abcdefghijkl", "sk_51Abcdefg"]
+)
+def test_secret_and_restricted_keys_are_accepted(key: str) -> None:
+    Client(key, transport=StubTransport()).close()
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "http://api.stripe.com",
+        "http://10.0.0.5:12111",
+        "http://192.168.1.2",
+        "ftp://127.0.0.1",
+        "api.stripe.com",
+        "",
+        "https://user:pass@api.stripe.com",
+        "https://api.stripe.com/?debug=1",
+    ],
+)
+def test_base_url_must_be_https_or_loopback_http(base_url: str) -> None:
+    with pytest.raises(ConfigurationError, match="base_url"):
+        Client(API_KEY, base_url=base_url, transport=StubTransport())
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://api.stripe.com",
+        "https://api.stripe.com/",
+        "http://127.0.0.1:12111",
+        "http://127.8.9.10",
+        "http://localhost:12111/",
+        "http://[::1]:12111",
+    ],
+)
+def test_https_and_loopback_http_base_urls_are_accepted(base_url: str) -> None:
+    stub = StubTransport(json_response(200, SESSION_JSON))
+    with Client(API_KEY, base_url=base_url, transport=stub) as client:
+        Session.create(client, {"customer": "cus_1"})
+    assert stub.requests[0].url == base_url.rstrip("/") + "/v1/billing_portal/sessions"
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"max_retries": -1}, "max_retries"),
+        ({"max_retries": 1.5}, "max_retries"),
+        ({"max_retries": True}, "max_retries"),
+        ({"timeout": 0}, "timeout"),
+        ({"timeout": "80"}, "timeout"),
+        ({"api_version": ""}, "api_version"),
+        ({"stripe_account": ""}, "stripe_account"),
+        ({"disable_plugins": "telemetry"}, "disable_plugins"),
+        ({"transport": 42}, "transport"),
+    ],
+)
+def test_bad_options_name_the_option(options: dict[str, object], field: str) -> None:
+    with pytest.raises(ConfigurationError, match=field):
+        Client(API_KEY, **options)  # type: ignore[arg-type]
+
+
+def test_unknown_transport_name_says_what_to_install() -> None:
+    with pytest.raises(ConfigurationError, match="'aiohttp' is not installed") as info:
+        Client(API_KEY, transport="aiohttp")
+    assert "pip install lattice-stripe-aiohttp" in str(info.value)
+    assert "requests" in str(info.value)  # lists what is installed
+
+
+def test_disabled_transport_plugin_cannot_be_used() -> None:
+    with pytest.raises(ConfigurationError, match="'requests' is not installed"):
+        Client(API_KEY, disable_plugins=["requests"])
+
+
+class _AsyncOnly(AsyncTransport):
+    async def handle_async_request(self, request: Request) -> Response:
+        raise NotImplementedError
+
+
+def test_async_transport_in_sync_client_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError, match="not synchronous"):
+        Client(API_KEY, transport=_AsyncOnly())
+
+
+def test_repr_masks_the_key() -> None:
+    with Client(API_KEY, transport=StubTransport()) as client:
+        text = repr(client)
+    assert API_KEY not in text
+    assert not UNMASKED_KEY.search(text)
+    assert "sk_test_…" in text
+    assert "api.stripe.com" in text
+
+
+def test_context_manager_closes_the_transport_and_the_client() -> None:
+    stub = StubTransport(json_response(200, SESSION_JSON))
+    with Client(API_KEY, transport=stub) as client:
+        Session.create(client, {"customer": "cus_1"})
+        assert not stub.closed
+    assert stub.closed
+    client.close()  # twice is harmless
+    with pytest.raises(ConfigurationError, match="closed"):
+        Session.create(client, {"customer": "cus_1"})
+    assert len(stub.requests) == 1
+
+
+def test_requests_is_the_default_transport() -> None:
+    with Client(API_KEY) as client:
+        assert "requests/" in repr(client)
+
+
+def test_one_client_is_safe_to_share_between_threads() -> None:
+    import concurrent.futures
+
+    stub = StubTransport(handler=lambda request: json_response(200, SESSION_JSON))
+    with (
+        Client(API_KEY, transport=stub) as client,
+        concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool,
+    ):
+        sessions = list(
+            pool.map(lambda i: Session.create(client, {"customer": f"cus_{i}"}), range(200))
+        )
+    assert len(sessions) == 200
+    keys = {request.headers["Idempotency-Key"] for request in stub.requests}
+    assert len(keys) == 200
+    customers = sorted(stub.params(request)["customer"] for request in stub.requests)
+    assert customers == sorted(f"cus_{i}" for i in range(200))

@@ -1,0 +1,118 @@
+"""Decoding Stripe's session objects: typed, lossless, masked in repr."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from lattice_core import APIError
+from lattice_core.billing_portal import Session
+
+from .conftest import SESSION_JSON, SHARED
+
+SESSION_EXAMPLES = sorted(
+    path
+    for path in (SHARED / "examples").glob("*.json")
+    if json.loads(path.read_text()).get("object") == "billing_portal.session"
+)
+
+
+def test_the_shared_examples_are_found() -> None:
+    assert len(SESSION_EXAMPLES) == 5
+
+
+@pytest.mark.parametrize("path", SESSION_EXAMPLES, ids=lambda p: p.stem)
+def test_every_example_decodes_without_loss(path: Path) -> None:
+    data = json.loads(path.read_text())
+    session = Session.from_dict(data)
+    assert session is not None
+
+    assert session.id == data["id"]
+    assert session.url == data["url"]
+    assert session.customer == data["customer"]
+    assert session.created == data["created"]
+    assert session.livemode is data["livemode"]
+    assert session.flow == data["flow"]
+    assert session.extra == {}
+
+    back = session.to_dict()
+    for key, value in data.items():
+        assert back[key] == value, key
+    # Keys we add are only fields the example did not carry, and they are empty.
+    assert {k: v for k, v in back.items() if k not in data} == {
+        k: None for k in back if k not in data
+    }
+
+
+def test_unknown_keys_are_kept_in_extra_and_round_trip() -> None:
+    data: dict[str, Any] = {
+        **SESSION_JSON,
+        "brand_new_field": {"nested": [1, 2]},
+        "another": "x",
+    }
+    session = Session.from_dict(data)
+    assert session is not None
+    assert session.extra == {"brand_new_field": {"nested": [1, 2]}, "another": "x"}
+    assert session.to_dict() == {**data, "after_expiration": None}
+
+
+def test_from_dict_of_none_is_none() -> None:
+    assert Session.from_dict(None) is None
+
+
+def test_expanded_configuration_is_kept_as_an_object() -> None:
+    expanded = {"id": "bpc_1", "object": "billing_portal.configuration", "active": True}
+    session = Session.from_dict({**SESSION_JSON, "configuration": expanded})
+    assert session is not None
+    assert session.configuration == expanded
+
+
+def test_after_expiration_from_the_pinned_version_decodes() -> None:
+    after = {"type": "customer_login", "customer_login": {"expires_at": 1764032400}}
+    session = Session.from_dict({**SESSION_JSON, "after_expiration": after})
+    assert session is not None
+    assert session.after_expiration == after
+    assert session.extra == {}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"url": "https://billing.stripe.com/p/session/test_SECRET"},  # no id
+        {**SESSION_JSON, "configuration": 12},
+        {**SESSION_JSON, "flow": "subscription_cancel"},
+        [SESSION_JSON],
+    ],
+)
+def test_wrong_shapes_raise_api_error_without_values(data: Any) -> None:
+    with pytest.raises(APIError, match=r"billing_portal\.session") as info:
+        Session.from_dict(data)
+    assert "SECRET" not in str(info.value)
+
+
+def test_session_is_frozen_with_slots() -> None:
+    session = Session.from_dict(SESSION_JSON)
+    assert session is not None
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        session.url = "x"  # type: ignore[misc]
+    assert not hasattr(session, "__dict__")
+
+
+def test_repr_masks_url_and_flow_but_attributes_and_to_dict_show_them() -> None:
+    flow = {"type": "subscription_cancel", "subscription_cancel": {"subscription": "sub_SECRET1"}}
+    session = Session.from_dict({**SESSION_JSON, "flow": flow})
+    assert session is not None
+    text = repr(session)
+    assert "SECRET_PORTAL_TOKEN" not in text
+    assert "billing.stripe.com" not in text
+    assert "sub_SECRET1" not in text
+    assert "url='***'" in text
+    assert "flow='***'" in text
+    assert "bps_123" in text
+    assert session.url.endswith("SECRET_PORTAL_TOKEN")
+    assert session.to_dict()["flow"] == flow
+    assert str(session) == text
