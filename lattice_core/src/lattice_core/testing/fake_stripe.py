@@ -7,7 +7,7 @@ stub transport. It checks what Stripe checks first (the key, the required
 owner field, idempotency) and answers with realistic
 ``billing_portal.session`` objects and Stripe-shaped errors.
 
-Run it as a server: ``python -m lattice_core.testing.fake_stripe --port 12111``.
+Run it as a server: ``python -m lattice_core.testing --port 12111``.
 """
 
 from __future__ import annotations
@@ -188,6 +188,3 @@ def main(argv: list[str] | None = None) -> None:
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
 
-
-if __name__ == "__main__":
-    main()
