@@ -18,6 +18,7 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 import requests
+
 from lattice_core import Client
 from lattice_core.billing_portal import Session
 

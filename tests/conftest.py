@@ -184,3 +184,17 @@ def no_secret_in_logs() -> Iterator[list[logging.LogRecord]]:
         assert not UNMASKED_KEY.search(text), f"secret key in log record: {record.name}"
         assert "Bearer " not in text, f"Authorization value in log record: {record.name}"
         assert "billing.stripe.com/p/session/" not in text, f"portal url in log: {record.name}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Fail any test whose captured stdout, stderr or log shows an unmasked key or portal URL."""
+    report = yield
+    # The teardown report carries the sections of all three phases.
+    if report.when == "teardown" and report.passed:
+        captured = "\n".join(text for _, text in report.sections)
+        leak = UNMASKED_KEY.search(captured) or "billing.stripe.com/p/session/" in captured
+        if leak:
+            report.outcome = "failed"
+            report.longrepr = f"secret leaked into captured output of {item.nodeid}"
+    return report
