@@ -187,4 +187,3 @@ def main(argv: list[str] | None = None) -> None:
         print(f"fake Stripe listening on {server.url}", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
-
