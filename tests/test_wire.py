@@ -18,7 +18,7 @@ def test_exact_body_and_headers(wire: Wire) -> None:
     params = {
         "customer": "cus_123",
         "return_url": "https://example.com/account?a=1&b=2",
-        "locale": "",
+        "on_behalf_of": "",
         "configuration": None,
         "expand": [],
         "flow_data": {
@@ -39,7 +39,7 @@ def test_exact_body_and_headers(wire: Wire) -> None:
     assert seen.body == (
         b"customer=cus_123"
         b"&return_url=https%3A%2F%2Fexample.com%2Faccount%3Fa%3D1%26b%3D2"
-        b"&locale="
+        b"&on_behalf_of="
         b"&flow_data[type]=subscription_update_confirm"
         b"&flow_data[subscription_update_confirm][subscription]=sub_1"
         b"&flow_data[subscription_update_confirm][items][0][id]=si_1"

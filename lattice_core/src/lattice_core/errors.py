@@ -55,13 +55,19 @@ class InvalidParamsError(LatticeError, ValueError):
     """Params failed a pre-flight check; no request was sent.
 
     ``param`` is the dotted path of the offending field (``"flow_data.type"``),
-    or ``None`` when the problem is the params object itself.
+    or ``None`` when the problem is the params object itself. ``reason`` names
+    the rule that failed: ``required``, ``requires`` (needed because of a
+    ``type``), ``exclusive``, ``type``, ``enum``, ``max_length``, ``non_empty``,
+    ``url`` or ``unknown``.
     """
 
-    def __init__(self, message: str, *, param: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, param: str | None = None, reason: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.param = param
+        self.reason = reason
 
 
 class StripeError(LatticeError):

@@ -9,6 +9,7 @@ as ``Client(plugins=[...])``.
 When a client is built::
 
     register_transports(register)                transports offer themselves by name
+    register_flow_types(register)                flow types newer than the pinned API
 
 Order of calls for one API call::
 
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from .billing_portal.rules import FlowType
     from .errors import LatticeError
     from .http import Request, Response
     from .transport import TransportFactory
@@ -48,6 +50,18 @@ def register_transports(register: Callable[[str, TransportFactory], None]) -> No
     :class:`~lattice_core.transport.Transport` (sync) or
     :class:`~lattice_core.transport.AsyncTransport`. Import the HTTP library
     inside the factory, not at module level, so listing plugins stays cheap.
+    """
+
+
+@hookspec
+def register_flow_types(register: Callable[[FlowType], None]) -> None:
+    """Teach pre-flight validation a ``flow_data.type``: call ``register(flow_type)``.
+
+    Called when a client is built. Use it when Stripe adds a flow type after
+    the API version Lattice pins: pass a
+    :class:`lattice_core.billing_portal.rules.FlowType` with the rule for its
+    settings object (or ``None`` if it needs none). A type registered under a
+    built-in name replaces the built-in rule.
     """
 
 

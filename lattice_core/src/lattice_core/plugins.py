@@ -21,6 +21,7 @@ from . import hookspecs
 from .errors import ConfigurationError, LatticeError
 
 if TYPE_CHECKING:
+    from .billing_portal.rules import FlowType
     from .http import Request, Response
     from .transport import TransportFactory
 
@@ -84,13 +85,17 @@ def make_plugin_manager(
 class Hooks:
     """Typed calls into a plugin manager's hooks (``pm.hook`` itself is untyped)."""
 
-    __slots__ = ("_hook", "_redactors", "pm")
+    __slots__ = ("_hook", "_redactors", "flow_types", "pm")
 
     def __init__(self, pm: pluggy.PluginManager) -> None:
         self.pm = pm
         self._hook: Any = pm.hook
         # Snapshot: clients register their plugins before the first call.
         self._redactors = [impl.function for impl in reversed(pm.hook.redact.get_hookimpls())]
+        registered: list[FlowType] = []
+        self._hook.register_flow_types(register=registered.append)
+        #: Flow types plugins added, in registration order (built-ins not included).
+        self.flow_types: tuple[FlowType, ...] = tuple(registered)
 
     def transports(self) -> dict[str, TransportFactory]:
         found: dict[str, TransportFactory] = {}

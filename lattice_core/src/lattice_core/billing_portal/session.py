@@ -16,6 +16,8 @@ import cattrs
 
 from ..converters import IdOrObject, converter
 from ..errors import APIError
+from .flows import AfterExpiration, FlowData
+from .rules import BUILTIN_FLOW_TYPES
 from .validation import validate_create_params
 
 if TYPE_CHECKING:
@@ -47,12 +49,12 @@ class Session:
     created: int | None = None
     customer: str | None = None
     customer_account: str | None = None
-    flow: dict[str, Any] | None = attrs.field(default=None, repr=_masked)
+    flow: FlowData | None = attrs.field(default=None, repr=_masked)
     livemode: bool = False
     locale: str | None = None
     on_behalf_of: str | None = None
     return_url: str | None = None
-    after_expiration: dict[str, Any] | None = None
+    after_expiration: AfterExpiration | None = None
     extra: dict[str, Any] = attrs.field(factory=dict)
 
     @classmethod
@@ -96,14 +98,15 @@ class Session:
         """Create a portal session (``POST /v1/billing_portal/sessions``).
 
         ``params`` is a mapping as in Stripe's docs, e.g.
-        ``{"customer": "cus_123", "return_url": "https://example.com/account"}``.
+        ``{"customer": "cus_123", "return_url": "https://example.com/account"}``;
+        :class:`FlowData` and the other flow models may stand in for dicts.
         Params are checked before any request is sent
         (:class:`~lattice_core.errors.InvalidParamsError`); Stripe's refusals
         raise the matching :class:`~lattice_core.errors.StripeError`.
         ``stripe_account`` overrides the client's for this call; a missing
         ``idempotency_key`` is generated, and kept the same across retries.
         """
-        checked = validate_create_params(params)
+        checked = validate_create_params(params, BUILTIN_FLOW_TYPES + client.hooks.flow_types)
         body = client.request(
             "POST",
             cls.PATH,

@@ -1,23 +1,183 @@
 """Pre-flight checks of ``Session.create`` params: fail before any network call.
 
-Each failure is an :class:`~lattice_core.errors.InvalidParamsError` whose
-message names the field and says what to pass.
+One walker over the declarative table in :mod:`.rules`; every failure is an
+:class:`~lattice_core.errors.InvalidParamsError` whose message names the full
+path (``flow_data.subscription_update_confirm.items[0].id``) and says what to
+pass. ``None`` counts as absent, as on the wire. Messages never echo IDs or
+URLs: only enum values, which are not secrets.
+
+Deliberate differences from the JSON schema (each stricter, each something
+Stripe itself rejects): a flow type requires its settings object, an
+``after_completion`` of type ``redirect`` requires ``redirect``,
+``subscription_update_confirm.items`` must not be empty, URLs must be absolute
+http(s), exactly one of ``customer`` / ``customer_account`` is needed, and
+unknown keys are refused at every level (the schema only says so at the top).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime
+import difflib
+import functools
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
+import attrs
+
+from ..converters import converter
 from ..errors import InvalidParamsError
+from .rules import BUILTIN_FLOW_TYPES, FlowType, Rule, session_create_rule
 
-__all__ = ["validate_create_params"]
+__all__ = ["plain_params", "validate_create_params", "validator_for"]
 
 _OWNER_FIELDS = ("customer", "customer_account")
+_KIND_WORDS = {
+    "string": "a string",
+    "integer": "an integer",
+    "object": "a mapping",
+    "array": "a list",
+}
 
 
-def validate_create_params(params: object) -> Mapping[str, Any]:
-    """Check the shape Stripe requires of every portal session; return ``params``."""
+def _fail(path: str, reason: str, message: str) -> InvalidParamsError:
+    return InvalidParamsError(message, param=path, reason=reason)
+
+
+def _what(rule: Rule) -> str:
+    if rule.what:
+        return rule.what
+    if rule.enum is not None:
+        return "one of " + ", ".join(repr(v) for v in rule.enum)
+    return _KIND_WORDS[rule.kind]
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _check(rule: Rule, value: Any, path: str) -> None:
+    kind = rule.kind
+    if kind == "string":
+        if not isinstance(value, str):
+            raise _fail(path, "type", f"{path} must be {_what(rule)}, not {type(value).__name__}.")
+        if rule.enum is not None and value not in rule.enum:
+            shown = value if len(value) <= 40 else value[:40] + "…"
+            raise _fail(path, "enum", f"{path} must be {_what(rule)}; got {shown!r}.")
+        if rule.max_length is not None and len(value) > rule.max_length:
+            raise _fail(
+                path,
+                "max_length",
+                f"{path} must be at most {rule.max_length} characters, got {len(value)}.",
+            )
+        if rule.url:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise _fail(path, "url", f"{path} must be {_what(rule)}.")
+    elif kind == "integer":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        if not ok and rule.unix_time and isinstance(value, datetime.datetime):
+            ok = value.tzinfo is not None
+        if not ok:
+            raise _fail(path, "type", f"{path} must be {_what(rule)}, not {type(value).__name__}.")
+    elif kind == "array":
+        if not isinstance(value, (list, tuple)):
+            raise _fail(path, "type", f"{path} must be {_what(rule)}, not {type(value).__name__}.")
+        if rule.non_empty and not value:
+            raise _fail(path, "non_empty", f"{path} must be {_what(rule)}; got an empty list.")
+        assert rule.items is not None  # noqa: S101 - arrays are built with items
+        for index, item in enumerate(value):
+            if item is None:
+                raise _fail(f"{path}[{index}]", "type", f"{path}[{index}] must not be None.")
+            _check(rule.items, item, f"{path}[{index}]")
+    else:
+        _check_object(rule, value, path)
+
+
+def _check_object(rule: Rule, value: Any, path: str) -> None:
+    if not isinstance(value, Mapping):
+        raise _fail(path, "type", f"{path} must be {_what(rule)}, not {type(value).__name__}.")
+    for key, item in value.items():
+        sub_rule = rule.fields.get(key) if isinstance(key, str) else None
+        if sub_rule is None:
+            raise _unknown(rule, key, path)
+        if item is not None:
+            _check(sub_rule, item, _join(path, key))
+    for key, sub_rule in rule.fields.items():
+        if sub_rule.required and value.get(key) is None:
+            sub_path = _join(path, key)
+            raise _fail(sub_path, "required", f"{sub_path} is required; pass {_what(sub_rule)}.")
+    kind_of = value.get("type")
+    needed = rule.by_type.get(kind_of) if isinstance(kind_of, str) else None
+    if needed is not None and value.get(needed) is None:
+        sub_path = _join(path, needed)
+        raise _fail(
+            sub_path,
+            "requires",
+            f"{sub_path} is required when {_join(path, 'type')} is {kind_of!r}; "
+            f"pass {_what(rule.fields[needed])}.",
+        )
+
+
+def _unknown(rule: Rule, key: object, path: str) -> InvalidParamsError:
+    where = _join(path, str(key))
+    close = difflib.get_close_matches(str(key), list(rule.fields), n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    known = ", ".join(sorted(rule.fields))
+    return _fail(
+        where,
+        "unknown",
+        f"{where} is not a parameter of this request (known here: {known}).{hint}",
+    )
+
+
+def _check_owner(params: Mapping[str, Any]) -> None:
+    given = [name for name in _OWNER_FIELDS if params.get(name) is not None]
+    if not given:
+        raise _fail(
+            "customer",
+            "required",
+            "customer is required: pass params['customer'] = 'cus_...' "
+            "(or params['customer_account'] for an Accounts v2 account).",
+        )
+    if len(given) > 1:
+        raise _fail(
+            "customer_account",
+            "exclusive",
+            "customer and customer_account are mutually exclusive: pass exactly one of them.",
+        )
+    name = given[0]
+    value = params[name]
+    if isinstance(value, str) and not value.strip():
+        raise _fail(
+            name,
+            "required",
+            f"{name} must be a non-empty id string such as "
+            f"{'cus_123' if name == 'customer' else 'acct_123'!r}, got an empty string.",
+        )
+
+
+def plain_params(value: Any) -> Any:
+    """Turn Lattice models anywhere inside params into the equivalent plain mappings."""
+    if attrs.has(type(value)):
+        return converter().unstructure(value)
+    if isinstance(value, Mapping):
+        return {key: plain_params(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_params(item) for item in value]
+    return value
+
+
+@functools.cache
+def validator_for(flow_types: Sequence[FlowType]) -> Rule:
+    """The params rule for a set of flow types (cached: clients share it)."""
+    return session_create_rule(flow_types)
+
+
+def validate_create_params(
+    params: object, flow_types: Iterable[FlowType] = BUILTIN_FLOW_TYPES
+) -> dict[str, Any]:
+    """Check ``params`` of ``Session.create``; return them as plain data, ready to encode."""
     if not isinstance(params, Mapping):
         raise InvalidParamsError(
             f"params must be a mapping such as {{'customer': 'cus_123'}}, "
@@ -25,26 +185,8 @@ def validate_create_params(params: object) -> Mapping[str, Any]:
         )
     for key in params:
         if not isinstance(key, str):
-            raise InvalidParamsError(f"params keys must be strings, got {key!r}.")
-    given = [name for name in _OWNER_FIELDS if params.get(name) is not None]
-    if not given:
-        raise InvalidParamsError(
-            "customer is required: pass params['customer'] = 'cus_...' "
-            "(or params['customer_account'] for an Accounts v2 account).",
-            param="customer",
-        )
-    if len(given) > 1:
-        raise InvalidParamsError(
-            "customer and customer_account are mutually exclusive: pass exactly one of them.",
-            param="customer_account",
-        )
-    name = given[0]
-    value = params[name]
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidParamsError(
-            f"{name} must be a non-empty id string such as "
-            f"{'cus_123' if name == 'customer' else 'acct_123'!r}, "
-            f"got {'an empty string' if isinstance(value, str) else type(value).__name__}.",
-            param=name,
-        )
-    return params
+            raise InvalidParamsError(f"params keys must be strings, got {type(key).__name__}.")
+    plain: dict[str, Any] = plain_params(params)
+    _check_object(validator_for(tuple(flow_types)), plain, "")
+    _check_owner(plain)
+    return plain

@@ -155,8 +155,9 @@ class FakeStripe:
         flow_data = params.get("flow_data")
         flow = None
         if isinstance(flow_data, dict):
-            flow = {key: flow_data.get(key) for key in _FLOW_KEYS}
-            flow["type"] = flow_data.get("type")
+            # Stripe echoes the flow with every standard settings key, null when unused.
+            flow = {key: None for key in _FLOW_KEYS}
+            flow.update(flow_data)
         session = {
             "id": f"bps_fake{number:06d}{secrets.token_hex(4)}",
             "object": "billing_portal.session",

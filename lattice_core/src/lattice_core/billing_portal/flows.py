@@ -1,0 +1,199 @@
+"""Typed models of a session's ``flow`` (and of the ``flow_data`` param it echoes).
+
+Each class mirrors one ``portal_flows_*`` schema of Stripe's API (plus what
+API version ``2026-10-28.endive`` added: ``customer_update``,
+``subscription_pause`` and ``after_expiration``). Every level keeps keys it
+does not know in ``extra``, so a newer API version never breaks decoding.
+
+The same classes can be passed inside ``Session.create`` params instead of
+dicts; they are encoded exactly as the equivalent mapping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import attrs
+
+from ..converters import converter
+
+__all__ = [
+    "AfterCompletion",
+    "AfterExpiration",
+    "CouponOffer",
+    "CustomerLogin",
+    "CustomerUpdate",
+    "FlowData",
+    "HostedConfirmation",
+    "Redirect",
+    "Retention",
+    "SubscriptionCancel",
+    "SubscriptionPause",
+    "SubscriptionUpdate",
+    "SubscriptionUpdateConfirm",
+    "SubscriptionUpdateConfirmDiscount",
+    "SubscriptionUpdateConfirmItem",
+]
+
+M = TypeVar("M")
+
+
+class _Model:
+    """Shared ``from_dict`` / ``to_dict`` for the flow models."""
+
+    __slots__ = ()
+
+    @classmethod
+    def from_dict(cls: type[M], data: Mapping[str, Any] | None) -> M | None:
+        """Decode Stripe's JSON (``None`` gives ``None``); unknown keys go to ``extra``."""
+        return None if data is None else converter().structure(data, cls)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Stripe's JSON shape, ``extra`` merged back in; ``None`` fields included."""
+        result: dict[str, Any] = converter().unstructure(self)
+        return result
+
+
+@attrs.frozen(slots=True)
+class HostedConfirmation(_Model):
+    """``after_completion.hosted_confirmation``: the message shown after the flow."""
+
+    custom_message: str | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
+
+
+@attrs.frozen(slots=True)
+class Redirect(_Model):
+    """``after_completion.redirect``: where the customer goes after the flow."""
+
+    return_url: str
+    extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
+
+
+@attrs.frozen(slots=True)
+class AfterCompletion(_Model):
+    """What happens after the flow: ``hosted_confirmation``, ``portal_homepage`` or ``redirect``."""
+
+    type: str
+    hosted_confirmation: HostedConfirmation | None = None
+    redirect: Redirect | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
+
+
+@attrs.frozen(slots=True)
+class CouponOffer(_Model):
+    """A coupon offered to keep the customer from cancelling."""
+
+    coupon: str
+    extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
+
+
+@attrs.frozen(slots=True)
+class Retention(_Model):
+    """``subscription_cancel.retention``: the retention offer (type ``coupon_offer``)."""
+
+    type: str
+    coupon_offer: CouponOffer | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
+
+
+@attrs.frozen(slots=True)
+class SubscriptionCancel(_Model):
+    """Flow ``subscription_cancel``: cancel one subscription, optionally with an offer."""
+
+    subscription: str
+    retention: Retention | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
+
+
+@attrs.frozen(slots=True)
+class SubscriptionUpdate(_Model):
+    """Flow ``subscription_update``: let the customer pick a new plan."""
+
+    subscription: str
+    extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
+
+
+@attrs.frozen(slots=True)
+class SubscriptionUpdateConfirmItem(_Model):
+    """One subscription item to change: its ``id`` and new ``price`` and/or ``quantity``."""
+
+    id: str | None = None
+    price: str | None = None
+    quantity: int | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
+
+
+@attrs.frozen(slots=True)
+class SubscriptionUpdateConfirmDiscount(_Model):
+    """A discount applied to the confirmed update: a ``coupon`` or a ``promotion_code``."""
+
+    coupon: str | None = None
+    promotion_code: str | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
+
+
+@attrs.frozen(slots=True)
+class SubscriptionUpdateConfirm(_Model):
+    """Flow ``subscription_update_confirm``: confirm a prepared plan change."""
+
+    subscription: str
+    items: list[SubscriptionUpdateConfirmItem] = attrs.field(factory=list)
+    discounts: list[SubscriptionUpdateConfirmDiscount] | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
+
+
+@attrs.frozen(slots=True)
+class SubscriptionPause(_Model):
+    """Flow ``subscription_pause`` (API ``2026-10-28.endive``): pause one subscription."""
+
+    subscription: str
+    extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
+
+
+@attrs.frozen(slots=True)
+class CustomerUpdate(_Model):
+    """Flow ``customer_update`` (API ``2026-10-28.endive``): it takes no settings."""
+
+    extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
+
+
+def _masked(value: object) -> str:
+    return "None" if value is None else "'***'"
+
+
+@attrs.frozen(slots=True)
+class FlowData(_Model):
+    """A deep-link flow: ``type`` plus the settings object of that type.
+
+    ``repr`` masks the settings objects: they name the customer's subscriptions.
+    """
+
+    type: str
+    after_completion: AfterCompletion | None = None
+    subscription_cancel: SubscriptionCancel | None = attrs.field(default=None, repr=_masked)
+    subscription_update: SubscriptionUpdate | None = attrs.field(default=None, repr=_masked)
+    subscription_update_confirm: SubscriptionUpdateConfirm | None = attrs.field(
+        default=None, repr=_masked
+    )
+    subscription_pause: SubscriptionPause | None = attrs.field(default=None, repr=_masked)
+    customer_update: CustomerUpdate | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True, repr=_masked)
+
+
+@attrs.frozen(slots=True)
+class CustomerLogin(_Model):
+    """``after_expiration.customer_login``: until when the customer may log back in."""
+
+    expires_at: int | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
+
+
+@attrs.frozen(slots=True)
+class AfterExpiration(_Model):
+    """What an expired session URL offers (API ``2026-10-28.endive``): ``customer_login``."""
+
+    type: str
+    customer_login: CustomerLogin | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
