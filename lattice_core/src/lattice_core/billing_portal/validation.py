@@ -7,7 +7,8 @@ pass. ``None`` counts as absent, as on the wire. Messages never echo IDs or
 URLs: only enum values, which are not secrets.
 
 Deliberate differences from the JSON schema (each stricter, each something
-Stripe itself rejects): a flow type requires its settings object, an
+Stripe itself rejects): required strings must not be empty, a flow type
+requires its settings object, an
 ``after_completion`` of type ``redirect`` requires ``redirect``,
 ``subscription_update_confirm.items`` must not be empty, URLs must be absolute
 http(s), exactly one of ``customer`` / ``customer_account`` is needed, and
@@ -98,13 +99,14 @@ def _check_object(rule: Rule, value: Any, path: str) -> None:
     if not isinstance(value, Mapping):
         raise _fail(path, "type", f"{path} must be {_what(rule)}, not {type(value).__name__}.")
     for key, item in value.items():
+        if item is None:  # absent, as on the wire
+            continue
         sub_rule = rule.fields.get(key) if isinstance(key, str) else None
         if sub_rule is None:
             raise _unknown(rule, key, path)
-        if item is not None:
-            _check(sub_rule, item, _join(path, key))
+        _check(sub_rule, item, _join(path, key))
     for key, sub_rule in rule.fields.items():
-        if sub_rule.required and value.get(key) is None:
+        if sub_rule.required and value.get(key) in (None, ""):
             sub_path = _join(path, key)
             raise _fail(sub_path, "required", f"{sub_path} is required; pass {_what(sub_rule)}.")
     kind_of = value.get("type")

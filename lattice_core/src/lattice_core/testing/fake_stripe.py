@@ -156,7 +156,12 @@ class FakeStripe:
         flow = None
         if isinstance(flow_data, dict):
             # Stripe echoes the flow with every standard settings key, null when unused.
-            flow = {key: None for key in _FLOW_KEYS}
+            flow = dict.fromkeys(_FLOW_KEYS)
+            flow["after_completion"] = {
+                "type": "portal_homepage",
+                "hosted_confirmation": None,
+                "redirect": None,
+            }
             flow.update(flow_data)
         session = {
             "id": f"bps_fake{number:06d}{secrets.token_hex(4)}",
