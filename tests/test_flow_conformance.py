@@ -1,0 +1,273 @@
+"""The pre-flight validators agree with Stripe's own JSON schema of the request.
+
+Hypothesis generates ``flow_data`` (valid, nearly valid and wrong), and for each:
+
+* whatever the validators accept is valid under the schema (shared/stripe-openapi
+  request schema plus the ``2026-10-28.endive`` additions of ``sdk_16_1_0_delta.json``);
+* whatever the schema rejects, the validators reject;
+* where the validators are stricter than the schema, the reason is one of the
+  documented deliberate differences (see ``lattice_core.billing_portal.validation``).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections import Counter
+from typing import Any
+
+import jsonschema
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lattice_core import InvalidParamsError
+from lattice_core.billing_portal.rules import BUILTIN_FLOW_TYPES, LOCALES
+from lattice_core.billing_portal.validation import validate_create_params
+
+from .conftest import SHARED
+
+# Stricter than the schema on purpose; each is something Stripe itself refuses.
+DOCUMENTED_DIFFERENCES = {"requires", "non_empty", "url", "unknown", "required-empty"}
+
+
+def _request_schema() -> dict[str, Any]:
+    operation = json.loads((SHARED / "billing_portal_session_create_request.json").read_text())
+    content = operation["operation"]["requestBody"]["content"]
+    schema = copy.deepcopy(content["application/x-www-form-urlencoded"]["schema"])
+    delta = json.loads((SHARED / "sdk_16_1_0_delta.json").read_text())["request_additions"]
+    flow = schema["properties"]["flow_data"]
+    flow["properties"]["type"]["enum"] += delta["flow_data.type.enum_added"]
+    flow["properties"]["subscription_pause"] = delta["flow_data.subscription_pause"]
+    schema["properties"]["after_expiration"] = delta["after_expiration"]
+    return schema
+
+
+SCHEMA = _request_schema()
+VALIDATOR = jsonschema.Draft7Validator(SCHEMA)
+OUTCOMES: Counter[str] = Counter()
+
+
+def test_schema_and_table_list_the_same_flow_types_and_locales() -> None:
+    flow_types = SCHEMA["properties"]["flow_data"]["properties"]["type"]["enum"]
+    assert sorted(flow_types) == sorted(flow.name for flow in BUILTIN_FLOW_TYPES)
+    assert list(SCHEMA["properties"]["locale"]["enum"]) == list(LOCALES)
+
+
+# -- generation: mostly-plausible flow_data with mistakes sprinkled in ----------------------
+
+ids = st.sampled_from(["sub_1", "si_1", "price_1", "C20", "promo_1", ""]) | st.text(max_size=6)
+wrong = st.one_of(st.integers(-3, 3), st.booleans(), st.lists(st.just("x"), max_size=1))
+maybe_id = st.one_of(ids, ids, ids, wrong, st.text(min_size=5001, max_size=5001))
+
+
+def _maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.none(), strategy)
+
+
+def _object(fields: dict[str, st.SearchStrategy[Any]]) -> st.SearchStrategy[Any]:
+    base = st.fixed_dictionaries({}, optional=fields)
+    with_unknown = st.builds(lambda d: {**d, "surprise": "x"}, base)
+    return st.one_of(base, base, base, base, with_unknown, wrong)
+
+
+urls = st.sampled_from(["https://example.com/done", "http://e.com", "/relative", "e.com", ""])
+items = _object(
+    {
+        "id": maybe_id,
+        "price": maybe_id,
+        "quantity": st.one_of(st.integers(0, 5), st.integers(0, 5), st.sampled_from(["2", True])),
+    }
+)
+discounts = _object({"coupon": maybe_id, "promotion_code": maybe_id})
+flow_types = st.sampled_from(
+    [flow.name for flow in BUILTIN_FLOW_TYPES] * 3 + ["subscription_cancle", "", "pause"]
+)
+flow_data = st.fixed_dictionaries(
+    {},
+    optional={
+        "type": st.one_of(flow_types, flow_types, flow_types, wrong),
+        "after_completion": _object(
+            {
+                "type": st.sampled_from(
+                    ["hosted_confirmation", "portal_homepage", "redirect", "popup"]
+                ),
+                "hosted_confirmation": _object(
+                    {"custom_message": st.text(max_size=3) | st.text(min_size=499, max_size=502)}
+                ),
+                "redirect": _object({"return_url": urls}),
+            }
+        ),
+        "subscription_cancel": _object(
+            {
+                "subscription": maybe_id,
+                "retention": _object(
+                    {
+                        "type": st.sampled_from(["coupon_offer", "discount"]),
+                        "coupon_offer": _object({"coupon": maybe_id}),
+                    }
+                ),
+            }
+        ),
+        "subscription_update": _object({"subscription": maybe_id}),
+        "subscription_pause": _object({"subscription": maybe_id}),
+        "subscription_update_confirm": _object(
+            {
+                "subscription": maybe_id,
+                "items": st.one_of(st.lists(items, max_size=2), wrong),
+                "discounts": st.one_of(st.lists(discounts, max_size=2), wrong),
+            }
+        ),
+    },
+)
+
+
+sub_ids = st.text(alphabet="abcXYZ019", min_size=1, max_size=8).map(lambda t: "sub_" + t)
+valid_after = st.one_of(
+    st.just({"type": "portal_homepage"}),
+    st.builds(
+        lambda m: {"type": "hosted_confirmation", "hosted_confirmation": {"custom_message": m}},
+        st.text(max_size=20),
+    ),
+    st.builds(
+        lambda u: {"type": "redirect", "redirect": {"return_url": u}},
+        st.sampled_from(["https://example.com/done", "http://localhost:8000/x"]),
+    ),
+)
+valid_items = st.lists(
+    st.fixed_dictionaries(
+        {"id": st.just("si_1")},
+        optional={"price": st.just("price_1"), "quantity": st.integers(0, 9)},
+    ),
+    min_size=1,
+    max_size=2,
+)
+valid_settings = {
+    "subscription_cancel": st.fixed_dictionaries(
+        {"subscription": sub_ids},
+        optional={
+            "retention": st.just({"type": "coupon_offer", "coupon_offer": {"coupon": "C20"}})
+        },
+    ),
+    "subscription_update": st.fixed_dictionaries({"subscription": sub_ids}),
+    "subscription_pause": st.fixed_dictionaries({"subscription": sub_ids}),
+    "subscription_update_confirm": st.fixed_dictionaries(
+        {"subscription": sub_ids, "items": valid_items},
+        optional={"discounts": st.lists(st.just({"coupon": "C20"}), max_size=2)},
+    ),
+}
+
+
+@st.composite
+def valid_flow(draw: st.DrawFn) -> dict[str, Any]:
+    kind = draw(st.sampled_from([flow.name for flow in BUILTIN_FLOW_TYPES]))
+    flow: dict[str, Any] = {"type": kind}
+    if kind in valid_settings:
+        flow[kind] = draw(valid_settings[kind])
+    if draw(st.booleans()):
+        flow["after_completion"] = draw(valid_after)
+    return flow
+
+
+def _slots(node: Any) -> list[tuple[Any, Any]]:
+    """Every (container, key) in a nested structure."""
+    found: list[tuple[Any, Any]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found.append((node, key))
+            found.extend(_slots(value))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found.append((node, index))
+            found.extend(_slots(value))
+    return found
+
+
+@st.composite
+def mutated_flow(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid flow with one mistake: a key dropped, a wrong value, an unknown key."""
+    flow = copy.deepcopy(draw(valid_flow()))  # st.just values are shared: never mutate them
+    container, key = draw(st.sampled_from(_slots(flow)))
+    action = draw(st.sampled_from(["drop", "wrong", "empty", "unknown", "emptylist"]))
+    if action == "drop" and isinstance(container, dict):
+        del container[key]
+    elif action == "wrong":
+        container[key] = draw(wrong)
+    elif action == "empty":
+        container[key] = ""
+    elif action == "unknown" and isinstance(container[key], dict):
+        container[key]["surprise"] = "x"
+    elif action == "emptylist" and isinstance(container[key], list):
+        container[key] = []
+    return flow
+
+
+def _strip_none(value: Any) -> Any:
+    """What goes on the wire: ``None`` is left out."""
+    if isinstance(value, dict):
+        return {k: _strip_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_strip_none(v) for v in value]
+    return value
+
+
+def _at(params: Any, path: str) -> Any:
+    node = params
+    for part in re.findall(r"[^.\[\]]+", path):
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    return node
+
+
+@settings(max_examples=1500, derandomize=True, database=None, deadline=None)
+@given(
+    st.one_of(valid_flow(), mutated_flow(), flow_data),
+    st.sampled_from(["https://example.com/account", None]),
+    _maybe(st.sampled_from(LOCALES)),
+)
+def test_validators_agree_with_the_schema(
+    flow: dict[str, Any], return_url: str | None, locale: str | None
+) -> None:
+    params = {"customer": "cus_1", "flow_data": flow, "return_url": return_url, "locale": locale}
+    wire = _strip_none(params)
+    schema_errors = list(VALIDATOR.iter_errors(wire))
+    try:
+        validate_create_params(params)
+    except InvalidParamsError as exc:
+        if schema_errors:
+            OUTCOMES["both reject"] += 1
+            return
+        reason = exc.reason or ""
+        if reason == "required" and exc.param and _at(wire, exc.param) == "":
+            reason = "required-empty"
+        assert reason in DOCUMENTED_DIFFERENCES, (exc.param, exc.reason, str(exc))  # noqa: PT017
+        OUTCOMES[f"stricter: {reason}"] += 1
+    else:
+        assert schema_errors == [], [e.message for e in schema_errors]
+        OUTCOMES["both accept"] += 1
+
+
+def test_both_outcomes_were_exercised() -> None:
+    if not OUTCOMES:  # run alone: drive the property once more
+        test_validators_agree_with_the_schema()
+    assert OUTCOMES["both accept"] >= 100, OUTCOMES
+    assert OUTCOMES["both reject"] >= 100, OUTCOMES
+    stricter = {key for key in OUTCOMES if key.startswith("stricter")}
+    assert {"stricter: requires", "stricter: unknown", "stricter: url"} <= stricter, OUTCOMES
+
+
+@pytest.mark.parametrize(
+    "flow",
+    [
+        {"type": "customer_update"},
+        {"type": "subscription_pause", "subscription_pause": {"subscription": "sub_1"}},
+        {
+            "type": "subscription_update_confirm",
+            "subscription_update_confirm": {"subscription": "sub_1", "items": [{"id": "si_1"}]},
+        },
+    ],
+)
+def test_examples_accepted_by_both(flow: dict[str, Any]) -> None:
+    params = {"customer": "cus_1", "flow_data": flow}
+    validate_create_params(params)
+    VALIDATOR.validate(params)
