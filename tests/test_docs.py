@@ -32,3 +32,31 @@ def test_readme_starts_with_the_two_commands() -> None:
     assert "bash scripts/demo.sh" in head
     assert "bash scripts/test.sh" in head
     assert "bash scripts/test.sh" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_deep_link_flow_examples_run_against_the_fake() -> None:
+    """Every Python block of docs/flows.md runs, in order, against the fake Stripe."""
+    import re
+
+    from lattice_core import Client
+    from lattice_core.billing_portal import Session
+    from lattice_core.testing import FakeStripe, StubTransport
+
+    text = (ROOT / "docs" / "flows.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) >= 8
+    transport = StubTransport.from_app(FakeStripe())
+    with Client("sk_test_docs_examples", transport=transport) as client:
+        namespace = {"client": client, "Session": Session, "client_transport": transport}
+        for block in blocks:
+            exec(compile(block, "docs/flows.md", "exec"), namespace)  # noqa: S102
+    flow_types = {transport.params(r)["flow_data"]["type"] for r in transport.requests}
+    assert flow_types == {
+        "customer_update",
+        "payment_method_update",
+        "subscription_cancel",
+        "subscription_pause",
+        "subscription_update",
+        "subscription_update_confirm",
+        "subscription_resume",
+    }
