@@ -129,15 +129,14 @@ class _BaseClient(Generic[TransportT]):
         }
         self.closed = False
 
-    def _prepare(
+    def _start(
         self,
         method: str,
         path: str,
         params: Mapping[str, Any],
-        *,
         stripe_account: str | None,
         idempotency_key: str | None,
-    ) -> pipeline.CallFlow:
+    ) -> pipeline.Call:
         if self.closed:
             raise ConfigurationError(
                 "this client is closed; create a new Client (or use it inside 'with')."
@@ -150,7 +149,7 @@ class _BaseClient(Generic[TransportT]):
             stripe_account=stripe_account if stripe_account is not None else self.stripe_account,
             idempotency_key=idempotency_key,
         )
-        return pipeline.call_flow(request, self.hooks, self.max_retries)
+        return pipeline.Call(pipeline.call_flow(request, self.hooks, self.max_retries))
 
     def __repr__(self) -> str:
         return (
@@ -181,25 +180,19 @@ class Client(_BaseClient[Transport]):
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Send one API call and return the decoded JSON object; raises ``StripeError``."""
-        flow = self._prepare(
-            method, path, params, stripe_account=stripe_account, idempotency_key=idempotency_key
-        )
-        transport = self._transport
+        call = self._start(method, path, params, stripe_account, idempotency_key)
+        while call.step is not None:
+            call.feed(self._perform(call.step))
+        return call.result
+
+    def _perform(self, step: pipeline.Step) -> pipeline.Outcome:
+        if isinstance(step, float):
+            self._sleep(step)
+            return None
         try:
-            step = next(flow)
-            while True:
-                if isinstance(step, float):
-                    self._sleep(step)
-                    step = flow.send(None)
-                    continue
-                try:
-                    outcome: pipeline.Outcome = transport.handle_request(step)
-                except APIConnectionError as exc:
-                    outcome = exc
-                step = flow.send(outcome)
-        except StopIteration as stop:
-            result: dict[str, Any] = stop.value
-            return result
+            return self._transport.handle_request(step)
+        except APIConnectionError as exc:
+            return exc
 
     def close(self) -> None:
         """Close the transport's connection pool; calling it twice is harmless."""

@@ -33,6 +33,7 @@ from .http import Request, Response
 from .plugins import Hooks
 
 __all__ = [
+    "Call",
     "CallFlow",
     "build_request",
     "call_flow",
@@ -214,3 +215,26 @@ def call_flow(request: Request, hooks: Hooks, max_retries: int) -> CallFlow:
             raise failure
         yield delay
         request.attempt += 1
+
+
+class Call:
+    """One call in progress, for a driver loop: what to do next, until ``result``.
+
+    ``step`` is the request to send or the seconds to sleep, or ``None`` once
+    the call has finished; :meth:`feed` hands back what the step produced.
+    """
+
+    __slots__ = ("_flow", "result", "step")
+
+    def __init__(self, flow: CallFlow) -> None:
+        self._flow = flow
+        self.result: dict[str, Any] = {}
+        self.step: Step | None = next(flow)
+
+    def feed(self, outcome: Outcome) -> None:
+        """Hand back the transport's response or ``APIConnectionError`` (``None`` after a sleep)."""
+        try:
+            self.step = self._flow.send(outcome)
+        except StopIteration as stop:
+            self.step = None
+            self.result = stop.value

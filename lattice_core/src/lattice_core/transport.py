@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TypeVar, Union
 
 import attrs
 
-from .errors import ConfigurationError
+from .errors import APIConnectionError, ConfigurationError
 
 if TYPE_CHECKING:
     from .http import Request, Response
@@ -26,6 +26,7 @@ __all__ = [
     "Transport",
     "TransportFactory",
     "TransportOptions",
+    "connection_error",
     "resolve_transport",
 ]
 
@@ -69,6 +70,25 @@ class AsyncTransport(abc.ABC):
 
     async def aclose(self) -> None:  # noqa: B027 - optional to override
         """Release pooled connections. Safe to call more than once."""
+
+
+def connection_error(
+    request: Request, exc: BaseException, *, timed_out: bool
+) -> APIConnectionError:
+    """The ``APIConnectionError`` a transport raises (``from exc``) when no answer came.
+
+    One wording for every transport; it names the call, never a header or body.
+    """
+    path = request.url.split("://", 1)[-1].partition("/")[2].partition("?")[0]
+    what = f"{request.method} /{path}: {type(exc).__name__}"
+    if timed_out:
+        return APIConnectionError(
+            f"timed out talking to Stripe ({what}). The request may or may not have been "
+            "applied; retry with the same idempotency key to be safe."
+        )
+    return APIConnectionError(
+        f"could not reach Stripe ({what}). Check the network, proxy settings and base_url."
+    )
 
 
 AnyTransport = Union[Transport, AsyncTransport]  # noqa: UP007 - runtime alias

@@ -13,12 +13,12 @@ import contextlib
 import os
 import threading
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 import requests
 import requests.utils
 
-from lattice_core import APIConnectionError, Request, Response, Transport
+from lattice_core import Request, Response, Transport
+from lattice_core.transport import connection_error
 
 __all__ = ["RequestsTransport"]
 
@@ -29,16 +29,9 @@ def _map_errors(request: Request) -> Iterator[None]:
     try:
         yield
     except requests.Timeout as exc:
-        raise APIConnectionError(
-            f"timed out talking to Stripe ({request.method} {urlsplit(request.url).path}): "
-            f"{type(exc).__name__}. The request may or may not have been applied; retry with "
-            "the same idempotency key to be safe."
-        ) from exc
+        raise connection_error(request, exc, timed_out=True) from exc
     except requests.RequestException as exc:
-        raise APIConnectionError(
-            f"could not reach Stripe ({request.method} {urlsplit(request.url).path}): "
-            f"{type(exc).__name__}. Check the network, proxy settings and base_url."
-        ) from exc
+        raise connection_error(request, exc, timed_out=False) from exc
 
 
 class RequestsTransport(Transport):
