@@ -3,6 +3,7 @@ and a suite-wide guard that no log record ever carries a secret."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -15,8 +16,9 @@ from typing import Any
 import attrs
 import pytest
 
-from lattice_core import Client, Response
-from lattice_core.testing import LoopbackServer, StubTransport, decode_form
+from lattice_core import AsyncClient, Client, Request, Response
+from lattice_core.billing_portal import Session
+from lattice_core.testing import AsyncStubTransport, LoopbackServer, StubTransport, decode_form
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "stripe-openapi"
@@ -93,21 +95,50 @@ def scripted() -> Iterator[tuple[ScriptedApp, str]]:
         app.release.set()
 
 
+class Caller:
+    """A client of either kind behind one blocking ``create``, for contract tests."""
+
+    def __init__(self, client: Client | AsyncClient, loop: asyncio.AbstractEventLoop) -> None:
+        self.client = client
+        self._loop = loop
+
+    def create(self, params: Any, **options: Any) -> Session:
+        if isinstance(self.client, AsyncClient):
+            call = Session.create_async(self.client, params, **options)
+            return self._loop.run_until_complete(call)
+        return Session.create(self.client, params, **options)
+
+
 class Wire:
-    """A client plus what the far end saw, the same for every transport.
+    """A client plus what the far end saw, the same for every transport, sync and async.
 
     ``answer(status, body, headers)`` scripts the next response; ``seen`` lists
     the requests as they arrived.
     """
 
-    def __init__(self, kind: str, make: Callable[..., Client], app: ScriptedApp) -> None:
+    def __init__(self, kind: str, app: ScriptedApp, base_url: str | None) -> None:
         self.kind = kind
-        self._make = make
         self.app = app
+        self.is_async = kind in ASYNC_KINDS
+        self.loop = asyncio.new_event_loop()
+        self._base_url = base_url
+        self._clients: list[Client | AsyncClient] = []
 
-    def client(self, **options: Any) -> Client:
+    def client(self, **options: Any) -> Caller:
         options.setdefault("max_retries", 0)
-        return self._make(**options)
+        if self._base_url is not None:
+            options.setdefault("base_url", self._base_url)
+        client: Client | AsyncClient
+        if self.kind == "stub":
+            client = Client(API_KEY, transport=_stub_for(self.app), **options)
+        elif self.kind == "async-stub":
+            client = AsyncClient(API_KEY, transport=_async_stub_for(self.app), **options)
+        elif self.kind == "aiohttp":
+            client = AsyncClient(API_KEY, transport="aiohttp", **options)
+        else:
+            client = Client(API_KEY, transport="requests", **options)
+        self._clients.append(client)
+        return Caller(client, self.loop)
 
     def answer(
         self, status: int, body: Any = None, headers: Mapping[str, str] | None = None
@@ -118,43 +149,50 @@ class Wire:
     def seen(self) -> list[Seen]:
         return self.app.seen
 
+    def close(self) -> None:
+        for client in self._clients:
+            if isinstance(client, AsyncClient):
+                self.loop.run_until_complete(client.close())
+            else:
+                client.close()
+        self.loop.close()
 
-def _stub_for(app: ScriptedApp) -> StubTransport:
-    def handler(request: Any) -> Response:
+
+def _handler_for(app: ScriptedApp) -> Callable[[Request], Response]:
+    def handler(request: Request) -> Response:
         path = "/" + request.url.split("://", 1)[1].split("/", 1)[1]
         status, headers, body = app(request.method, path, request.headers, request.content)
         return Response(status, {k.lower(): v for k, v in headers.items()}, body)
 
-    return StubTransport(handler=handler)
+    return handler
 
 
-@pytest.fixture(params=["stub", "requests"])
+def _stub_for(app: ScriptedApp) -> StubTransport:
+    return StubTransport(handler=_handler_for(app))
+
+
+def _async_stub_for(app: ScriptedApp) -> AsyncStubTransport:
+    return AsyncStubTransport(handler=_handler_for(app))
+
+
+SYNC_KINDS = ("stub", "requests")
+ASYNC_KINDS = ("async-stub", "aiohttp")
+
+
+@pytest.fixture(params=SYNC_KINDS + ASYNC_KINDS)
 def wire(request: pytest.FixtureRequest) -> Iterator[Wire]:
-    """Contract fixture: the same tests run over the stub and over real HTTP."""
+    """Contract fixture: the same tests run over stub and real HTTP, sync and async."""
     app = ScriptedApp()
-    clients: list[Client] = []
-    if request.param == "stub":
-
-        def make(**options: Any) -> Client:
-            client = Client(API_KEY, transport=_stub_for(app), **options)
-            clients.append(client)
-            return client
-
-        yield Wire("stub", make, app)
+    if request.param in ("stub", "async-stub"):
+        wire = Wire(request.param, app, None)
+        yield wire
+        wire.close()
     else:
         with LoopbackServer(app) as server:
-
-            def make(**options: Any) -> Client:
-                options.setdefault("base_url", server.url)
-                client = Client(API_KEY, transport="requests", **options)
-                clients.append(client)
-                return client
-
-            yield Wire("requests", make, app)
-            for client in clients:
-                client.close()
-    for client in clients:
-        client.close()
+            wire = Wire(request.param, app, server.url)
+            yield wire
+            app.release.set()
+            wire.close()
 
 
 class _Collect(logging.Handler):

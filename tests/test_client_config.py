@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lattice_core import AsyncTransport, Client, ConfigurationError, Request, Response
+from lattice_core import AsyncClient, AsyncTransport, Client, ConfigurationError, Request, Response
 from lattice_core.billing_portal import Session
 from lattice_core.testing import StubTransport, json_response
 
@@ -96,11 +96,25 @@ def test_bad_options_name_the_option(options: dict[str, object], field: str) -> 
         Client(API_KEY, **options)  # type: ignore[arg-type]
 
 
-def test_unknown_transport_name_says_what_to_install() -> None:
-    with pytest.raises(ConfigurationError, match="'aiohttp' is not installed") as info:
+def test_unknown_transport_name_lists_the_installed_ones() -> None:
+    with pytest.raises(ConfigurationError, match="'httpx' is not installed") as info:
+        Client(API_KEY, transport="httpx")
+    assert "Installed transports: aiohttp, requests." in str(info.value)
+
+
+def test_a_known_but_missing_transport_says_what_to_install() -> None:
+    with pytest.raises(ConfigurationError, match="pip install lattice-stripe-aiohttp"):
+        AsyncClient(API_KEY, disable_plugins=["aiohttp"])
+
+
+def test_sync_transport_in_async_client_says_which_to_use() -> None:
+    with pytest.raises(ConfigurationError) as info:
+        AsyncClient(API_KEY, transport="requests")
+    message = str(info.value)
+    assert "transport 'requests' is not asynchronous" in message
+    assert "'aiohttp' (pip install lattice-stripe-aiohttp)" in message
+    with pytest.raises(ConfigurationError, match="for asyncio use AsyncClient"):
         Client(API_KEY, transport="aiohttp")
-    assert "pip install lattice-stripe-aiohttp" in str(info.value)
-    assert "requests" in str(info.value)  # lists what is installed
 
 
 def test_disabled_transport_plugin_cannot_be_used() -> None:

@@ -64,7 +64,7 @@ def test_each_error_class_from_stripe_json_and_status(
     wire.answer(status, body, {"Request-Id": "req_err_42"})
 
     with pytest.raises(StripeError) as info:
-        Session.create(wire.client(), {"customer": "cus_123"})
+        wire.client().create({"customer": "cus_123"})
 
     err = info.value
     assert type(err) is expected
@@ -87,7 +87,7 @@ def test_shared_error_example_decodes_with_all_fields(wire: Wire) -> None:
     wire.answer(404, body, {"Request-Id": "req_EXAMPLE"})
 
     with pytest.raises(InvalidRequestError) as info:
-        Session.create(wire.client(), {"customer": "cus_doesnotexist"})
+        wire.client().create({"customer": "cus_doesnotexist"})
 
     assert info.value.code == "resource_missing"
     assert info.value.param == "customer"
@@ -122,7 +122,7 @@ def test_non_json_error_bodies_still_give_typed_errors(
     wire.answer(status, body, {"Content-Type": content_type, "Request-Id": "req_proxy"})
 
     with pytest.raises(StripeError) as info:
-        Session.create(wire.client(), {"customer": "cus_123"})
+        wire.client().create({"customer": "cus_123"})
 
     err = info.value
     assert type(err) is expected
@@ -136,7 +136,7 @@ def test_non_json_error_bodies_still_give_typed_errors(
 def test_long_html_error_is_cut_to_a_snippet(wire: Wire) -> None:
     wire.answer(502, b"<p>" + b"x" * 5000 + b"</p>", {"Content-Type": "text/html"})
     with pytest.raises(APIError) as info:
-        Session.create(wire.client(), {"customer": "cus_123"})
+        wire.client().create({"customer": "cus_123"})
     assert len(info.value.message) < 400
     assert info.value.message.endswith("…")
 
@@ -145,7 +145,7 @@ def test_long_html_error_is_cut_to_a_snippet(wire: Wire) -> None:
 def test_success_status_with_a_non_object_body_is_an_api_error(wire: Wire, body: bytes) -> None:
     wire.answer(200, body, {"Request-Id": "req_odd"})
     with pytest.raises(APIError) as info:
-        Session.create(wire.client(), {"customer": "cus_123"})
+        wire.client().create({"customer": "cus_123"})
     assert info.value.http_status == 200
     assert info.value.request_id == "req_odd"
 
@@ -153,7 +153,7 @@ def test_success_status_with_a_non_object_body_is_an_api_error(wire: Wire, body:
 def test_success_with_the_wrong_shape_names_fields_not_values(wire: Wire) -> None:
     wire.answer(200, {"object": "billing_portal.session", "created": "yesterday"})
     with pytest.raises(APIError) as info:
-        Session.create(wire.client(), {"customer": "cus_123"})
+        wire.client().create({"customer": "cus_123"})
     assert "billing_portal.session" in info.value.message
     assert "yesterday" not in info.value.message
 
@@ -200,7 +200,7 @@ def test_error_messages_are_redacted(wire: Wire) -> None:
     }
     wire.answer(401, leaky)
     with pytest.raises(AuthenticationError) as info:
-        Session.create(wire.client(), {"customer": "cus_123"})
+        wire.client().create({"customer": "cus_123"})
     for text in (str(info.value), repr(info.value), info.value.message):
         assert API_KEY not in text
         assert not UNMASKED_KEY.search(text)

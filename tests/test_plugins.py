@@ -71,7 +71,7 @@ def test_each_client_gets_its_own_plugin_manager() -> None:
 def test_user_plugin_header_reaches_the_wire_and_hooks_run_in_order(wire: Wire) -> None:
     wire.answer(200, SESSION_JSON)
     recorder = Recorder()
-    Session.create(wire.client(plugins=[recorder]), {"customer": "cus_1"})
+    wire.client(plugins=[recorder]).create({"customer": "cus_1"})
     assert wire.seen[0].headers["x-team"] == "billing"
     assert recorder.calls == [("before_request", 1), ("after_response", 200)]
 
@@ -87,7 +87,7 @@ def test_after_response_sees_the_decoded_body_and_request_id(wire: Wire) -> None
 
     wire.answer(404, {"error": {"type": "invalid_request_error"}}, {"Request-Id": "req_1"})
     with pytest.raises(InvalidRequestError):
-        Session.create(wire.client(plugins=[Peek()]), {"customer": "cus_1"})
+        wire.client(plugins=[Peek()]).create({"customer": "cus_1"})
     assert seen == [(404, {"error": {"type": "invalid_request_error"}}, "req_1")]
 
 
@@ -95,7 +95,7 @@ def test_telemetry_logs_each_attempt_without_secrets(
     wire: Wire, no_secret_in_logs: list[logging.LogRecord]
 ) -> None:
     wire.answer(200, SESSION_JSON, {"Request-Id": "req_tel"})
-    Session.create(wire.client(), {"customer": "cus_1"})
+    wire.client().create({"customer": "cus_1"})
     lines = [r.getMessage() for r in no_secret_in_logs if r.name == "lattice"]
     assert len(lines) == 1
     assert "POST /v1/billing_portal/sessions -> 200 request_id=req_tel attempt=1" in lines[0]
@@ -105,7 +105,7 @@ def test_telemetry_can_be_switched_off(
     wire: Wire, no_secret_in_logs: list[logging.LogRecord]
 ) -> None:
     wire.answer(200, SESSION_JSON)
-    Session.create(wire.client(disable_plugins=["telemetry"]), {"customer": "cus_1"})
+    wire.client(disable_plugins=["telemetry"]).create({"customer": "cus_1"})
     assert [r for r in no_secret_in_logs if r.name == "lattice"] == []
 
 

@@ -7,7 +7,6 @@ import uuid
 import pytest
 
 from lattice_core import DEFAULT_API_VERSION, InvalidParamsError, __version__
-from lattice_core.billing_portal import Session
 
 from .conftest import API_KEY, SESSION_JSON, Wire
 
@@ -30,7 +29,7 @@ def test_exact_body_and_headers(wire: Wire) -> None:
         },
     }
 
-    session = Session.create(client, params)
+    session = client.create(params)
 
     assert session.id == "bps_123"
     (seen,) = wire.seen
@@ -53,7 +52,8 @@ def test_exact_body_and_headers(wire: Wire) -> None:
     assert "stripe-account" not in headers
     product, transport = headers["user-agent"].split(" ")
     assert product == f"lattice-python/{__version__}"
-    assert transport.split("/")[0] == ("stub" if wire.kind == "stub" else "requests")
+    expected = {"stub": "stub", "async-stub": "stub", "requests": "requests", "aiohttp": "aiohttp"}
+    assert transport.split("/")[0] == expected[wire.kind]
     assert uuid.UUID(headers["idempotency-key"]).version == 4
 
 
@@ -61,9 +61,9 @@ def test_fresh_idempotency_key_per_call_and_given_key_sent_unchanged(wire: Wire)
     for _ in range(3):
         wire.answer(200, SESSION_JSON)
     client = wire.client()
-    Session.create(client, {"customer": "cus_123"})
-    Session.create(client, {"customer": "cus_123"})
-    Session.create(client, {"customer": "cus_123"}, idempotency_key="order-42/portal v2")
+    client.create({"customer": "cus_123"})
+    client.create({"customer": "cus_123"})
+    client.create({"customer": "cus_123"}, idempotency_key="order-42/portal v2")
 
     keys = [seen.headers["idempotency-key"] for seen in wire.seen]
     assert keys[0] != keys[1]
@@ -76,9 +76,9 @@ def test_stripe_account_per_call_beats_client_default(wire: Wire) -> None:
     plain = wire.client()
     connected = wire.client(stripe_account="acct_default")
 
-    Session.create(plain, {"customer": "cus_123"})
-    Session.create(connected, {"customer": "cus_123"})
-    Session.create(connected, {"customer": "cus_123"}, stripe_account="acct_call")
+    plain.create({"customer": "cus_123"})
+    connected.create({"customer": "cus_123"})
+    connected.create({"customer": "cus_123"}, stripe_account="acct_call")
 
     accounts = [seen.headers.get("stripe-account") for seen in wire.seen]
     assert accounts == [None, "acct_default", "acct_call"]
@@ -86,7 +86,7 @@ def test_stripe_account_per_call_beats_client_default(wire: Wire) -> None:
 
 def test_api_version_is_configurable(wire: Wire) -> None:
     wire.answer(200, SESSION_JSON)
-    Session.create(wire.client(api_version="2025-01-27.acacia"), {"customer": "cus_123"})
+    wire.client(api_version="2025-01-27.acacia").create({"customer": "cus_123"})
     assert wire.seen[0].headers["stripe-version"] == "2025-01-27.acacia"
 
 
@@ -107,7 +107,7 @@ def test_invalid_params_raise_before_any_request(
 ) -> None:
     client = wire.client()
     with pytest.raises(InvalidParamsError, match=field) as info:
-        Session.create(client, params)
+        client.create(params)
     assert info.value.param == field
     assert isinstance(info.value, ValueError)
     assert wire.seen == []
@@ -116,7 +116,7 @@ def test_invalid_params_raise_before_any_request(
 @pytest.mark.parametrize("params", [None, "customer=cus_1", [("customer", "cus_1")], 42])
 def test_non_mapping_params_are_rejected_before_any_request(wire: Wire, params: object) -> None:
     with pytest.raises(InvalidParamsError, match="params must be a mapping"):
-        Session.create(wire.client(), params)  # type: ignore[arg-type]
+        wire.client().create(params)
     assert wire.seen == []
 
 
@@ -135,12 +135,12 @@ def test_bad_call_options_raise_before_any_request(
     wire: Wire, options: dict[str, object], field: str
 ) -> None:
     with pytest.raises(InvalidParamsError, match=field):
-        Session.create(wire.client(), {"customer": "cus_1"}, **options)  # type: ignore[arg-type]
+        wire.client().create({"customer": "cus_1"}, **options)
     assert wire.seen == []
 
 
 def test_customer_account_alone_is_accepted(wire: Wire) -> None:
     wire.answer(200, {**SESSION_JSON, "customer_account": "acct_v2_1"})
-    session = Session.create(wire.client(), {"customer_account": "acct_v2_1"})
+    session = wire.client().create({"customer_account": "acct_v2_1"})
     assert session.customer_account == "acct_v2_1"
     assert wire.seen[0].params == {"customer_account": "acct_v2_1"}

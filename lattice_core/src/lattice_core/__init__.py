@@ -9,7 +9,7 @@ Importing this package loads no HTTP library; transports are plugins.
 """
 
 from ._version import __version__
-from .client import DEFAULT_API_VERSION, DEFAULT_BASE_URL, Client
+from .client import DEFAULT_API_VERSION, DEFAULT_BASE_URL, AsyncClient, Client
 from .errors import (
     APIConnectionError,
     APIError,
@@ -33,6 +33,7 @@ from .transport import AsyncTransport, Transport, TransportOptions
 __all__ = [
     "APIConnectionError",
     "APIError",
+    "AsyncClient",
     "AsyncTransport",
     "AuthenticationError",
     "CardError",

@@ -7,10 +7,12 @@ transport and ``time.sleep``.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable, Iterable, Mapping
+import warnings
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
-from typing import Any, Generic
+from typing import TYPE_CHECKING, Any, Generic, TypedDict
 from urllib.parse import urlsplit
 
 from . import pipeline
@@ -19,13 +21,32 @@ from .builtin.redaction import mask
 from .errors import APIConnectionError, ConfigurationError
 from .http import is_loopback_host
 from .plugins import Hooks, make_plugin_manager
-from .transport import AnyTransport, Transport, TransportOptions, TransportT, resolve_transport
+from .transport import (
+    AnyTransport,
+    AsyncTransport,
+    Transport,
+    TransportOptions,
+    TransportT,
+    resolve_transport,
+)
 
-__all__ = ["DEFAULT_API_VERSION", "DEFAULT_BASE_URL", "Client"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["DEFAULT_API_VERSION", "DEFAULT_BASE_URL", "AsyncClient", "CallOptions", "Client"]
 
 DEFAULT_BASE_URL = "https://api.stripe.com"
 DEFAULT_API_VERSION = "2026-10-28.endive"
 _KEY_PREFIXES = ("sk_", "rk_")
+
+
+class CallOptions(TypedDict, total=False):
+    """Per-call options every API call takes."""
+
+    stripe_account: str | None
+    """Connected account for this call; overrides the client's."""
+    idempotency_key: str | None
+    """Sent as ``Idempotency-Key``; a fresh UUID4 when missing."""
 
 
 def _check_api_key(api_key: object) -> str:
@@ -82,12 +103,13 @@ class _BaseClient(Generic[TransportT]):
     """Configuration, plugins and request building shared by the sync and async clients."""
 
     _transport_kind: type[TransportT]
+    _default_transport: str
 
     def __init__(
         self,
         api_key: str,
         *,
-        transport: str | AnyTransport = "requests",
+        transport: str | AnyTransport | None = None,
         base_url: str = DEFAULT_BASE_URL,
         api_version: str = DEFAULT_API_VERSION,
         stripe_account: str | None = None,
@@ -119,7 +141,10 @@ class _BaseClient(Generic[TransportT]):
             )
         self.hooks = Hooks(make_plugin_manager(plugins, disable_plugins))
         self._transport: TransportT = resolve_transport(
-            transport, self.hooks, TransportOptions(timeout=self.timeout), want=self._transport_kind
+            self._default_transport if transport is None else transport,
+            self.hooks,
+            TransportOptions(timeout=self.timeout),
+            want=self._transport_kind,
         )
         self._base_headers = {
             "Authorization": f"Bearer {self._api_key}",
@@ -134,8 +159,9 @@ class _BaseClient(Generic[TransportT]):
         method: str,
         path: str,
         params: Mapping[str, Any],
-        stripe_account: str | None,
-        idempotency_key: str | None,
+        *,
+        stripe_account: str | None = None,
+        idempotency_key: str | None = None,
     ) -> pipeline.Call:
         if self.closed:
             raise ConfigurationError(
@@ -168,19 +194,14 @@ class Client(_BaseClient[Transport]):
     """
 
     _transport_kind = Transport
+    _default_transport = "requests"
     _sleep: Callable[[float], None] = staticmethod(time.sleep)
 
     def request(
-        self,
-        method: str,
-        path: str,
-        params: Mapping[str, Any],
-        *,
-        stripe_account: str | None = None,
-        idempotency_key: str | None = None,
+        self, method: str, path: str, params: Mapping[str, Any], **options: Unpack[CallOptions]
     ) -> dict[str, Any]:
         """Send one API call and return the decoded JSON object; raises ``StripeError``."""
-        call = self._start(method, path, params, stripe_account, idempotency_key)
+        call = self._start(method, path, params, **options)
         while call.step is not None:
             call.feed(self._perform(call.step))
         return call.result
@@ -210,3 +231,63 @@ class Client(_BaseClient[Transport]):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class AsyncClient(_BaseClient[AsyncTransport]):
+    """An asyncio Stripe client; the same options and behaviour as :class:`Client`.
+
+    ``transport`` defaults to ``"aiohttp"`` (``pip install lattice-stripe-aiohttp``).
+    Use ``async with AsyncClient(...)``, or ``await client.close()``; a client
+    that sent requests and is dropped unclosed warns with ``ResourceWarning``.
+    Use one client per event loop.
+    """
+
+    _transport_kind = AsyncTransport
+    _default_transport = "aiohttp"
+    _sleep: Callable[[float], Awaitable[None]] = staticmethod(asyncio.sleep)
+    _used = False
+
+    async def request(
+        self, method: str, path: str, params: Mapping[str, Any], **options: Unpack[CallOptions]
+    ) -> dict[str, Any]:
+        """Send one API call and return the decoded JSON object; raises ``StripeError``."""
+        call = self._start(method, path, params, **options)
+        self._used = True
+        while call.step is not None:
+            call.feed(await self._perform(call.step))
+        return call.result
+
+    async def _perform(self, step: pipeline.Step) -> pipeline.Outcome:
+        if isinstance(step, float):
+            await self._sleep(step)
+            return None
+        try:
+            return await self._transport.handle_async_request(step)
+        except APIConnectionError as exc:
+            return exc
+
+    async def close(self) -> None:
+        """Close the transport's connection pool; calling it twice is harmless."""
+        if not self.closed:
+            self.closed = True
+            await self._transport.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def __del__(self) -> None:
+        if self._used and not getattr(self, "closed", True):
+            warnings.warn(
+                f"Unclosed {self!r}: use 'async with AsyncClient(...)' or 'await client.close()'.",
+                ResourceWarning,
+                stacklevel=1,
+                source=self,
+            )

@@ -109,7 +109,7 @@ def resolve_transport(
     instance is used as it is. Either way it must be ``want`` (sync or async),
     else the message says which transport to use instead.
     """
-    kind = "synchronous" if want is Transport else "asynchronous"
+    kind = "a synchronous" if want is Transport else "an asynchronous"
     if isinstance(transport, str):
         factories = hooks.transports()
         factory = factories.get(transport)
@@ -133,9 +133,12 @@ def resolve_transport(
         )
     if not isinstance(instance, want):
         suggestion = (
-            "'requests'" if want is Transport else "'aiohttp' (pip install lattice-stripe-aiohttp)"
+            "'requests' (pip install lattice-stripe-requests); for asyncio use AsyncClient"
+            if want is Transport
+            else "'aiohttp' (pip install lattice-stripe-aiohttp); for blocking code use Client"
         )
         raise ConfigurationError(
-            f"{label} is not {kind}; this client needs a {kind} transport such as {suggestion}."
+            f"{label} is not {kind[kind.index(' ') + 1 :]}; this client needs {kind} transport "
+            f"such as {suggestion}."
         )
     return instance

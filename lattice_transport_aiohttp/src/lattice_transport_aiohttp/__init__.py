@@ -1,4 +1,11 @@
-"""aiohttp transport for Lattice (placeholder: the transport lands with the async work)."""
+"""The ``aiohttp`` transport for Lattice.
 
-__version__ = "0.1.0"
-__all__ = ["__version__"]
+Installed, it registers itself as ``"aiohttp"`` through the ``lattice``
+entry-point group, so ``AsyncClient(api_key)`` finds it by name. Import
+:class:`AiohttpTransport` directly to configure it yourself.
+"""
+
+from ._version import __version__
+from .transport import AiohttpTransport
+
+__all__ = ["AiohttpTransport", "__version__"]

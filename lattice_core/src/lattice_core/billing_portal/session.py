@@ -21,7 +21,7 @@ from .rules import BUILTIN_FLOW_TYPES
 from .validation import validate_create_params
 
 if TYPE_CHECKING:
-    from ..client import Client
+    from ..client import AsyncClient, Client
     from .params import SessionCreateParams
 
 __all__ = ["Session"]
@@ -106,12 +106,26 @@ class Session:
         ``stripe_account`` overrides the client's for this call; a missing
         ``idempotency_key`` is generated, and kept the same across retries.
         """
-        checked = validate_create_params(params, BUILTIN_FLOW_TYPES + client.hooks.flow_types)
-        body = client.request(
-            "POST",
-            cls.PATH,
-            checked,
-            stripe_account=stripe_account,
-            idempotency_key=idempotency_key,
-        )
-        return cls._decode(body)
+        checked = cls._checked(client, params)
+        options = {"stripe_account": stripe_account, "idempotency_key": idempotency_key}
+        return cls._decode(client.request("POST", cls.PATH, checked, **options))
+
+    @classmethod
+    async def create_async(
+        cls,
+        client: AsyncClient,
+        params: SessionCreateParams | Mapping[str, Any],
+        *,
+        stripe_account: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Session:
+        """:meth:`create` for an :class:`~lattice_core.AsyncClient`: same checks, same result."""
+        checked = cls._checked(client, params)
+        options = {"stripe_account": stripe_account, "idempotency_key": idempotency_key}
+        return cls._decode(await client.request("POST", cls.PATH, checked, **options))
+
+    @staticmethod
+    def _checked(
+        client: Client | AsyncClient, params: SessionCreateParams | Mapping[str, Any]
+    ) -> dict[str, Any]:
+        return validate_create_params(params, BUILTIN_FLOW_TYPES + client.hooks.flow_types)

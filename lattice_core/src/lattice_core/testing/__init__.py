@@ -2,9 +2,10 @@
 
 from .fake_stripe import FakeStripe, decode_form
 from .server import LoopbackServer
-from .stub import StubTransport, connection_error, json_response
+from .stub import AsyncStubTransport, StubTransport, connection_error, json_response
 
 __all__ = [
+    "AsyncStubTransport",
     "FakeStripe",
     "LoopbackServer",
     "StubTransport",

@@ -19,11 +19,11 @@ from typing import Any
 
 from ..errors import APIConnectionError
 from ..http import Request, Response
-from ..transport import Transport
+from ..transport import AsyncTransport, Transport
 from .fake_stripe import decode_form
 from .server import App
 
-__all__ = ["Handler", "StubTransport", "connection_error", "json_response"]
+__all__ = ["AsyncStubTransport", "Handler", "StubTransport", "connection_error", "json_response"]
 
 Handler = Callable[[Request], "Response | Exception"]
 
@@ -113,3 +113,33 @@ class StubTransport(Transport):
 def connection_error(message: str = "simulated network failure") -> APIConnectionError:
     """An outage to queue into a :class:`StubTransport`."""
     return APIConnectionError(message)
+
+
+class AsyncStubTransport(AsyncTransport):
+    """:class:`StubTransport` for an :class:`~lattice_core.AsyncClient`: same answers and record."""
+
+    user_agent = "stub/1"
+
+    def __init__(self, *responses: Response | Exception, handler: Handler | None = None) -> None:
+        self.stub = StubTransport(*responses, handler=handler)
+        self.requests = self.stub.requests
+        self.params = self.stub.params
+        self.closed = False
+
+    @classmethod
+    def from_app(cls, app: App) -> AsyncStubTransport:
+        """Answer through an HTTP-shaped app such as ``FakeStripe()``."""
+        transport = cls()
+        transport.stub = StubTransport.from_app(app)
+        transport.requests = transport.stub.requests
+        return transport
+
+    def queue(self, responses: Iterable[Response | Exception]) -> None:
+        """Add canned answers to the end of the queue."""
+        self.stub.queue(responses)
+
+    async def handle_async_request(self, request: Request) -> Response:
+        return self.stub.handle_request(request)
+
+    async def aclose(self) -> None:
+        self.closed = True

@@ -1,0 +1,83 @@
+"""A pooled ``aiohttp`` transport, created lazily inside the running event loop.
+
+One ``aiohttp.ClientSession`` per transport, made on the first request so it
+belongs to the loop that uses it. Its ``TCPConnector`` caps open connections
+(``limit``); TLS certificates are verified; proxies come from the environment
+(``trust_env``). Use one transport (one client) per event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+
+import aiohttp
+
+from lattice_core import ConfigurationError, Request, Response
+from lattice_core.transport import AsyncTransport, connection_error
+
+__all__ = ["AiohttpTransport"]
+
+
+@contextlib.contextmanager
+def _map_errors(request: Request) -> Iterator[None]:
+    """Turn every aiohttp / asyncio network failure into ``APIConnectionError``."""
+    try:
+        yield
+    except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
+        raise connection_error(request, exc, timed_out=True) from exc
+    except (aiohttp.ClientError, OSError) as exc:
+        raise connection_error(request, exc, timed_out=False) from exc
+
+
+class AiohttpTransport(AsyncTransport):
+    """Send requests through one pooled ``aiohttp.ClientSession``.
+
+    ``timeout`` bounds connecting and each read separately (seconds); ``limit``
+    caps the connections open at once (further calls wait for a free one).
+    """
+
+    user_agent = f"aiohttp/{aiohttp.__version__}"
+
+    def __init__(self, *, timeout: float = 80.0, limit: int = 100) -> None:
+        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout)
+        self._limit = limit
+        self._session: aiohttp.ClientSession | None = None
+        self._closed = False
+
+    @property
+    def session_opened(self) -> bool:
+        """Whether the pooled session exists (it is made on the first request)."""
+        return self._session is not None and not self._session.closed
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            if self._closed:
+                raise ConfigurationError("this aiohttp transport is closed; create a new client.")
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._limit),
+                timeout=self._timeout,
+                trust_env=True,
+                auto_decompress=True,
+            )
+        return self._session
+
+    async def handle_async_request(self, request: Request) -> Response:
+        session = self._get_session()
+        with _map_errors(request):
+            async with session.request(
+                request.method,
+                request.url,
+                data=request.content or None,
+                headers=request.headers,
+                allow_redirects=False,
+            ) as raw:
+                content = await raw.read()
+                headers = {k.lower(): v for k, v in raw.headers.items()}
+                return Response(status_code=raw.status, headers=headers, content=content)
+
+    async def aclose(self) -> None:
+        self._closed = True
+        if self._session is not None:
+            await self._session.close()
