@@ -1,0 +1,203 @@
+"""The async path: aiohttp against a real loopback server, concurrency, cancellation, closing."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import socket
+import threading
+import warnings
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import pytest
+
+from lattice_core import APIConnectionError, AsyncClient, Client, ConfigurationError
+from lattice_core.billing_portal import Session
+from lattice_core.testing import AsyncStubTransport, FakeStripe, LoopbackServer, json_response
+from lattice_transport_aiohttp import AiohttpTransport
+
+from .conftest import API_KEY, SESSION_JSON, UNMASKED_KEY
+
+
+class Gate:
+    """Wraps an app; while closed, requests wait at the gate (no sleeping anywhere)."""
+
+    def __init__(self, app: FakeStripe) -> None:
+        self.app = app
+        self.open = threading.Event()
+        self.open.set()
+        self.waiting = threading.Semaphore(0)
+
+    def __call__(
+        self, method: str, path: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        if not self.open.is_set():
+            self.waiting.release()
+            self.open.wait(timeout=30)
+        return self.app(method, path, headers, body)
+
+
+@pytest.fixture
+def gated() -> Iterator[tuple[Gate, LoopbackServer]]:
+    gate = Gate(FakeStripe())
+    with LoopbackServer(gate) as server:
+        yield gate, server
+        gate.open.set()
+
+
+def test_1000_concurrent_creates_share_one_bounded_pool(
+    gated: tuple[Gate, LoopbackServer],
+) -> None:
+    gate, server = gated
+    limit = 20
+
+    async def main() -> list[Session]:
+        transport = AiohttpTransport(limit=limit)
+        async with AsyncClient(API_KEY, base_url=server.url, transport=transport) as client:
+            return await asyncio.gather(
+                *(Session.create_async(client, {"customer": f"cus_{i}"}) for i in range(1000))
+            )
+
+    sessions = asyncio.run(main())
+
+    assert len(sessions) == 1000
+    assert len({s.id for s in sessions}) == 1000
+    assert sorted(s.customer or "" for s in sessions) == sorted(f"cus_{i}" for i in range(1000))
+    keys = {headers["idempotency-key"] for _, _, headers, _ in gate.app.requests}
+    assert len(keys) == 1000
+    assert 1 <= server.connections <= limit
+
+
+def test_a_cancelled_call_leaves_the_pool_usable(gated: tuple[Gate, LoopbackServer]) -> None:
+    gate, server = gated
+
+    async def main() -> list[Session]:
+        async with AsyncClient(API_KEY, base_url=server.url, max_retries=0) as client:
+            gate.open.clear()
+            stuck = asyncio.ensure_future(Session.create_async(client, {"customer": "cus_stuck"}))
+            # Wait until the request is really in flight at the server, then cancel it.
+            await asyncio.get_running_loop().run_in_executor(None, gate.waiting.acquire)
+            stuck.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await stuck
+            gate.open.set()
+            return [
+                await Session.create_async(client, {"customer": f"cus_{i}"}) for i in range(100)
+            ]
+
+    sessions = asyncio.run(main())
+    assert len(sessions) == 100
+    assert all(s.id.startswith("bps_") for s in sessions)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@pytest.mark.parametrize("kind", ["requests", "aiohttp"])
+def test_connection_refused_is_an_api_connection_error_for_both(kind: str) -> None:
+    url = f"http://127.0.0.1:{_free_port()}"
+
+    async def async_create() -> None:
+        async with AsyncClient(API_KEY, base_url=url, max_retries=0) as client:
+            await Session.create_async(client, {"customer": "cus_1"})
+
+    def sync_create() -> None:
+        with Client(API_KEY, base_url=url, max_retries=0) as client:
+            Session.create(client, {"customer": "cus_1"})
+
+    run = (lambda: asyncio.run(async_create())) if kind == "aiohttp" else sync_create
+    with pytest.raises(APIConnectionError, match="could not reach Stripe") as info:
+        run()
+    assert info.value.__cause__ is not None
+    assert not UNMASKED_KEY.search(str(info.value))
+
+
+def test_aiohttp_read_timeout_is_an_api_connection_error(
+    gated: tuple[Gate, LoopbackServer],
+) -> None:
+    gate, server = gated
+    gate.open.clear()
+
+    async def main() -> None:
+        client = AsyncClient(API_KEY, base_url=server.url, timeout=0.2, max_retries=0)
+        async with client:
+            await Session.create_async(client, {"customer": "cus_1"})
+
+    with pytest.raises(APIConnectionError, match="timed out") as info:
+        asyncio.run(main())
+    gate.open.set()
+    assert info.value.__cause__ is not None
+
+
+def test_the_session_is_made_lazily_inside_the_running_loop() -> None:
+    transport = AiohttpTransport()
+    client = AsyncClient(API_KEY, transport=transport)  # no loop running: nothing made yet
+    assert not transport.session_opened
+    asyncio.run(client.close())
+
+
+def test_closing_twice_is_harmless_and_a_closed_client_refuses_calls() -> None:
+    stub = AsyncStubTransport(json_response(200, SESSION_JSON))
+
+    async def main() -> None:
+        client = AsyncClient(API_KEY, transport=stub)
+        await Session.create_async(client, {"customer": "cus_1"})
+        await client.close()
+        await client.close()
+        with pytest.raises(ConfigurationError, match="closed"):
+            await Session.create_async(client, {"customer": "cus_1"})
+
+    asyncio.run(main())
+    assert stub.closed
+    assert len(stub.requests) == 1
+
+
+def test_an_unclosed_client_that_was_used_warns() -> None:
+    stub = AsyncStubTransport(json_response(200, SESSION_JSON))
+
+    async def use() -> None:
+        client = AsyncClient(API_KEY, transport=stub)
+        await Session.create_async(client, {"customer": "cus_1"})
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        asyncio.run(use())
+        gc.collect()
+    messages = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+    assert any("Unclosed AsyncClient" in m for m in messages)
+    assert not any(UNMASKED_KEY.search(m) for m in messages)
+
+
+def test_an_unused_client_does_not_warn() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        AsyncClient(API_KEY, transport=AsyncStubTransport())
+        gc.collect()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+def test_async_retries_use_the_shared_decisions(monkeypatch: pytest.MonkeyPatch) -> None:
+    slept: list[float] = []
+
+    async def fake_sleep(delay: float) -> None:
+        slept.append(delay)
+
+    monkeypatch.setattr(AsyncClient, "_sleep", staticmethod(fake_sleep))
+    error: dict[str, Any] = {"error": {"type": "api_error"}}
+    stub = AsyncStubTransport(
+        json_response(500, error), json_response(503, error), json_response(200, SESSION_JSON)
+    )
+
+    async def main() -> Session:
+        async with AsyncClient(API_KEY, transport=stub) as client:
+            return await Session.create_async(client, {"customer": "cus_1"})
+
+    assert asyncio.run(main()).id == "bps_123"
+    assert [r.attempt for r in stub.requests] == [1, 2, 3]
+    assert len({r.headers["Idempotency-Key"] for r in stub.requests}) == 1
+    assert len(slept) == 2
