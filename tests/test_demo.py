@@ -27,3 +27,6 @@ def test_demo_creates_a_session_through_requests_and_masks_secrets() -> None:
     assert (
         "InvalidRequestError: No such customer: 'not_a_customer' (HTTP 400, request_id=req_" in out
     )
+    assert "created with AsyncClient(" in out
+    assert "transport='aiohttp/" in out
+    assert "flow='***'" in out
