@@ -9,6 +9,7 @@ median round is reported. Run: ``.venv/bin/python bench/bench_create.py``.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import statistics
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from lattice_core import Client
+from lattice_core import AsyncClient, Client
 from lattice_core.billing_portal import Session
 
 API_KEY = "sk_test_bench_0000000000000000"
@@ -68,6 +69,41 @@ def official(url: str) -> Callable[[], object] | None:
     return lambda: client.v1.billing_portal.sessions.create(params=dict(PARAMS))  # type: ignore[arg-type]
 
 
+def async_pair(url: str, loop: asyncio.AbstractEventLoop) -> dict[str, Callable[[], object]]:
+    """Plain aiohttp post + json vs Lattice's AsyncClient, each call run to completion."""
+    import aiohttp
+
+    endpoint = f"{url}/v1/billing_portal/sessions"
+    body = urlencode(PARAMS)
+
+    async def make() -> tuple[aiohttp.ClientSession, AsyncClient]:
+        return aiohttp.ClientSession(), AsyncClient(API_KEY, base_url=url)
+
+    session, client = loop.run_until_complete(make())
+
+    async def plain() -> object:
+        headers = {
+            "Authorization": f"Bearer {API_KEY}",
+            "Stripe-Version": "2026-10-28.endive",
+            "Idempotency-Key": str(uuid.uuid4()),
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+        async with session.post(endpoint, data=body, headers=headers) as response:
+            return await response.json()
+
+    CLOSERS.append(lambda: loop.run_until_complete(session.close()))
+    CLOSERS.append(lambda: loop.run_until_complete(client.close()))
+    return {
+        "plain aiohttp (post + json)": lambda: loop.run_until_complete(plain()),
+        "lattice AsyncClient, aiohttp transport": lambda: loop.run_until_complete(
+            Session.create_async(client, PARAMS)
+        ),
+    }
+
+
+CLOSERS: list[Callable[[], object]] = []
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=7)
@@ -82,6 +118,8 @@ def main() -> None:
         sdk = official(url)
         if sdk is not None:
             contenders["stripe 16 StripeClient"] = sdk
+        loop = asyncio.new_event_loop()
+        contenders.update(async_pair(url, loop))
         for call in contenders.values():  # warm up: connections, imports, caches
             for _ in range(50):
                 call()
@@ -93,13 +131,16 @@ def main() -> None:
                     call()
                 per_call[name].append((time.process_time() - start) / args.calls * 1e6)
     finally:
+        for close in CLOSERS:
+            close()
         proc.terminate()
         proc.wait()
     print(f"client CPU per create, median of {args.rounds} rounds x {args.calls} calls")
-    base = statistics.median(per_call["plain requests (post + json)"])
     for name, samples in per_call.items():
+        base_name = "plain aiohttp" if "aiohttp" in name else "plain requests"
+        base = statistics.median(per_call[f"{base_name} (post + json)"])
         median = statistics.median(samples)
-        print(f"  {name:<38} {median:8.1f} us   {median / base:5.2f}x plain requests")
+        print(f"  {name:<40} {median:8.1f} us   {median / base:5.2f}x {base_name}")
 
 
 if __name__ == "__main__":

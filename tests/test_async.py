@@ -17,7 +17,7 @@ from lattice_core.billing_portal import Session
 from lattice_core.testing import AsyncStubTransport, FakeStripe, LoopbackServer, json_response
 from lattice_transport_aiohttp import AiohttpTransport
 
-from .conftest import API_KEY, SESSION_JSON, UNMASKED_KEY
+from .conftest import API_KEY, SESSION_JSON, UNMASKED_KEY, ScriptedApp
 
 
 class Gate:
@@ -201,3 +201,40 @@ def test_async_retries_use_the_shared_decisions(monkeypatch: pytest.MonkeyPatch)
     assert [r.attempt for r in stub.requests] == [1, 2, 3]
     assert len({r.headers["Idempotency-Key"] for r in stub.requests}) == 1
     assert len(slept) == 2
+
+
+def test_aiohttp_proxy_settings_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, scripted: tuple[ScriptedApp, str]
+) -> None:
+    app, proxy_url = scripted
+    app.add(200, SESSION_JSON)
+    app.add(200, SESSION_JSON)
+    monkeypatch.setenv("HTTP_PROXY", proxy_url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    target = f"http://127.0.0.1:{_free_port()}"
+
+    async def main() -> None:
+        async with AsyncClient(API_KEY, base_url=target) as client:
+            await Session.create_async(client, {"customer": "cus_1"})
+            await Session.create_async(client, {"customer": "cus_2"})
+
+    asyncio.run(main())
+    # Both went to the proxy in absolute form, not to the dead target port.
+    assert [seen.path for seen in app.seen] == [f"{target}/v1/billing_portal/sessions"] * 2
+
+
+def test_aiohttp_no_proxy_is_honoured(
+    monkeypatch: pytest.MonkeyPatch, scripted: tuple[ScriptedApp, str]
+) -> None:
+    app, url = scripted
+    app.add(200, SESSION_JSON)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{_free_port()}")  # would refuse
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+
+    async def main() -> None:
+        async with AsyncClient(API_KEY, base_url=url) as client:
+            await Session.create_async(client, {"customer": "cus_1"})
+
+    asyncio.run(main())
+    assert app.seen[0].path == "/v1/billing_portal/sessions"

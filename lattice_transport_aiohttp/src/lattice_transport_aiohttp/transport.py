@@ -2,15 +2,20 @@
 
 One ``aiohttp.ClientSession`` per transport, made on the first request so it
 belongs to the loop that uses it. Its ``TCPConnector`` caps open connections
-(``limit``); TLS certificates are verified; proxies come from the environment
-(``trust_env``). Use one transport (one client) per event loop.
+(``limit``); TLS certificates are verified. Proxy settings come from the
+environment (``HTTPS_PROXY``, ``NO_PROXY``...), read once per host: aiohttp's
+own ``trust_env`` re-reads them, and netrc, in a worker thread on every
+request, which costs more CPU than the rest of the call. Use one transport (one
+client) per event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import urllib.request
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -45,6 +50,18 @@ class AiohttpTransport(AsyncTransport):
         self._limit = limit
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
+        self._proxies: dict[str, str | None] = {}
+
+    def _proxy_for(self, url: str) -> str | None:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in self._proxies:
+            host = parts.hostname or ""
+            bypass = bool(urllib.request.proxy_bypass(host))
+            self._proxies[origin] = (
+                None if bypass else urllib.request.getproxies().get(parts.scheme)
+            )
+        return self._proxies[origin]
 
     @property
     def session_opened(self) -> bool:
@@ -58,7 +75,7 @@ class AiohttpTransport(AsyncTransport):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._limit),
                 timeout=self._timeout,
-                trust_env=True,
+                trust_env=False,  # proxies come from _proxy_for, read once per host
                 auto_decompress=True,
             )
         return self._session
@@ -72,6 +89,7 @@ class AiohttpTransport(AsyncTransport):
                 data=request.content or None,
                 headers=request.headers,
                 allow_redirects=False,
+                proxy=self._proxy_for(request.url),
             ) as raw:
                 content = await raw.read()
                 headers = {k.lower(): v for k, v in raw.headers.items()}
