@@ -47,7 +47,7 @@ class Recorder:
 def test_builtins_and_transport_are_found_through_entry_points() -> None:
     found = {(p.name, p.value, p.distribution) for p in list_plugins()}
     assert {
-        ("retry", "lattice_core.builtin.retry", "lattice-stripe-core"),
+        ("retry", "lattice_core.builtin.retry:Retry", "lattice-stripe-core"),
         ("telemetry", "lattice_core.builtin.telemetry", "lattice-stripe-core"),
         ("redaction", "lattice_core.builtin.redaction", "lattice-stripe-core"),
         ("requests", "lattice_transport_requests.plugin", "lattice-stripe-requests"),

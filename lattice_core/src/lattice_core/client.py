@@ -104,6 +104,7 @@ class _BaseClient(Generic[TransportT]):
 
     _transport_kind: type[TransportT]
     _default_transport: str
+    _sleep: Callable[[float], Any]
 
     def __init__(
         self,
@@ -117,6 +118,7 @@ class _BaseClient(Generic[TransportT]):
         timeout: float = 80.0,
         plugins: Iterable[object] = (),
         disable_plugins: Iterable[str] = (),
+        sleep: Callable[[float], Any] | None = None,
     ) -> None:
         self._api_key = _check_api_key(api_key)
         self.base_url = _check_base_url(base_url)
@@ -152,7 +154,10 @@ class _BaseClient(Generic[TransportT]):
             "Stripe-Version": self.api_version,
             "User-Agent": f"lattice-python/{__version__} {self._transport.user_agent}",
         }
+        if sleep is not None:  # tests pass a fake clock's sleep; no wall time spent
+            self._sleep = sleep
         self.closed = False
+        self.hooks.client_created(self)
 
     def _start(
         self,

@@ -4,26 +4,40 @@ Every hook is synchronous and takes and returns plain data, so one plugin serves
 the sync and the async client alike: pluggy never awaits. Plugins are found
 through the ``lattice`` entry-point group (the built-in ``retry``, ``telemetry``
 and ``redaction`` plugins and the transports are found that way too) or passed
-as ``Client(plugins=[...])``.
+as ``Client(plugins=[...])``. An entry point may name a module or a class; a
+class is instantiated once per client, so it can keep per-client state.
 
 When a client is built::
 
     register_transports(register)                transports offer themselves by name
     register_flow_types(register)                flow types newer than the pinned API
+    client_created(client)                       once, after the client is ready
 
 Order of calls for one API call::
 
     before_request(request)                      every attempt, may add headers
     -> transport sends it
-    after_response(request, response, error)     every attempt, success or failure
-    retry_delay(request, response, error, ...)   first non-None answer wins
+    after_response(request, response, error, elapsed)
+                                                 every attempt, success or failure
+    retry_delay(request, response, error, max_retries)
+                                                 failed attempts; first answer wins
+    after_call(request, response, error)         once, with the final outcome
     redact(text)                                 on every message that leaves the SDK
+
+Within one hook, pluggy calls implementations registered later first:
+``Client(plugins=[...])`` objects, then entry-point plugins in reverse name
+order, except where an implementation asks for ``tryfirst`` / ``trylast``. The
+built-in ``telemetry`` plugin's ``before_request`` is ``trylast`` (it stamps the
+start time and sees every header other plugins added) and its
+``after_response`` is ``tryfirst`` (it measures before others run); the
+``retry`` plugin's ``retry_delay`` is ``trylast``, so a user's decision wins.
+Hooks nobody implements cost one attribute lookup and an empty loop.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -66,24 +80,37 @@ def register_flow_types(register: Callable[[FlowType], None]) -> None:
 
 
 @hookspec
+def client_created(client: Any) -> None:
+    """Called once when a ``Client`` or ``AsyncClient`` is ready, before any call.
+
+    A per-client plugin instance may keep what it needs, for example
+    ``client.hooks.redact`` to mask what it logs. Return values are ignored.
+    """
+
+
+@hookspec
 def before_request(request: Request) -> None:
     """Called before every attempt, just before the transport sends ``request``.
 
     An implementation may add or change ``request.headers`` and write to
     ``request.context``; it must not replace ``request.content`` (the
     ``Idempotency-Key`` promises the same body on every attempt).
-    All implementations run; return values are ignored.
+    ``request.attempt`` counts from 1. All implementations run; return values
+    are ignored.
     """
 
 
 @hookspec
-def after_response(request: Request, response: Response | None, error: LatticeError | None) -> None:
-    """Called after every attempt, with its outcome.
+def after_response(
+    request: Request, response: Response | None, error: LatticeError | None, elapsed: float
+) -> None:
+    """Called after every attempt, with its outcome and how long it took.
 
     Exactly one of ``response`` (any HTTP status, ``body`` already decoded) and
-    ``error`` (an :class:`~lattice_core.errors.APIConnectionError`) is set.
-    Observe only: the return value is ignored and neither object should be
-    changed. ``request.attempt`` says which attempt this was.
+    ``error`` (an :class:`~lattice_core.errors.APIConnectionError`, message
+    already redacted) is set. ``elapsed`` is the attempt's duration in seconds,
+    measured around the transport. Observe only: the return value is ignored
+    and neither object should be changed.
     """
 
 
@@ -98,8 +125,19 @@ def retry_delay(
 
     Return the seconds to wait before attempt ``request.attempt + 1``, or
     ``None`` to give up (the error is then raised). Only called for failed
-    attempts (connection errors and non-2xx responses). The built-in ``retry``
-    plugin implements Stripe's rules; disable it to never retry.
+    attempts (connection errors and non-2xx responses) while
+    ``request.attempt <= max_retries``. The built-in ``retry`` plugin
+    implements Stripe's rules; disable it to never retry.
+    """
+
+
+@hookspec
+def after_call(request: Request, response: Response | None, error: LatticeError | None) -> None:
+    """Called once per API call, after the last attempt, with the final outcome.
+
+    ``error`` is the exception about to be raised (``None`` on success);
+    ``response`` is the last HTTP response, if there was one. The place to end
+    a span, count a call or refund a retry budget. Observe only.
     """
 
 

@@ -11,6 +11,7 @@ for hooks, retries and errors exist once.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Generator, Mapping
 from typing import Any, Union
@@ -177,6 +178,15 @@ def _str_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _redacted(error: APIConnectionError, hooks: Hooks) -> APIConnectionError:
+    """Mask a transport's error message in place, as every message leaving the SDK is."""
+    masked = hooks.redact(error.message)
+    if masked != error.message:
+        error.message = masked
+        error.args = (masked,)
+    return error
+
+
 def call_flow(request: Request, hooks: Hooks, max_retries: int) -> CallFlow:
     """Run one call: attempts, hooks and retry decisions; return the decoded body.
 
@@ -186,32 +196,42 @@ def call_flow(request: Request, hooks: Hooks, max_retries: int) -> CallFlow:
     """
     while True:
         hooks.before_request(request)
+        started = time.perf_counter()
         outcome = yield request
-        if isinstance(outcome, Response):
-            decode_body(outcome)
-            hooks.after_response(request, outcome, None)
-            if 200 <= outcome.status_code < 300:
-                if isinstance(outcome.body, dict):
-                    return outcome.body
+        elapsed = time.perf_counter() - started
+        response = outcome if isinstance(outcome, Response) else None
+        if response is not None:
+            decode_body(response)
+            hooks.after_response(request, response, None, elapsed)
+            if 200 <= response.status_code < 300:
+                if isinstance(response.body, dict):
+                    hooks.after_call(request, response, None)
+                    return response.body
                 failure: StripeError = APIError(
                     hooks.redact(
-                        f"Stripe returned HTTP {outcome.status_code} with a body that is not a "
-                        f"JSON object: {_snippet(outcome.content)}"
+                        f"Stripe returned HTTP {response.status_code} with a body that is not a "
+                        f"JSON object: {_snippet(response.content)}"
                     ),
-                    http_status=outcome.status_code,
-                    request_id=outcome.request_id,
-                    headers=outcome.headers,
+                    http_status=response.status_code,
+                    request_id=response.request_id,
+                    headers=response.headers,
                 )
+                hooks.after_call(request, response, failure)
                 raise failure
-            failure = error_from_response(outcome, hooks)
-            delay = hooks.retry_delay(request, outcome, None, max_retries)
+            failure = error_from_response(response, hooks)
         elif isinstance(outcome, APIConnectionError):
-            failure = outcome
-            hooks.after_response(request, None, failure)
-            delay = hooks.retry_delay(request, None, failure, max_retries)
+            failure = _redacted(outcome, hooks)
+            hooks.after_response(request, None, failure, elapsed)
         else:
             raise TypeError(f"call_flow was sent {type(outcome).__name__}, expected a Response")
-        if delay is None or request.attempt > max_retries:
+        network_error = None if response is not None else failure
+        delay = (
+            hooks.retry_delay(request, response, network_error, max_retries)
+            if request.attempt <= max_retries
+            else None
+        )
+        if delay is None:
+            hooks.after_call(request, response, failure)
             raise failure
         yield delay
         request.attempt += 1

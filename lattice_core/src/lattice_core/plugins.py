@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+import logging
 from collections.abc import Iterable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
@@ -76,10 +77,23 @@ def make_plugin_manager(
     for ep in _entry_points():
         if pm.is_blocked(ep.name) or pm.has_plugin(ep.name):
             continue
-        pm.register(_load(ep), name=ep.name)
+        loaded = _load(ep)
+        # A class is instantiated per client, so its state (a retry budget,
+        # the last request's timing) belongs to that client alone.
+        pm.register(loaded() if isinstance(loaded, type) else loaded, name=ep.name)
     for plugin in plugins:
         pm.register(plugin)
+    if pm.is_blocked("redaction"):
+        _warn_redaction_disabled()
     return pm
+
+
+@functools.cache
+def _warn_redaction_disabled() -> None:
+    logging.getLogger("lattice").warning(
+        "THE 'redaction' PLUGIN IS DISABLED: API keys, Authorization headers and portal URLs "
+        "may now appear in Lattice's logs and error messages. Do not do this in production."
+    )
 
 
 class Hooks:
@@ -109,10 +123,22 @@ class Hooks:
     def before_request(self, request: Request) -> None:
         self._hook.before_request(request=request)
 
+    def client_created(self, client: object) -> None:
+        self._hook.client_created(client=client)
+
     def after_response(
+        self,
+        request: Request,
+        response: Response | None,
+        error: LatticeError | None,
+        elapsed: float,
+    ) -> None:
+        self._hook.after_response(request=request, response=response, error=error, elapsed=elapsed)
+
+    def after_call(
         self, request: Request, response: Response | None, error: LatticeError | None
     ) -> None:
-        self._hook.after_response(request=request, response=response, error=error)
+        self._hook.after_call(request=request, response=response, error=error)
 
     def retry_delay(
         self,

@@ -1,30 +1,45 @@
 """Built-in ``retry`` plugin: Stripe's rules for when a failed call is worth repeating.
 
-Retries network errors, 409, 429 and 5xx, at most ``max_retries`` times.
-``Stripe-Should-Retry`` overrides the status rules either way. Delays back off
-exponentially (0.5 s * 2^(n-1), capped at 5 s, jittered to 50-100 %, never
-below 0.5 s); a ``Retry-After`` of a few seconds is honoured up to the cap. The
-``Idempotency-Key`` stays the same across attempts, so a retried POST cannot
-create a second session.
+* Retries network errors and timeouts, 409, 429 and 5xx, at most
+  ``max_retries`` times (a client option, default 2).
+* ``Stripe-Should-Retry: true|false`` overrides the status rules either way.
+* Backoff: 0.5 s * 2^(n-1), capped at 5 s, jittered to 50-100 %, never below
+  0.5 s; a ``Retry-After`` header in seconds is honoured up to the cap.
+* An optional ``deadline`` (seconds) bounds the whole call, waits included.
+* A retry budget shared by the client (a token bucket, as botocore's
+  "standard" mode) stops retrying when most calls fail, so an outage is not
+  multiplied by ``1 + max_retries``.
+
+The ``Idempotency-Key`` is the same on every attempt, so a retried POST cannot
+create a second session. The entry point names the :class:`Retry` class, so
+each client gets its own budget; configure one by disabling the built-in and
+passing your own::
+
+    Client(key, disable_plugins=["retry"], plugins=[Retry(deadline=10.0)])
 """
 
 from __future__ import annotations
 
 import random
+import threading
+import time
+from collections.abc import Callable
 
 from ..errors import APIConnectionError, LatticeError
 from ..hookspecs import hookimpl
 from ..http import Request, Response
 
-__all__ = ["backoff_delay", "retry_delay", "should_retry"]
+__all__ = ["Retry", "RetryBudget", "backoff_delay", "should_retry"]
 
 INITIAL_DELAY = 0.5
 MAX_DELAY = 5.0
 _RETRY_STATUSES = frozenset({409, 429})
+_START = "lattice.retry.start"
+_SPENT = "lattice.retry.spent"
 
 
 def should_retry(response: Response | None, error: LatticeError | None) -> bool:
-    """Whether this outcome is worth another attempt, ignoring the attempt count."""
+    """Whether this outcome is worth another attempt, ignoring counts and budgets."""
     if response is None:
         return isinstance(error, APIConnectionError)
     verdict = response.headers.get("stripe-should-retry")
@@ -40,9 +55,8 @@ def backoff_delay(attempt: int, response: Response | None, rand: float) -> float
     delay: float = min(INITIAL_DELAY * 2.0 ** (attempt - 1), MAX_DELAY) * (0.5 + rand / 2)
     delay = max(delay, INITIAL_DELAY)
     if response is not None:
-        retry_after = response.headers.get("retry-after", "")
         try:
-            wanted = float(retry_after)
+            wanted = float(response.headers.get("retry-after", ""))
         except ValueError:
             wanted = 0.0
         if wanted > 0:
@@ -50,11 +64,91 @@ def backoff_delay(attempt: int, response: Response | None, rand: float) -> float
     return delay
 
 
-@hookimpl(trylast=True)
-def retry_delay(
-    request: Request, response: Response | None, error: LatticeError | None, max_retries: int
-) -> float | None:
-    """The ``retry_delay`` hook: a delay while attempts remain and the outcome is retryable."""
-    if request.attempt > max_retries or not should_retry(response, error):
-        return None
-    return backoff_delay(request.attempt, response, random.random())  # noqa: S311 - jitter
+class RetryBudget:
+    """A token bucket shared by one client's calls (botocore's "standard" retry quota).
+
+    Each retry spends ``retry_cost`` tokens (``timeout_cost`` after a network
+    error); a call that succeeds without retrying earns one token back, and one
+    that succeeds after retries returns what it spent. An empty bucket means
+    no retries until calls succeed again.
+    """
+
+    def __init__(self, capacity: int = 500, retry_cost: int = 5, timeout_cost: int = 10) -> None:
+        self.capacity = capacity
+        self.tokens = capacity
+        self.retry_cost = retry_cost
+        self.timeout_cost = timeout_cost
+        self._lock = threading.Lock()
+
+    def spend(self, network_error: bool) -> int:
+        """Take the cost of one retry; 0 when the budget cannot pay (then do not retry)."""
+        cost = self.timeout_cost if network_error else self.retry_cost
+        with self._lock:
+            if self.tokens < cost:
+                return 0
+            self.tokens -= cost
+        return cost
+
+    def refund(self, amount: int) -> None:
+        with self._lock:
+            self.tokens = min(self.capacity, self.tokens + amount)
+
+
+class Retry:
+    """The ``retry`` plugin: one instance per client.
+
+    ``deadline`` bounds a whole call in seconds (``None``: no bound);
+    ``budget`` is the client's :class:`RetryBudget`; ``clock`` (monotonic
+    seconds) and ``rand`` (jitter in [0, 1)) are injectable for tests.
+    """
+
+    def __init__(
+        self,
+        *,
+        deadline: float | None = None,
+        budget: RetryBudget | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.deadline = deadline
+        self.budget = budget if budget is not None else RetryBudget()
+        self.clock = clock
+        self.rand = rand
+
+    @hookimpl
+    def before_request(self, request: Request) -> None:
+        """Remember when the call began, for the deadline."""
+        if request.attempt == 1:
+            request.context[_START] = self.clock()
+            request.context[_SPENT] = 0
+
+    @hookimpl(trylast=True)
+    def retry_delay(
+        self,
+        request: Request,
+        response: Response | None,
+        error: LatticeError | None,
+        max_retries: int,
+    ) -> float | None:
+        """A delay while attempts, time and budget remain and the outcome is retryable."""
+        if request.attempt > max_retries or not should_retry(response, error):
+            return None
+        delay = backoff_delay(request.attempt, response, self.rand())
+        if self.deadline is not None:
+            spent = self.clock() - request.context.get(_START, self.clock())
+            if spent + delay > self.deadline:
+                return None
+        cost = self.budget.spend(network_error=response is None)
+        if not cost:
+            return None
+        request.context[_SPENT] = request.context.get(_SPENT, 0) + cost
+        return delay
+
+    @hookimpl
+    def after_call(
+        self, request: Request, response: Response | None, error: LatticeError | None
+    ) -> None:
+        """Refill the budget after a success."""
+        if error is None:
+            spent = request.context.get(_SPENT, 0)
+            self.budget.refund(spent if spent else 1)
