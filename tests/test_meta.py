@@ -91,4 +91,5 @@ def test_distribution_names_and_versions(folder: str, dist: str) -> None:
         assert meta["optional-dependencies"] == {
             "requests": ["lattice-stripe-requests==0.1.0"],
             "aiohttp": ["lattice-stripe-aiohttp==0.1.0"],
+            "otel": ["opentelemetry-api>=1.20"],
         }

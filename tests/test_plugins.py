@@ -48,7 +48,7 @@ def test_builtins_and_transport_are_found_through_entry_points() -> None:
     found = {(p.name, p.value, p.distribution) for p in list_plugins()}
     assert {
         ("retry", "lattice_core.builtin.retry:Retry", "lattice-stripe-core"),
-        ("telemetry", "lattice_core.builtin.telemetry", "lattice-stripe-core"),
+        ("telemetry", "lattice_core.builtin.telemetry:Telemetry", "lattice-stripe-core"),
         ("redaction", "lattice_core.builtin.redaction", "lattice-stripe-core"),
         ("requests", "lattice_transport_requests.plugin", "lattice-stripe-requests"),
     } <= found
@@ -96,9 +96,12 @@ def test_telemetry_logs_each_attempt_without_secrets(
 ) -> None:
     wire.answer(200, SESSION_JSON, {"Request-Id": "req_tel"})
     wire.client().create({"customer": "cus_1"})
-    lines = [r.getMessage() for r in no_secret_in_logs if r.name == "lattice"]
-    assert len(lines) == 1
-    assert "POST /v1/billing_portal/sessions -> 200 request_id=req_tel attempt=1" in lines[0]
+    records = [r for r in no_secret_in_logs if r.name == "lattice"]
+    assert [r.levelname for r in records] == ["DEBUG", "INFO"]
+    assert "POST /v1/billing_portal/sessions start idempotency_key=" in records[0].getMessage()
+    assert "POST /v1/billing_portal/sessions -> 200 request_id=req_tel attempt=1" in (
+        records[1].getMessage()
+    )
 
 
 def test_telemetry_can_be_switched_off(
