@@ -8,8 +8,6 @@ from typing import Any
 import pytest
 
 from lattice_core import (
-    APIConnectionError,
-    APIError,
     Client,
     InvalidRequestError,
     LatticeError,
@@ -18,9 +16,7 @@ from lattice_core import (
     hookimpl,
     list_plugins,
 )
-from lattice_core.billing_portal import Session
-from lattice_core.builtin import retry
-from lattice_core.testing import StubTransport, connection_error, json_response
+from lattice_core.testing import StubTransport
 
 from .conftest import API_KEY, SESSION_JSON, Wire
 
@@ -110,103 +106,3 @@ def test_telemetry_can_be_switched_off(
     wire.answer(200, SESSION_JSON)
     wire.client(disable_plugins=["telemetry"]).create({"customer": "cus_1"})
     assert [r for r in no_secret_in_logs if r.name == "lattice"] == []
-
-
-# -- retries (the built-in ``retry`` plugin driving the shared pipeline) ------------------
-
-
-@pytest.fixture
-def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Record retry delays instead of sleeping."""
-    delays: list[float] = []
-    monkeypatch.setattr(Client, "_sleep", staticmethod(delays.append))
-    return delays
-
-
-def _client(stub: StubTransport, **options: Any) -> Client:
-    return Client(API_KEY, transport=stub, **options)
-
-
-def test_500_500_200_returns_after_two_retries_with_one_idempotency_key(
-    slept: list[float],
-) -> None:
-    stub = StubTransport(
-        json_response(500, {"error": {"type": "api_error"}}),
-        json_response(500, {"error": {"type": "api_error"}}),
-        json_response(200, SESSION_JSON),
-    )
-    session = Session.create(_client(stub), {"customer": "cus_1"})
-    assert session.id == "bps_123"
-    assert [r.attempt for r in stub.requests] == [1, 2, 3]
-    assert len({r.headers["Idempotency-Key"] for r in stub.requests}) == 1
-    assert len({r.content for r in stub.requests}) == 1
-    assert len(slept) == 2
-    assert slept[0] == 0.5  # 0.5 s jittered to 0.25-0.5, then floored at 0.5
-    assert 0.5 <= slept[1] <= 1.0
-
-
-def test_retries_stop_at_max_retries(slept: list[float]) -> None:
-    stub = StubTransport(*[json_response(503, {"error": {"type": "api_error"}})] * 5)
-    with pytest.raises(APIError):
-        Session.create(_client(stub, max_retries=1), {"customer": "cus_1"})
-    assert len(stub.requests) == 2
-    assert len(slept) == 1
-
-
-def test_connection_errors_are_retried(slept: list[float]) -> None:
-    stub = StubTransport(connection_error(), json_response(200, SESSION_JSON))
-    assert Session.create(_client(stub), {"customer": "cus_1"}).id == "bps_123"
-    assert len(stub.requests) == 2
-
-
-def test_connection_error_raised_after_retries_run_out(slept: list[float]) -> None:
-    stub = StubTransport(connection_error("down"), connection_error("still down"))
-    with pytest.raises(APIConnectionError, match="still down"):
-        Session.create(_client(stub, max_retries=1), {"customer": "cus_1"})
-
-
-def test_400_is_never_retried(slept: list[float]) -> None:
-    stub = StubTransport(json_response(400, {"error": {"type": "invalid_request_error"}}))
-    with pytest.raises(InvalidRequestError):
-        Session.create(_client(stub), {"customer": "cus_1"})
-    assert len(stub.requests) == 1
-    assert slept == []
-
-
-def test_stripe_should_retry_header_overrides_status(slept: list[float]) -> None:
-    no = json_response(500, {"error": {"type": "api_error"}}, {"Stripe-Should-Retry": "false"})
-    with pytest.raises(APIError):
-        Session.create(_client(StubTransport(no)), {"customer": "cus_1"})
-    assert slept == []
-
-    yes = json_response(
-        400, {"error": {"type": "invalid_request_error"}}, {"Stripe-Should-Retry": "true"}
-    )
-    stub = StubTransport(yes, json_response(200, SESSION_JSON))
-    Session.create(_client(stub), {"customer": "cus_1"})
-    assert len(stub.requests) == 2
-
-
-@pytest.mark.parametrize(("header", "expected"), [("3", 3.0), ("60", 5.0)])
-def test_retry_after_is_honoured_up_to_the_cap(
-    slept: list[float], header: str, expected: float
-) -> None:
-    limited = json_response(429, {"error": {"type": "rate_limit_error"}}, {"Retry-After": header})
-    stub = StubTransport(limited, json_response(200, SESSION_JSON))
-    Session.create(_client(stub), {"customer": "cus_1"})
-    assert slept == [expected]
-
-
-def test_disabling_retry_means_one_attempt(slept: list[float]) -> None:
-    stub = StubTransport(json_response(503, {"error": {"type": "api_error"}}))
-    with pytest.raises(APIError):
-        Session.create(_client(stub, disable_plugins=["retry"]), {"customer": "cus_1"})
-    assert len(stub.requests) == 1
-
-
-@pytest.mark.parametrize("attempt", [1, 2, 3, 4, 5, 8])
-@pytest.mark.parametrize("rand", [0.0, 0.5, 0.999])
-def test_backoff_is_exponential_jittered_capped_and_floored(attempt: int, rand: float) -> None:
-    delay = retry.backoff_delay(attempt, None, rand)
-    full = min(0.5 * 2 ** (attempt - 1), 5.0)
-    assert max(full * 0.5, 0.5) <= delay <= full

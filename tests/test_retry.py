@@ -1,0 +1,223 @@
+"""The retry plugin with a fake clock: the same cases for the sync and the async client."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from lattice_core import (
+    APIConnectionError,
+    APIError,
+    AsyncClient,
+    Client,
+    InvalidRequestError,
+    Response,
+    StripeError,
+)
+from lattice_core.billing_portal import Session
+from lattice_core.builtin.retry import Retry, RetryBudget, backoff_delay
+from lattice_core.testing import (
+    AsyncStubTransport,
+    StubTransport,
+    connection_error,
+    json_response,
+)
+
+from .conftest import API_KEY, SESSION_JSON
+
+ERROR = {"error": {"type": "api_error", "message": "boom"}}
+
+
+class FakeClock:
+    """Monotonic time that only moves when someone sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+    async def asleep(self, seconds: float) -> None:
+        self.sleep(seconds)
+
+
+class Harness:
+    """Runs one create through a sync or async client answered by canned responses."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.clock = FakeClock()
+
+    def run(
+        self, *answers: Response | Exception, retry: Retry | None = None, **options: Any
+    ) -> tuple[Session | StripeError, list[Any]]:
+        plugin = retry or Retry(clock=self.clock.monotonic, rand=lambda: 0.0)
+        options = {"disable_plugins": ["retry"], "plugins": [plugin], **options}
+        if self.kind == "sync":
+            stub = StubTransport(*answers)
+            with Client(API_KEY, transport=stub, sleep=self.clock.sleep, **options) as client:
+                try:
+                    return Session.create(client, {"customer": "cus_1"}), stub.requests
+                except StripeError as exc:
+                    return exc, stub.requests
+        astub = AsyncStubTransport(*answers)
+
+        async def main() -> Session | StripeError:
+            client = AsyncClient(API_KEY, transport=astub, sleep=self.clock.asleep, **options)
+            async with client:
+                try:
+                    return await Session.create_async(client, {"customer": "cus_1"})
+                except StripeError as exc:
+                    return exc
+
+        return asyncio.run(main()), astub.requests
+
+
+@pytest.fixture(params=["sync", "async"])
+def harness(request: pytest.FixtureRequest) -> Harness:
+    return Harness(request.param)
+
+
+def test_500_500_200_returns_the_session_after_exactly_two_retries(harness: Harness) -> None:
+    result, sent = harness.run(
+        json_response(500, ERROR), json_response(500, ERROR), json_response(200, SESSION_JSON)
+    )
+    assert isinstance(result, Session)
+    assert [r.attempt for r in sent] == [1, 2, 3]
+    assert len({r.headers["Idempotency-Key"] for r in sent}) == 1
+    assert len({r.content for r in sent}) == 1
+    assert harness.clock.slept == [0.5, 0.5]  # 0.5*2^0 and 0.5*2^1 at the lowest jitter
+
+
+def test_should_retry_false_stops_at_once(harness: Harness) -> None:
+    no = json_response(500, ERROR, {"Stripe-Should-Retry": "false"})
+    result, sent = harness.run(no, json_response(200, SESSION_JSON))
+    assert isinstance(result, APIError)
+    assert len(sent) == 1
+    assert harness.clock.slept == []
+
+
+def test_should_retry_true_retries_even_a_400(harness: Harness) -> None:
+    yes = json_response(
+        400, {"error": {"type": "invalid_request_error"}}, {"Stripe-Should-Retry": "true"}
+    )
+    result, sent = harness.run(yes, json_response(200, SESSION_JSON))
+    assert isinstance(result, Session)
+    assert len(sent) == 2
+
+
+def test_400_is_never_retried(harness: Harness) -> None:
+    result, sent = harness.run(
+        json_response(400, {"error": {"type": "invalid_request_error"}}),
+        json_response(200, SESSION_JSON),
+    )
+    assert isinstance(result, InvalidRequestError)
+    assert len(sent) == 1
+    assert harness.clock.slept == []
+
+
+@pytest.mark.parametrize(("header", "waited"), [("3", 3.0), ("60", 5.0), ("soon", 0.5)])
+def test_retry_after_is_honoured_up_to_the_cap(
+    harness: Harness, header: str, waited: float
+) -> None:
+    limited = json_response(429, {"error": {"type": "rate_limit_error"}}, {"Retry-After": header})
+    result, _ = harness.run(limited, json_response(200, SESSION_JSON))
+    assert isinstance(result, Session)
+    assert harness.clock.slept == [waited]
+
+
+@pytest.mark.parametrize("status", [409, 429, 500, 502, 503])
+def test_retryable_statuses(harness: Harness, status: int) -> None:
+    result, sent = harness.run(json_response(status, ERROR), json_response(200, SESSION_JSON))
+    assert isinstance(result, Session)
+    assert len(sent) == 2
+
+
+def test_network_errors_are_retried_and_the_last_one_raised(harness: Harness) -> None:
+    result, sent = harness.run(
+        connection_error("down 1"), connection_error("down 2"), connection_error("down 3")
+    )
+    assert isinstance(result, APIConnectionError)
+    assert "down 3" in str(result)
+    assert len(sent) == 3
+
+
+def test_max_retries_zero_means_one_attempt(harness: Harness) -> None:
+    result, sent = harness.run(json_response(503, ERROR), max_retries=0)
+    assert isinstance(result, APIError)
+    assert len(sent) == 1
+
+
+def test_the_deadline_bounds_the_whole_call(harness: Harness) -> None:
+    retry = Retry(deadline=4.0, clock=harness.clock.monotonic, rand=lambda: 0.0)
+    slow = json_response(503, ERROR, {"Retry-After": "3"})
+    result, sent = harness.run(slow, slow, slow, retry=retry)
+    # The first 3 s wait fits in 4 s; a second one would not.
+    assert isinstance(result, APIError)
+    assert len(sent) == 2
+    assert harness.clock.slept == [3.0]
+
+
+def test_an_empty_budget_stops_retries_and_successes_refill_it(harness: Harness) -> None:
+    budget = RetryBudget(capacity=10, retry_cost=5)
+    retry = Retry(budget=budget, clock=harness.clock.monotonic, rand=lambda: 0.0)
+    failing = [json_response(503, ERROR)] * 3
+    result, sent = harness.run(*failing, retry=retry)
+    assert isinstance(result, APIError)
+    assert len(sent) == 3  # two retries spent all 10 tokens
+    assert budget.tokens == 0
+
+    result, sent = harness.run(json_response(503, ERROR), retry=retry)
+    assert len(sent) == 1  # no budget: no retry
+    assert budget.tokens == 0
+
+    harness.run(json_response(200, SESSION_JSON), retry=retry)
+    assert budget.tokens == 1  # a clean success earns one token
+
+    harness.run(json_response(200, SESSION_JSON), retry=retry)
+    harness.run(json_response(200, SESSION_JSON), retry=retry)
+    harness.run(json_response(200, SESSION_JSON), retry=retry)
+    harness.run(json_response(200, SESSION_JSON), retry=retry)
+    assert budget.tokens == 5
+    result, sent = harness.run(
+        json_response(503, ERROR), json_response(200, SESSION_JSON), retry=retry
+    )
+    assert isinstance(result, Session)
+    assert budget.tokens == 5  # the retry's cost came back with the success
+
+
+def test_network_errors_cost_more_budget() -> None:
+    budget = RetryBudget(capacity=12, retry_cost=5, timeout_cost=10)
+    assert budget.spend(network_error=True) == 10
+    assert budget.spend(network_error=True) == 0
+    assert budget.spend(network_error=False) == 0
+    budget.refund(100)
+    assert budget.tokens == 12
+
+
+def test_each_client_gets_its_own_retry_instance_and_budget() -> None:
+    with (
+        Client(API_KEY, transport=StubTransport()) as one,
+        Client(API_KEY, transport=StubTransport()) as two,
+    ):
+        first = one.hooks.pm.get_plugin("retry")
+        second = two.hooks.pm.get_plugin("retry")
+    assert isinstance(first, Retry)
+    assert isinstance(second, Retry)
+    assert first is not second
+    assert first.budget is not second.budget
+
+
+@pytest.mark.parametrize("attempt", [1, 2, 3, 4, 5, 8])
+@pytest.mark.parametrize("rand", [0.0, 0.5, 0.999])
+def test_backoff_is_exponential_jittered_capped_and_floored(attempt: int, rand: float) -> None:
+    delay = backoff_delay(attempt, None, rand)
+    full = min(0.5 * 2 ** (attempt - 1), 5.0)
+    assert max(full * 0.5, 0.5) <= delay <= full
