@@ -25,8 +25,10 @@ Order of calls for one API call::
     redact(text)                                 on every message that leaves the SDK
 
 Within one hook, pluggy calls implementations registered later first:
-``Client(plugins=[...])`` objects, then entry-point plugins in reverse name
-order, except where an implementation asks for ``tryfirst`` / ``trylast``. The
+``Client(plugins=[...])`` objects (last one first), then installed third-party
+plugins and transports (reverse name order), then the built-ins (``telemetry``,
+``retry``, ``redaction``), except where an implementation asks for
+``tryfirst`` / ``trylast``. The
 built-in ``telemetry`` plugin's ``before_request`` is ``trylast`` (it stamps the
 start time and sees every header other plugins added) and its
 ``after_response`` is ``tryfirst`` (it measures before others run); the

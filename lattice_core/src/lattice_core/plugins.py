@@ -39,10 +39,22 @@ class PluginInfo(NamedTuple):
     distribution: str
 
 
+CORE_DISTRIBUTION = "lattice-stripe-core"
+
+
 @functools.cache
 def _entry_points() -> tuple[importlib.metadata.EntryPoint, ...]:
+    """Built-ins first, then every other plugin by name: registration order.
+
+    pluggy calls the last registered first, so other plugins' hooks run before
+    the built-ins' (unless ``tryfirst`` / ``trylast`` say otherwise).
+    """
     found = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
-    return tuple(sorted(found, key=lambda ep: ep.name))
+
+    def order(ep: importlib.metadata.EntryPoint) -> tuple[bool, str]:
+        return (ep.dist is None or ep.dist.name != CORE_DISTRIBUTION, ep.name)
+
+    return tuple(sorted(found, key=order))
 
 
 @functools.cache

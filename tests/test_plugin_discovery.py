@@ -1,0 +1,134 @@
+"""Discovery: a real third-party distribution, broken plugins, disabling, and call order."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import lattice_plugin_example
+import pytest
+
+from lattice_core import Client, ConfigurationError, plugins
+from lattice_core.billing_portal import Session
+from lattice_core.testing import StubTransport, json_response
+
+from .conftest import API_KEY, SESSION_JSON
+
+
+def test_the_example_plugin_is_an_installed_distribution_with_an_entry_point() -> None:
+    dist = importlib.metadata.distribution("lattice-plugin-example")
+    (entry_point,) = [ep for ep in dist.entry_points if ep.group == "lattice"]
+    assert (entry_point.name, entry_point.value) == (
+        "example",
+        "lattice_plugin_example:ExamplePlugin",
+    )
+    # Installed like a user would: from site-packages, not imported from the tests folder.
+    assert "site-packages" in (lattice_plugin_example.__file__ or "")
+
+
+def test_it_is_discovered_called_and_adds_its_header() -> None:
+    stub = StubTransport(json_response(200, SESSION_JSON), json_response(200, SESSION_JSON))
+    with Client(API_KEY, transport=stub) as client:
+        plugin = client.hooks.pm.get_plugin("example")
+        assert isinstance(plugin, lattice_plugin_example.ExamplePlugin)
+        Session.create(client, {"customer": "cus_1"})
+        Session.create(client, {"customer": "cus_1"})
+    assert [r.headers[lattice_plugin_example.HEADER] for r in stub.requests] == ["1", "2"]
+    assert (plugin.attempts, plugin.calls) == (2, 2)
+
+
+def test_disable_plugins_removes_it() -> None:
+    stub = StubTransport(json_response(200, SESSION_JSON))
+    with Client(API_KEY, transport=stub, disable_plugins=["example"]) as client:
+        assert client.hooks.pm.get_plugin("example") is None
+        Session.create(client, {"customer": "cus_1"})
+    assert lattice_plugin_example.HEADER not in stub.requests[0].headers
+
+
+def test_hooks_run_in_the_documented_order() -> None:
+    order: list[tuple[str, list[str]]] = []
+    stub = StubTransport(json_response(200, SESSION_JSON))
+    with Client(API_KEY, transport=stub) as client:
+        pm = client.hooks.pm
+
+        def before(hook_name: str, impls: Any, kwargs: Any) -> None:
+            if hook_name in ("before_request", "after_response", "after_call"):
+                order.append((hook_name, [pm.get_name(impl.plugin) for impl in reversed(impls)]))
+
+        undo = pm.add_hookcall_monitoring(before, lambda *args: None)
+        Session.create(client, {"customer": "cus_1"})
+        undo()
+    calls = dict(order)
+    # Third-party plugins before the built-ins; telemetry stamps last and measures first.
+    assert calls["before_request"] == ["example", "retry", "telemetry"]
+    assert calls["after_response"] == ["telemetry", "example"]
+    assert calls["after_call"] == ["example", "telemetry", "retry"]
+    assert lattice_plugin_example.HEADER in stub.requests[0].headers
+
+
+class _BrokenEntryPoint:
+    """Quacks like importlib.metadata.EntryPoint, for a plugin whose import fails."""
+
+    name = "broken"
+    value = "lattice_broken_plugin_does_not_exist"
+    group = "lattice"
+
+    class dist:
+        name = "lattice-broken-plugin"
+
+    def load(self) -> Any:
+        return importlib.import_module(self.value)
+
+
+@pytest.fixture
+def broken_plugin_installed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    found = (*plugins._entry_points(), _BrokenEntryPoint())
+    monkeypatch.setattr(plugins, "_entry_points", lambda: found)
+    yield
+    plugins._load.cache_clear()
+
+
+def test_a_plugin_that_fails_to_import_names_its_distribution(
+    broken_plugin_installed: None,
+) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        Client(API_KEY, transport=StubTransport())
+    message = str(info.value)
+    assert "plugin 'broken'" in message
+    assert "lattice-broken-plugin" in message
+    assert "disable_plugins=['broken']" in message
+    assert isinstance(info.value.__cause__, ModuleNotFoundError)
+
+
+def test_a_broken_plugin_can_be_disabled(broken_plugin_installed: None) -> None:
+    Client(API_KEY, transport=StubTransport(), disable_plugins=["broken"]).close()
+
+
+def test_disabling_redaction_logs_a_loud_warning_once(
+    no_secret_in_logs: list[logging.LogRecord],
+) -> None:
+    plugins._warn_redaction_disabled.cache_clear()
+    for _ in range(3):
+        Client(API_KEY, transport=StubTransport(), disable_plugins=["redaction"]).close()
+    warnings = [r for r in no_secret_in_logs if "'redaction' PLUGIN IS DISABLED" in r.getMessage()]
+    assert len(warnings) == 1
+    assert warnings[0].levelname == "WARNING"
+
+
+def test_plugin_classes_are_instantiated_per_client_modules_are_shared() -> None:
+    with (
+        Client(API_KEY, transport=StubTransport()) as one,
+        Client(API_KEY, transport=StubTransport()) as two,
+    ):
+        assert one.hooks.pm.get_plugin("example") is not two.hooks.pm.get_plugin("example")
+        assert one.hooks.pm.get_plugin("telemetry") is not two.hooks.pm.get_plugin("telemetry")
+        assert one.hooks.pm.get_plugin("redaction") is two.hooks.pm.get_plugin("redaction")
+
+
+def test_entry_points_are_discovered_once_per_process() -> None:
+    before = plugins._entry_points.cache_info().misses
+    for _ in range(3):
+        Client(API_KEY, transport=StubTransport()).close()
+    assert plugins._entry_points.cache_info().misses == before
