@@ -60,3 +60,18 @@ def test_deep_link_flow_examples_run_against_the_fake() -> None:
         "subscription_update_confirm",
         "subscription_resume",
     }
+
+
+def test_write_your_own_telemetry_plugin_example_runs() -> None:
+    """The step-by-step plugin on docs/plugins.md works as written."""
+    import re
+
+    text = (ROOT / "docs" / "plugins.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    namespace: dict[str, object] = {}
+    for block in blocks:
+        exec(compile(block, "docs/plugins.md", "exec"), namespace)  # noqa: S102
+    metrics = namespace["metrics"]
+    assert metrics.calls == {"ok": 2}  # type: ignore[attr-defined]
+    assert metrics.seconds > 0  # type: ignore[attr-defined]
+    namespace["client"].close()  # type: ignore[attr-defined]

@@ -182,6 +182,11 @@ class _BaseClient(Generic[TransportT]):
         )
         return pipeline.Call(pipeline.call_flow(request, self.hooks, self.max_retries))
 
+    @property
+    def plugins(self) -> list[str]:
+        """Names of the plugins this client loaded, in registration order."""
+        return [name for name, _ in self.hooks.pm.list_name_plugin() if name is not None]
+
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(api_key={mask(self._api_key)!r}, "
