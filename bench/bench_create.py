@@ -25,6 +25,8 @@ from lattice_core.billing_portal import Session
 
 API_KEY = "sk_test_bench_0000000000000000"
 PARAMS = {"customer": "cus_bench", "return_url": "https://example.com/account"}
+# The suite installs an example third-party plugin; measure what users get: the built-ins.
+TEST_ONLY_PLUGINS = ["example"]
 
 
 def start_fake() -> tuple[subprocess.Popen[str], str]:
@@ -56,7 +58,7 @@ def plain_requests(url: str) -> Callable[[], object]:
 
 
 def lattice(url: str) -> Callable[[], object]:
-    client = Client(API_KEY, base_url=url)
+    client = Client(API_KEY, base_url=url, disable_plugins=TEST_ONLY_PLUGINS)
     return lambda: Session.create(client, PARAMS)
 
 
@@ -77,7 +79,9 @@ def async_pair(url: str, loop: asyncio.AbstractEventLoop) -> dict[str, Callable[
     body = urlencode(PARAMS)
 
     async def make() -> tuple[aiohttp.ClientSession, AsyncClient]:
-        return aiohttp.ClientSession(), AsyncClient(API_KEY, base_url=url)
+        return aiohttp.ClientSession(), AsyncClient(
+            API_KEY, base_url=url, disable_plugins=TEST_ONLY_PLUGINS
+        )
 
     session, client = loop.run_until_complete(make())
 

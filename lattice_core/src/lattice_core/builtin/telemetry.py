@@ -50,6 +50,15 @@ def _default_tracer() -> Any:
     return trace.get_tracer("lattice", __version__)
 
 
+def _tracing_configured() -> bool:
+    """Whether a real OpenTelemetry SDK is set up (the API alone records nothing)."""
+    from opentelemetry import trace
+
+    return not isinstance(
+        trace.get_tracer_provider(), (trace.ProxyTracerProvider, trace.NoOpTracerProvider)
+    )
+
+
 class Telemetry:
     """The ``telemetry`` plugin: one instance per client.
 
@@ -59,7 +68,8 @@ class Telemetry:
 
     def __init__(self, *, client_telemetry: bool = True, tracer: Any = "default") -> None:
         self.client_telemetry = client_telemetry
-        self.tracer = _default_tracer() if tracer == "default" else tracer
+        self._global_tracer = tracer == "default"
+        self.tracer = _default_tracer() if self._global_tracer else tracer
         self._redact: Callable[[str], str] = mask
         self._last: tuple[str, int] | None = None
 
@@ -80,8 +90,10 @@ class Telemetry:
         context[_CALL_START] = time.perf_counter()
         if self.client_telemetry and self._last is not None:
             request_id, duration_ms = self._last
-            metrics = {"request_id": request_id, "request_duration_ms": duration_ms}
-            request.headers[_HEADER] = json.dumps({"last_request_metrics": metrics})
+            request.headers[_HEADER] = (
+                f'{{"last_request_metrics": {{"request_id": {json.dumps(request_id)}, '
+                f'"request_duration_ms": {duration_ms}}}}}'
+            )
         path = urlsplit(request.url).path
         if logger.isEnabledFor(logging.DEBUG):
             key = request.headers.get("Idempotency-Key")
@@ -90,7 +102,7 @@ class Telemetry:
                 f"{request.method} {path} start idempotency_key={key}",
                 {"method": request.method, "path": path, "idempotency_key": key},
             )
-        if self.tracer is not None:
+        if self.tracer is not None and (not self._global_tracer or _tracing_configured()):
             context[_SPAN] = self._start_span(request)
 
     def _start_span(self, request: Request) -> Any:
