@@ -45,7 +45,11 @@ def test_deep_link_flow_examples_run_against_the_fake() -> None:
     text = (ROOT / "docs" / "flows.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", text, re.S)
     assert len(blocks) >= 8
-    transport = StubTransport.from_app(FakeStripe())
+    from lattice_core.billing_portal import FlowType
+    from lattice_core.billing_portal.rules import BUILTIN_FLOW_TYPES, obj, string
+
+    resume = FlowType("subscription_resume", obj({"subscription": string(required=True)}))
+    transport = StubTransport.from_app(FakeStripe(flow_types=(*BUILTIN_FLOW_TYPES, resume)))
     with Client("sk_test_docs_examples", transport=transport) as client:
         namespace = {"client": client, "Session": Session, "client_transport": transport}
         for block in blocks:

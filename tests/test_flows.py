@@ -23,7 +23,7 @@ from lattice_core.billing_portal import (
     SubscriptionUpdateConfirm,
     SubscriptionUpdateConfirmItem,
 )
-from lattice_core.billing_portal.rules import obj, string
+from lattice_core.billing_portal.rules import BUILTIN_FLOW_TYPES, obj, string
 from lattice_core.encoding import encode_form
 from lattice_core.testing import FakeStripe, LoopbackServer, StubTransport
 
@@ -459,7 +459,8 @@ class ResumeFlow:
 
 
 def test_plugin_registered_flow_type_is_validated_and_sent() -> None:
-    stub = StubTransport.from_app(FakeStripe())
+    resume = FlowType("subscription_resume", obj({"subscription": string(required=True)}))
+    stub = StubTransport.from_app(FakeStripe(flow_types=(*BUILTIN_FLOW_TYPES, resume)))
     with Client(API_KEY, transport=stub, plugins=[ResumeFlow()]) as client:
         with pytest.raises(InvalidParamsError) as info:
             Session.create(client, _with_flow({"type": "subscription_resume"}))

@@ -30,7 +30,13 @@ from ..converters import converter
 from ..errors import InvalidParamsError
 from .rules import BUILTIN_FLOW_TYPES, FlowType, Rule, session_create_rule
 
-__all__ = ["plain_params", "validate_create_params", "validator_for"]
+__all__ = [
+    "coerce_form_values",
+    "form_param",
+    "plain_params",
+    "validate_create_params",
+    "validator_for",
+]
 
 _OWNER_FIELDS = ("customer", "customer_account")
 _KIND_WORDS = {
@@ -192,3 +198,32 @@ def validate_create_params(
     _check_object(validator_for(tuple(flow_types)), plain, "")
     _check_owner(plain)
     return plain
+
+
+def coerce_form_values(value: Any, flow_types: Iterable[FlowType] = BUILTIN_FLOW_TYPES) -> Any:
+    """Give form-decoded params (all strings) their types back, guided by the table.
+
+    Integer fields written as digits become ``int``; everything else is left
+    for :func:`validate_create_params` to judge. Used by the fake Stripe and
+    the command line, which both start from ``key=value`` text.
+    """
+    return _coerce(validator_for(tuple(flow_types)), value)
+
+
+def _coerce(rule: Rule, value: Any) -> Any:
+    if rule.kind == "integer" and isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
+    if rule.kind == "object" and isinstance(value, Mapping):
+        return {
+            key: _coerce(rule.fields[key], item) if key in rule.fields else item
+            for key, item in value.items()
+        }
+    if rule.kind == "array" and rule.items is not None and isinstance(value, list):
+        return [_coerce(rule.items, item) for item in value]
+    return value
+
+
+def form_param(path: str) -> str:
+    """Stripe's spelling of a param path: ``a.b[0].c`` -> ``a[b][0][c]``."""
+    head, *rest = path.replace("[", ".").replace("]", "").split(".")
+    return head + "".join(f"[{part}]" for part in rest)

@@ -3,9 +3,11 @@
 :class:`FakeStripe` is an *app* (``(method, path, headers, body) -> (status,
 headers, body)``), so the same object answers over real HTTP through
 :class:`~lattice_core.testing.server.LoopbackServer` and in memory through a
-stub transport. It checks what Stripe checks first (the key, the required
-owner field, idempotency) and answers with realistic
-``billing_portal.session`` objects and Stripe-shaped errors.
+stub transport. It checks what Stripe checks (the key, idempotency, and the
+params through the same table as Lattice's pre-flight validators, so a request
+that skipped them still gets Stripe's 400 with ``param`` in form spelling) and
+answers with realistic ``billing_portal.session`` objects. Pass
+``flow_types`` to accept flow types newer than the pinned API version.
 
 Run it as a server: ``python -m lattice_core.testing --port 12111``.
 """
@@ -19,9 +21,13 @@ import json
 import secrets
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from ..billing_portal.rules import BUILTIN_FLOW_TYPES, FlowType
+from ..billing_portal.validation import coerce_form_values, form_param, validate_create_params
+from ..errors import InvalidParamsError
 
 __all__ = ["FakeStripe", "decode_form", "main"]
 
@@ -67,6 +73,30 @@ def _error(status: int, err_type: str, message: str, **fields: str) -> tuple[int
     return status, {"error": {"type": err_type, "message": message, **fields}}
 
 
+# How Stripe words and codes what Lattice's pre-flight checks catch.
+_CODES = {
+    "required": ("parameter_missing", "Missing required param: {param}."),
+    "requires": ("parameter_missing", "Missing required param: {param}."),
+    "exclusive": (
+        "parameter_invalid_string",
+        "You may only specify one of these parameters: customer, customer_account.",
+    ),
+    "unknown": ("parameter_unknown", "Received unknown parameter: {param}"),
+    "non_empty": ("parameter_invalid_empty", "You passed an empty value for {param}."),
+    "type": ("parameter_invalid_integer", "Invalid value for {param}."),
+    "enum": ("parameter_invalid_string", "Invalid {param}: must be one of the allowed values."),
+    "max_length": ("parameter_invalid_string", "Invalid {param}: too long."),
+    "url": ("url_invalid", "Not a valid URL: {param}."),
+}
+
+
+def _invalid(exc: InvalidParamsError) -> tuple[int, dict[str, Any]]:
+    """A Stripe-shaped 400 for params the real API would refuse, ``param`` in form spelling."""
+    param = form_param(exc.param) if exc.param else ""
+    code, message = _CODES.get(exc.reason or "", ("parameter_invalid_string", "Invalid {param}."))
+    return _error(400, "invalid_request_error", message.format(param=param), code=code, param=param)
+
+
 class FakeStripe:
     """A fake of Stripe's billing portal session endpoint; thread-safe.
 
@@ -74,7 +104,8 @@ class FakeStripe:
     params)``; ``sessions`` every session it created.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, flow_types: Iterable[FlowType] = BUILTIN_FLOW_TYPES) -> None:
+        self.flow_types = tuple(flow_types)
         self.requests: list[tuple[str, str, dict[str, str], dict[str, Any]]] = []
         self.sessions: list[dict[str, Any]] = []
         self._idempotent: dict[str, tuple[bytes, int, dict[str, Any]]] = {}
@@ -133,16 +164,13 @@ class FakeStripe:
     def _create_session(
         self, params: dict[str, Any], headers: dict[str, str]
     ) -> tuple[int, dict[str, Any]]:
+        params = coerce_form_values(params, self.flow_types)
+        try:
+            validate_create_params(params, self.flow_types)
+        except InvalidParamsError as exc:
+            return _invalid(exc)
         customer = params.get("customer")
         account = params.get("customer_account")
-        if not customer and not account:
-            return _error(
-                400,
-                "invalid_request_error",
-                "Missing required param: customer.",
-                code="parameter_missing",
-                param="customer",
-            )
         if customer and not customer.startswith("cus_"):
             return _error(
                 400,
