@@ -1,0 +1,162 @@
+"""The fake Stripe: Stripe-shaped validation, idempotency, one implementation for HTTP and stub."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import requests
+
+from lattice_core import AuthenticationError, Client, IdempotencyError, InvalidRequestError
+from lattice_core.billing_portal import Session
+from lattice_core.encoding import encode_form
+from lattice_core.testing import FakeStripe, LoopbackServer, StubTransport
+
+from .conftest import API_KEY
+
+
+def _post(fake: FakeStripe, params: dict[str, Any], **headers: str) -> tuple[int, dict[str, Any]]:
+    """Send raw form params, skipping the SDK's own checks, as another client might."""
+    all_headers = {"Authorization": f"Bearer {API_KEY}", **headers}
+    status, _, body = fake("POST", "/v1/billing_portal/sessions", all_headers, encode_form(params))
+    return status, json.loads(body)
+
+
+@pytest.mark.parametrize(
+    ("params", "code", "param"),
+    [
+        ({}, "parameter_missing", "customer"),
+        (
+            {"customer": "cus_1", "customer_account": "acct_1"},
+            "parameter_invalid_string",
+            "customer_account",
+        ),
+        ({"customer": "cus_1", "flow_date": "x"}, "parameter_unknown", "flow_date"),
+        (
+            {"customer": "cus_1", "flow_data": {"type": "subscription_cancel"}},
+            "parameter_missing",
+            "flow_data[subscription_cancel]",
+        ),
+        (
+            {
+                "customer": "cus_1",
+                "flow_data": {
+                    "type": "subscription_update_confirm",
+                    "subscription_update_confirm": {
+                        "subscription": "sub_1",
+                        "items": [{"price": "p"}],
+                    },
+                },
+            },
+            "parameter_missing",
+            "flow_data[subscription_update_confirm][items][0][id]",
+        ),
+        (
+            {
+                "customer": "cus_1",
+                "flow_data": {"type": "payment_method_update", "after_completion": {"type": "x"}},
+            },
+            "parameter_invalid_string",
+            "flow_data[after_completion][type]",
+        ),
+    ],
+)
+def test_invalid_requests_get_stripe_shaped_400s(
+    params: dict[str, Any], code: str, param: str
+) -> None:
+    status, body = _post(FakeStripe(), params)
+    assert status == 400
+    assert body["error"]["type"] == "invalid_request_error"
+    assert body["error"]["code"] == code
+    assert body["error"]["param"] == param
+    assert param in body["error"]["message"]
+
+
+def test_form_integers_are_understood_and_the_flow_is_echoed() -> None:
+    flow = {
+        "type": "subscription_update_confirm",
+        "subscription_update_confirm": {
+            "subscription": "sub_1",
+            "items": [{"id": "si_1", "quantity": 4}],
+        },
+    }
+    status, body = _post(FakeStripe(), {"customer": "cus_1", "flow_data": flow})
+    assert status == 200
+    assert body["id"].startswith("bps_")
+    assert body["object"] == "billing_portal.session"
+    assert body["url"].startswith("https://billing.stripe.com/p/session/test_")
+    assert isinstance(body["created"], int)
+    assert body["flow"]["subscription_update_confirm"]["items"] == [{"id": "si_1", "quantity": 4}]
+    assert body["flow"]["after_completion"]["type"] == "portal_homepage"
+    assert body["flow"]["subscription_cancel"] is None
+    session = Session.from_dict(body)
+    assert session is not None
+    assert session.flow is not None
+
+
+def test_unknown_customers_and_bad_keys_are_refused() -> None:
+    status, body = _post(FakeStripe(), {"customer": "nobody"})
+    assert (status, body["error"]["code"]) == (400, "resource_missing")
+    status, body = _post(FakeStripe(), {"customer": "cus_1"}, Authorization="Bearer sk_live_nope")
+    assert status == 401
+    with (
+        Client("rk_live_restrictedkey", transport=StubTransport.from_app(FakeStripe())) as client,
+        pytest.raises(AuthenticationError),
+    ):
+        Session.create(client, {"customer": "cus_1"})
+
+
+def test_idempotent_replay_and_mismatch() -> None:
+    fake = FakeStripe()
+    with Client(API_KEY, transport=StubTransport.from_app(fake)) as client:
+        first = Session.create(client, {"customer": "cus_1"}, idempotency_key="k1")
+        again = Session.create(client, {"customer": "cus_1"}, idempotency_key="k1")
+        assert again == first
+        with pytest.raises(IdempotencyError) as info:
+            Session.create(client, {"customer": "cus_2"}, idempotency_key="k1")
+        other = Session.create(client, {"customer": "cus_1"}, idempotency_key="k2")
+    assert info.value.http_status == 400
+    assert info.value.type == "idempotency_error"
+    assert other.id != first.id
+    assert len(fake.sessions) == 2
+
+
+def test_one_fake_answers_http_and_stub_with_the_same_objects() -> None:
+    fake = FakeStripe()
+    with LoopbackServer(fake) as server:
+        with Client(API_KEY, base_url=server.url) as http_client:
+            over_http = Session.create(http_client, {"customer": "cus_1"}, idempotency_key="same")
+        with Client(API_KEY, transport=StubTransport.from_app(fake)) as stub_client:
+            in_memory = Session.create(stub_client, {"customer": "cus_1"}, idempotency_key="same")
+    assert over_http == in_memory
+    assert len(fake.sessions) == 1
+
+
+def test_raw_http_clients_get_the_same_validation() -> None:
+    fake = FakeStripe()
+    with LoopbackServer(fake) as server:
+        response = requests.post(
+            f"{server.url}/v1/billing_portal/sessions",
+            data="flow_data[type]=payment_method_update",
+            headers={
+                "Authorization": f"Bearer {API_KEY}",
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+            timeout=5,
+        )
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == "customer"
+    assert response.headers["Request-Id"].startswith("req_")
+
+
+def test_unknown_routes_are_404s_like_stripe() -> None:
+    fake = FakeStripe()
+    status, _, body = fake("GET", "/v1/customers", {"authorization": f"Bearer {API_KEY}"}, b"")
+    assert status == 404
+    assert json.loads(body)["error"]["type"] == "invalid_request_error"
+    with (
+        Client(API_KEY, transport=StubTransport.from_app(fake)) as client,
+        pytest.raises(InvalidRequestError),
+    ):
+        client.request("GET", "/v1/customers", {})
