@@ -1,5 +1,7 @@
-"""``python -m lattice_core.testing``: serve the fake Stripe on 127.0.0.1:12111."""
+"""``python -m lattice_core.testing``: the same as ``lattice-stripe fake-stripe``."""
 
-from .fake_stripe import main
+import sys
 
-main()
+from ..cli import main
+
+sys.exit(main(["fake-stripe", *sys.argv[1:]]))

@@ -9,13 +9,11 @@ that skipped them still gets Stripe's 400 with ``param`` in form spelling) and
 answers with realistic ``billing_portal.session`` objects. Pass
 ``flow_types`` to accept flow types newer than the pinned API version.
 
-Run it as a server: ``python -m lattice_core.testing --port 12111``.
+Serve it: ``lattice-stripe fake-stripe --port 12111`` (or ``python -m lattice_core.testing``).
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import itertools
 import json
 import secrets
@@ -29,7 +27,7 @@ from ..billing_portal.rules import BUILTIN_FLOW_TYPES, FlowType
 from ..billing_portal.validation import coerce_form_values, form_param, validate_create_params
 from ..errors import InvalidParamsError
 
-__all__ = ["FakeStripe", "decode_form", "main"]
+__all__ = ["FakeStripe", "decode_form"]
 
 SESSIONS_PATH = "/v1/billing_portal/sessions"
 _FLOW_KEYS = (
@@ -207,17 +205,3 @@ class FakeStripe:
         }
         self.sessions.append(session)
         return 200, session
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Serve a :class:`FakeStripe` on loopback until interrupted."""
-    from .server import LoopbackServer
-
-    parser = argparse.ArgumentParser(description="Serve a fake Stripe billing portal API.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=12111)
-    args = parser.parse_args(argv)
-    with LoopbackServer(FakeStripe(), args.host, args.port) as server:
-        print(f"fake Stripe listening on {server.url}", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            threading.Event().wait()

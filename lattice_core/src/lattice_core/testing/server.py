@@ -70,7 +70,7 @@ class LoopbackServer:
         if not force and not is_loopback_host(host):
             raise ConfigurationError(
                 f"refusing to serve on {host!r}: use a loopback address such as 127.0.0.1 "
-                "(pass force=True only if you really mean to expose it)."
+                "(pass force=True, or --force, only if you really mean to expose it)."
             )
         self._server = _Server((host, port), app)
         # A short poll interval makes stop() quick (shutdown waits for the next poll).
@@ -93,6 +93,10 @@ class LoopbackServer:
     def start(self) -> LoopbackServer:
         self._thread.start()
         return self
+
+    def wait(self) -> None:
+        """Block until the server is stopped (from another thread, or by a signal)."""
+        self._thread.join()
 
     def stop(self) -> None:
         self._server.shutdown()

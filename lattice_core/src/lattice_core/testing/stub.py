@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ..encoding import encode_form
 from ..errors import APIConnectionError
 from ..http import Request, Response
 from ..transport import AsyncTransport, Transport
@@ -105,6 +106,41 @@ class StubTransport(Transport):
     def params(request: Request) -> dict[str, Any]:
         """Decode the form body of a recorded request back into nested params."""
         return decode_form(request.content)
+
+    @property
+    def last_request(self) -> Request:
+        """The most recent request; ``AssertionError`` if none was made."""
+        if not self.requests:
+            raise AssertionError("no request was sent through this StubTransport")
+        return self.requests[-1]
+
+    def assert_not_called(self) -> None:
+        """Fail unless no request was sent (pre-flight checks stop bad input)."""
+        if self.requests:
+            raise AssertionError(f"expected no request, got {len(self.requests)}")
+
+    def assert_called_once_with(
+        self, *, params: dict[str, Any] | None = None, path: str | None = None, **headers: str
+    ) -> None:
+        """Fail unless exactly one request was sent, with these params, path and headers.
+
+        ``params`` are compared as Stripe decodes them (form values are strings);
+        header names are given with underscores: ``stripe_account="acct_1"``.
+        """
+        if len(self.requests) != 1:
+            raise AssertionError(f"expected 1 request, got {len(self.requests)}")
+        request = self.requests[0]
+        if params is not None:
+            sent = self.params(request)
+            wanted = decode_form(encode_form(params))
+            if sent != wanted:
+                raise AssertionError(f"params differ:\n sent:   {sent}\n wanted: {wanted}")
+        if path is not None and not request.url.endswith(path):
+            raise AssertionError(f"expected a request to {path}, got {request.url}")
+        for name, value in headers.items():
+            header = name.replace("_", "-").title()
+            if request.headers.get(header) != value:
+                raise AssertionError(f"header {header}: expected {value!r}")
 
     def close(self) -> None:
         self.closed = True

@@ -1,0 +1,180 @@
+"""``lattice-stripe``: portal sessions from the command line, in the Stripe CLI's style.
+
+::
+
+    lattice-stripe billing_portal sessions create -d customer=cus_123 \\
+        -d "flow_data[type]=payment_method_update"
+    lattice-stripe fake-stripe --port 12111
+    lattice-stripe plugins
+
+Exit codes: 0 success, 2 bad input (the message names the field; nothing was
+sent), 1 Stripe or network error (with Stripe's message and request id).
+The session prints as JSON with its ``url`` masked; ``--show-url`` prints the
+url alone, for piping into a browser or an email.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from .billing_portal import Session
+from .billing_portal.validation import coerce_form_values
+from .client import AsyncClient, Client
+from .encoding import encode_form
+from .errors import ConfigurationError, InvalidParamsError, StripeError
+from .plugins import list_plugins
+from .testing.fake_stripe import decode_form
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_API, EXIT_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse's own exit code is 2, like ours
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="lattice-stripe",
+        description="Create Stripe Customer Portal sessions and run a local fake Stripe.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    portal = commands.add_parser("billing_portal", help="Billing portal resources.")
+    resources = portal.add_subparsers(dest="resource", required=True, parser_class=_Parser)
+    sessions = resources.add_parser("sessions", help="Portal sessions.")
+    actions = sessions.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    create = actions.add_parser(
+        "create",
+        help="Create a portal session.",
+        description="Create a portal session (POST /v1/billing_portal/sessions).",
+    )
+    create.add_argument(
+        "-d",
+        "--data",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a param in Stripe's form spelling, e.g. -d customer=cus_123 "
+        "-d 'flow_data[type]=payment_method_update'; repeat for more",
+    )
+    create.add_argument("--api-key", help="secret or restricted key (default: $STRIPE_API_KEY)")
+    create.add_argument("--api-base", help="API base URL (default: https://api.stripe.com)")
+    create.add_argument("--stripe-account", help="connected account id, sent as Stripe-Account")
+    create.add_argument("--idempotency-key", help="sent as Idempotency-Key (default: a UUID4)")
+    create.add_argument(
+        "--transport", help="transport name (default: requests if installed, else aiohttp)"
+    )
+    create.add_argument("--show-url", action="store_true", help="print only the session url")
+
+    fake = commands.add_parser(
+        "fake-stripe",
+        help="Serve a fake Stripe billing portal API on a loopback address.",
+        description="Serve a fake Stripe billing portal API (stripe-mock's port by default).",
+    )
+    fake.add_argument("--host", default="127.0.0.1")
+    fake.add_argument("--port", type=int, default=12111, help="0 picks a free port")
+    fake.add_argument(
+        "--force", action="store_true", help="allow a non-loopback host (exposes the fake)"
+    )
+
+    commands.add_parser("plugins", help="List the installed Lattice plugins.")
+    return parser
+
+
+def _params(pairs: Sequence[str]) -> dict[str, Any]:
+    items = []
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InvalidParamsError(f"-d expects KEY=VALUE, got {pair!r}.")
+        items.append((key, value))
+    params: dict[str, Any] = coerce_form_values(decode_form(encode_form(dict(items))))
+    return params
+
+
+def _installed_transport() -> str:
+    names = {plugin.name for plugin in list_plugins()}
+    for name in ("requests", "aiohttp"):
+        if name in names:
+            return name
+    raise ConfigurationError(
+        "no transport is installed: pip install lattice-stripe-requests"
+        " (or lattice-stripe-aiohttp)."
+    )
+
+
+def _create(args: argparse.Namespace) -> Session:
+    api_key = args.api_key or os.environ.get("STRIPE_API_KEY")
+    if not api_key:
+        raise ConfigurationError("no API key: pass --api-key or set STRIPE_API_KEY.")
+    params = _params(args.data)
+    transport = args.transport or _installed_transport()
+    options: dict[str, Any] = {"transport": transport}
+    if args.api_base:
+        options["base_url"] = args.api_base
+    call = {"stripe_account": args.stripe_account, "idempotency_key": args.idempotency_key}
+    if transport == "aiohttp":
+
+        async def run() -> Session:
+            async with AsyncClient(api_key, **options) as client:
+                return await Session.create_async(client, params, **call)
+
+        return asyncio.run(run())
+    with Client(api_key, **options) as client:
+        return Session.create(client, params, **call)
+
+
+def _print_session(session: Session, show_url: bool) -> None:
+    if show_url:
+        print(session.url)
+        return
+    data = session.to_dict()
+    data["url"] = "***" if data.get("url") else data.get("url")
+    print(json.dumps(data, indent=2))
+
+
+def _serve(args: argparse.Namespace) -> None:
+    from .testing.fake_stripe import FakeStripe
+    from .testing.server import LoopbackServer
+
+    with LoopbackServer(FakeStripe(), args.host, args.port, force=args.force) as server:
+        print(f"fake Stripe listening on {server.url}", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            server.wait()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (also used by the console script)."""
+    args = _build_parser().parse_args(argv)
+    try:
+        if args.command == "billing_portal":
+            _print_session(_create(args), args.show_url)
+        elif args.command == "fake-stripe":
+            _serve(args)
+        else:
+            for plugin in list_plugins():
+                print(f"{plugin.name:<12} {plugin.value:<45} {plugin.distribution}")
+    except (InvalidParamsError, ConfigurationError) as exc:
+        print(f"lattice-stripe: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except StripeError as exc:
+        kind = type(exc).__name__
+        print(f"lattice-stripe: {kind}: {exc.message}", file=sys.stderr)
+        print(f"request_id: {exc.request_id or 'none'}", file=sys.stderr)
+        return EXIT_API
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,210 @@
+"""``lattice-stripe`` end to end: a subprocess against the fake Stripe over HTTP."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from lattice_core.testing import FakeStripe, LoopbackServer
+
+from .conftest import API_KEY, UNMASKED_KEY
+
+FLOWS = {
+    "payment_method_update": [],
+    "customer_update": [],
+    "subscription_cancel": ["flow_data[subscription_cancel][subscription]=sub_1"],
+    "subscription_pause": ["flow_data[subscription_pause][subscription]=sub_1"],
+    "subscription_update": ["flow_data[subscription_update][subscription]=sub_1"],
+    "subscription_update_confirm": [
+        "flow_data[subscription_update_confirm][subscription]=sub_1",
+        "flow_data[subscription_update_confirm][items][0][id]=si_1",
+        "flow_data[subscription_update_confirm][items][0][quantity]=2",
+    ],
+}
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[FakeStripe, str]]:
+    fake = FakeStripe()
+    with LoopbackServer(fake) as server:
+        yield fake, server.url
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "lattice_core.cli", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, env=env, check=False)
+
+
+def create(url: str, *data: str, extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    flags = [f"-d{item}" for item in data]
+    return cli(
+        "billing_portal",
+        "sessions",
+        "create",
+        "--api-key",
+        API_KEY,
+        "--api-base",
+        url,
+        *flags,
+        *extra,
+    )
+
+
+def test_create_prints_the_session_as_json_with_the_url_masked(
+    served: tuple[FakeStripe, str],
+) -> None:
+    fake, url = served
+    result = create(url, "customer=cus_123", "return_url=https://example.com/account")
+    assert result.returncode == 0, result.stderr
+    session = json.loads(result.stdout)
+    assert session["url"] == "***"
+    assert session["id"] == fake.sessions[0]["id"]
+    assert session["customer"] == "cus_123"
+    assert session["return_url"] == "https://example.com/account"
+    assert "billing.stripe.com" not in result.stdout + result.stderr
+    assert not UNMASKED_KEY.search(result.stdout + result.stderr)
+
+
+def test_show_url_prints_the_url_alone(served: tuple[FakeStripe, str]) -> None:
+    fake, url = served
+    result = create(url, "customer=cus_123", extra=("--show-url",))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == fake.sessions[0]["url"] + "\n"
+
+
+@pytest.mark.parametrize("flow_type", sorted(FLOWS))
+def test_each_flow_type(served: tuple[FakeStripe, str], flow_type: str) -> None:
+    fake, url = served
+    result = create(url, "customer=cus_1", f"flow_data[type]={flow_type}", *FLOWS[flow_type])
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["flow"]["type"] == flow_type
+    sent = fake.requests[0][3]["flow_data"]
+    assert sent["type"] == flow_type
+
+
+@pytest.mark.parametrize("transport", ["requests", "aiohttp"])
+def test_both_transports_and_connect_options(
+    served: tuple[FakeStripe, str], transport: str
+) -> None:
+    fake, url = served
+    options = (
+        "--transport",
+        transport,
+        "--stripe-account",
+        "acct_9",
+        "--idempotency-key",
+        "idem-9",
+    )
+    result = create(url, "customer=cus_1", extra=options)
+    assert result.returncode == 0, result.stderr
+    headers = fake.requests[0][2]
+    assert headers["stripe-account"] == "acct_9"
+    assert headers["idempotency-key"] == "idem-9"
+    assert headers["user-agent"].endswith(transport, 0, headers["user-agent"].rindex("/"))
+
+
+@pytest.mark.parametrize(
+    ("data", "named"),
+    [
+        (["flow_data[type]=payment_method_update"], "customer"),
+        (
+            ["customer=cus_1", "flow_data[type]=subscription_cancel"],
+            "flow_data.subscription_cancel",
+        ),
+        (["customer=cus_1", "locale=klingon"], "locale"),
+        (["customer"], "KEY=VALUE"),
+        (["customer=cus_1", "flow_date[type]=x"], "flow_date"),
+    ],
+)
+def test_bad_input_exits_2_names_the_field_and_sends_nothing(
+    served: tuple[FakeStripe, str], data: list[str], named: str
+) -> None:
+    fake, url = served
+    result = create(url, *data)
+    assert result.returncode == 2
+    assert named in result.stderr
+    assert fake.requests == []
+
+
+def test_missing_api_key_exits_2() -> None:
+    env = {"PATH": "/usr/bin:/bin"}
+    result = cli("billing_portal", "sessions", "create", "-d", "customer=cus_1", env=env)
+    assert result.returncode == 2
+    assert "STRIPE_API_KEY" in result.stderr
+
+
+def test_api_key_comes_from_the_environment(served: tuple[FakeStripe, str]) -> None:
+    fake, url = served
+    env = {"PATH": "/usr/bin:/bin", "STRIPE_API_KEY": API_KEY}
+    result = cli(
+        "billing_portal", "sessions", "create", "--api-base", url, "-dcustomer=cus_1", env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert fake.requests[0][2]["authorization"] == f"Bearer {API_KEY}"
+
+
+def test_api_errors_exit_1_with_the_message_and_request_id(served: tuple[FakeStripe, str]) -> None:
+    _, url = served
+    result = create(url, "customer=nobody")
+    assert result.returncode == 1
+    assert "InvalidRequestError: No such customer: 'nobody'" in result.stderr
+    assert "request_id: req_" in result.stderr
+
+
+def test_network_errors_exit_1() -> None:
+    result = create("http://127.0.0.1:9", "customer=cus_1")
+    assert result.returncode == 1
+    assert "APIConnectionError" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (),
+        ("billing_portal",),
+        ("billing_portal", "sessions"),
+        ("billing_portal", "sessions", "create"),
+        ("fake-stripe",),
+        ("plugins",),
+    ],
+)
+def test_help_everywhere(args: tuple[str, ...]) -> None:
+    result = cli(*args, "--help")
+    assert result.returncode == 0
+    assert "usage: lattice-stripe" in result.stdout
+
+
+def test_plugins_lists_what_is_installed() -> None:
+    result = cli("plugins")
+    assert result.returncode == 0
+    names = {line.split()[0] for line in result.stdout.splitlines()}
+    assert {"retry", "telemetry", "redaction", "requests", "aiohttp", "example"} <= names
+
+
+def test_fake_stripe_refuses_non_loopback_hosts() -> None:
+    result = cli("fake-stripe", "--host", "0.0.0.0", "--port", "0")  # noqa: S104 - refused
+    assert result.returncode == 2
+    assert "refusing to serve on '0.0.0.0'" in result.stderr
+    assert "--force" in result.stderr
+
+
+def test_fake_stripe_serves_until_stopped() -> None:
+    with subprocess.Popen(
+        [sys.executable, "-m", "lattice_core.cli", "fake-stripe", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        url = line.rsplit(" ", 1)[-1].strip()
+        try:
+            result = create(url, "customer=cus_1", extra=("--show-url",))
+        finally:
+            proc.terminate()
+    assert url.startswith("http://127.0.0.1:")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("https://billing.stripe.com/p/session/test_")
