@@ -1,13 +1,16 @@
-"""Create a Stripe Customer Portal session against the bundled fake Stripe.
+"""Create Stripe Customer Portal sessions against the bundled fake Stripe.
 
-The fake listens on 127.0.0.1 (a real HTTP server); the clients reach it
-through the installed ``requests`` and ``aiohttp`` transports, found by their
-entry points.
+``python scripts/demo.py URL`` talks to a fake already listening at URL (as
+``scripts/demo.sh`` starts it); without URL it serves one itself on 127.0.0.1.
+Either way the clients reach it over real HTTP through the installed
+``requests`` and ``aiohttp`` transports, found by their entry points.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sys
 
 from lattice_core import AsyncClient, Client, InvalidParamsError, StripeError
 from lattice_core.billing_portal import Session
@@ -15,11 +18,13 @@ from lattice_core.testing import FakeStripe, LoopbackServer
 
 
 def main() -> None:
-    with (
-        LoopbackServer(FakeStripe()) as server,
-        Client("sk_test_lattice_demo_key_0000", base_url=server.url) as client,
-    ):
-        print(f"fake Stripe on {server.url}; client {client!r}")
+    with contextlib.ExitStack() as stack:
+        if len(sys.argv) > 1:
+            url = sys.argv[1]
+        else:
+            url = stack.enter_context(LoopbackServer(FakeStripe())).url
+        client = stack.enter_context(Client("sk_test_lattice_demo_key_0000", base_url=url))
+        print(f"fake Stripe on {url}; client {client!r}")
 
         session = Session.create(
             client,
@@ -39,7 +44,7 @@ def main() -> None:
         except StripeError as exc:
             print(f"Stripe said no: {type(exc).__name__}: {exc}")
 
-        asyncio.run(create_async(server.url))
+        asyncio.run(create_async(url))
 
 
 async def create_async(base_url: str) -> None:

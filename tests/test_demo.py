@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
-import sys
 
 from .conftest import ROOT, UNMASKED_KEY
 
 
-def test_demo_creates_a_session_through_requests_and_masks_secrets() -> None:
+def test_demo_creates_sessions_through_cli_and_both_transports_masking_secrets() -> None:
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "demo.py")],
+        [shutil.which("bash") or "/bin/bash", str(ROOT / "scripts" / "demo.sh")],
         capture_output=True,
         text=True,
         check=False,
@@ -18,6 +18,9 @@ def test_demo_creates_a_session_through_requests_and_masks_secrets() -> None:
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
+    assert "== fake Stripe listening on http://127.0.0.1:" in out
+    assert '"url": "***"' in out  # the CLI's JSON
+    assert '"type": "payment_method_update"' in out
     assert "transport='requests/" in out
     assert "created: Session(id='bps_" in out
     assert "url='***'" in out

@@ -1,0 +1,50 @@
+"""How a user tests their own view with the shipped pytest fixtures (docs: testing.md)."""
+
+from __future__ import annotations
+
+from lattice_core import Client
+from lattice_core.testing import FakeStripe, LoopbackServer, StubTransport
+
+from .example_app.views import billing_portal_redirect
+
+
+# The whole user test: four lines.
+def test_billing_redirect(lattice_client: Client, fake_stripe: FakeStripe) -> None:
+    status, location = billing_portal_redirect(lattice_client, "cus_123")
+    assert status == 303
+    assert location == fake_stripe.sessions[-1]["url"]
+
+
+def test_what_was_sent(lattice_client: Client, lattice_stub: StubTransport) -> None:
+    billing_portal_redirect(lattice_client, "cus_123")
+    lattice_stub.assert_called_once_with(
+        path="/v1/billing_portal/sessions",
+        params={
+            "customer": "cus_123",
+            "return_url": "https://example.com/account",
+            "flow_data": {"type": "payment_method_update"},
+        },
+    )
+
+
+def test_through_a_real_transport(
+    fake_stripe_server: LoopbackServer, fake_stripe: FakeStripe
+) -> None:
+    with Client("sk_test_123", base_url=fake_stripe_server.url) as client:
+        status, location = billing_portal_redirect(client, "cus_123")
+    assert (status, location) == (303, fake_stripe.sessions[-1]["url"])
+    assert fake_stripe_server.connections == 1
+
+
+def test_assert_called_once_with_reports_differences(
+    lattice_client: Client, lattice_stub: StubTransport
+) -> None:
+    import pytest
+
+    lattice_stub.assert_not_called()
+    billing_portal_redirect(lattice_client, "cus_123")
+    with pytest.raises(AssertionError, match="params differ"):
+        lattice_stub.assert_called_once_with(params={"customer": "cus_999"})
+    with pytest.raises(AssertionError, match="Stripe-Account"):
+        lattice_stub.assert_called_once_with(stripe_account="acct_1")
+    assert lattice_stub.last_request.headers["Stripe-Version"] == "2026-10-28.endive"
