@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from lattice_core import Client
-from lattice_core.testing import FakeStripe, LoopbackServer, StubTransport
+import asyncio
+
+from lattice_core import AsyncClient, Client
+from lattice_core.billing_portal import Session
+from lattice_core.testing import AsyncStubTransport, FakeStripe, LoopbackServer, StubTransport
 
 from .example_app.views import billing_portal_redirect
 
@@ -48,3 +51,15 @@ def test_assert_called_once_with_reports_differences(
     with pytest.raises(AssertionError, match="Stripe-Account"):
         lattice_stub.assert_called_once_with(stripe_account="acct_1")
     assert lattice_stub.last_request.headers["Stripe-Version"] == "2026-10-28.endive"
+
+
+def test_async_code_with_the_async_stub(
+    lattice_async_stub: AsyncStubTransport, fake_stripe: FakeStripe
+) -> None:
+    async def view() -> str:
+        async with AsyncClient("sk_test_123", transport=lattice_async_stub) as client:
+            session = await Session.create_async(client, {"customer": "cus_123"})
+        return session.url
+
+    assert asyncio.run(view()) == fake_stripe.sessions[-1]["url"]
+    lattice_async_stub.assert_called_once_with(params={"customer": "cus_123"})

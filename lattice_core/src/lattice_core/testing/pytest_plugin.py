@@ -8,6 +8,8 @@ Installed with lattice-stripe-core, so they are available in any project's tests
   ``fake_stripe``.
 * ``lattice_client`` — a :class:`~lattice_core.Client` over ``lattice_stub``
   (no network), closed after the test.
+* ``lattice_async_stub`` — an :class:`~lattice_core.testing.AsyncStubTransport`
+  answered by ``fake_stripe``, for an ``AsyncClient`` made in your async test.
 * ``fake_stripe_server`` — ``fake_stripe`` served over HTTP on 127.0.0.1; use
   its ``url`` as ``base_url`` to go through a real transport.
 """
@@ -21,9 +23,16 @@ import pytest
 from ..client import Client
 from .fake_stripe import FakeStripe
 from .server import LoopbackServer
-from .stub import StubTransport
+from .stub import AsyncStubTransport, StubTransport
 
-__all__ = ["TEST_API_KEY", "fake_stripe", "fake_stripe_server", "lattice_client", "lattice_stub"]
+__all__ = [
+    "TEST_API_KEY",
+    "fake_stripe",
+    "fake_stripe_server",
+    "lattice_async_stub",
+    "lattice_client",
+    "lattice_stub",
+]
 
 TEST_API_KEY = "sk_test_lattice_pytest_fixture"
 
@@ -45,6 +54,12 @@ def lattice_client(lattice_stub: StubTransport) -> Iterator[Client]:
     """A client wired to ``lattice_stub``: creates sessions without any network."""
     with Client(TEST_API_KEY, transport=lattice_stub) as client:
         yield client
+
+
+@pytest.fixture
+def lattice_async_stub(fake_stripe: FakeStripe) -> AsyncStubTransport:
+    """An async stub transport answering through ``fake_stripe``."""
+    return AsyncStubTransport.from_app(fake_stripe)
 
 
 @pytest.fixture

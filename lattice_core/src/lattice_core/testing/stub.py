@@ -174,6 +174,21 @@ class AsyncStubTransport(AsyncTransport):
         """Add canned answers to the end of the queue."""
         self.stub.queue(responses)
 
+    @property
+    def last_request(self) -> Request:
+        """The most recent request; ``AssertionError`` if none was made."""
+        return self.stub.last_request
+
+    def assert_not_called(self) -> None:
+        """Fail unless no request was sent."""
+        self.stub.assert_not_called()
+
+    def assert_called_once_with(
+        self, *, params: dict[str, Any] | None = None, path: str | None = None, **headers: str
+    ) -> None:
+        """See :meth:`StubTransport.assert_called_once_with`."""
+        self.stub.assert_called_once_with(params=params, path=path, **headers)
+
     async def handle_async_request(self, request: Request) -> Response:
         return self.stub.handle_request(request)
 
