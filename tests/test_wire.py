@@ -129,6 +129,13 @@ def test_non_mapping_params_are_rejected_before_any_request(wire: Wire, params: 
         ({"idempotency_key": "line\nbreak"}, "idempotency_key"),
         ({"stripe_account": ""}, "stripe_account"),
         ({"stripe_account": 7}, "stripe_account"),
+        ({"stripe_account": "acct_1\r\nX-Evil: 1"}, "stripe_account"),
+        ({"stripe_account": "acct_\u00fc\u2603"}, "stripe_account"),
+        ({"stripe_account": "acct_1 "}, "stripe_account"),
+        ({"stripe_account": "cus_123"}, "stripe_account"),
+        ({"stripe_account": "acct_"}, "stripe_account"),
+        ({"idempotency_key": 7}, "idempotency_key"),
+        ({"idempotency_key": "   "}, "idempotency_key"),
     ],
 )
 def test_bad_call_options_raise_before_any_request(

@@ -122,16 +122,15 @@ class _BaseClient(Generic[TransportT]):
     ) -> None:
         self._api_key = _check_api_key(api_key)
         self.base_url = _check_base_url(base_url)
-        if not isinstance(api_version, str) or not api_version.strip():
+        if not isinstance(api_version, str) or not pipeline.is_header_token(api_version):
             raise ConfigurationError(
                 f"api_version must be a Stripe API version string such as "
-                f"{DEFAULT_API_VERSION!r}, got {api_version!r}."
+                f"{DEFAULT_API_VERSION!r} (printable ASCII, no spaces), got {api_version!r}."
             )
         self.api_version = api_version
-        if stripe_account is not None and not (isinstance(stripe_account, str) and stripe_account):
-            raise ConfigurationError(
-                "stripe_account must be a connected account id such as 'acct_123', or None."
-            )
+        problem = pipeline.stripe_account_problem(stripe_account)
+        if problem is not None:
+            raise ConfigurationError(problem)
         self.stripe_account = stripe_account
         _check_number("max_retries", max_retries, minimum=0, integer=True)
         _check_number("timeout", timeout, minimum=0.001, integer=False)

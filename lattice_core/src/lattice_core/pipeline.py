@@ -66,12 +66,53 @@ _TYPE_ERRORS: dict[str, type[StripeError]] = {
 }
 
 
-def _check_option(name: str, value: str | None) -> None:
-    if value is not None and (not isinstance(value, str) or not value.strip()):
+def stripe_account_problem(value: object) -> str | None:
+    """Why ``value`` cannot go into the ``Stripe-Account`` header, or ``None`` if it can.
+
+    Shared by the client default (a ``ConfigurationError``) and the per-call
+    option (an ``InvalidParamsError``). Checking here, not in the transport,
+    turns a CR/LF header injection or a stray space into a message that says
+    what to pass instead of ``requests``' "Invalid header value".
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        return f"stripe_account must be a connected account id string, not {type(value).__name__}."
+    if not (value.startswith("acct_") and len(value) > 5 and is_header_token(value)):
+        return (
+            "stripe_account must be a connected account id such as 'acct_1032D82eZvKYlo2C' "
+            f"('acct_' then letters, digits or '_'; {len(value)} characters given), or None."
+        )
+    return None
+
+
+def is_header_token(value: str) -> bool:
+    """True for a non-empty printable-ASCII value with no whitespace (safe in any header)."""
+    return bool(value) and value.isascii() and value.isprintable() and " " not in value
+
+
+def _check_options(stripe_account: str | None, idempotency_key: str | None) -> None:
+    problem = stripe_account_problem(stripe_account)
+    if problem is not None:
+        raise InvalidParamsError(problem, param="stripe_account", reason="type")
+    if idempotency_key is None:
+        return
+    if not (
+        isinstance(idempotency_key, str)
+        and 0 < len(idempotency_key.strip()) <= len(idempotency_key) <= _MAX_IDEMPOTENCY_KEY
+        and idempotency_key.isascii()
+        and idempotency_key.isprintable()
+    ):
+        got = (
+            f"{len(idempotency_key)} characters"
+            if isinstance(idempotency_key, str)
+            else type(idempotency_key).__name__
+        )
         raise InvalidParamsError(
-            f"{name} must be a non-empty string or None, not {type(value).__name__}"
-            f"{' (empty)' if isinstance(value, str) else ''}.",
-            param=name,
+            f"idempotency_key must be 1 to {_MAX_IDEMPOTENCY_KEY} printable ASCII characters "
+            f"(a UUID is a good choice) or None, got {got}.",
+            param="idempotency_key",
+            reason="type",
         )
 
 
@@ -90,18 +131,7 @@ def build_request(
     default). A missing ``idempotency_key`` becomes a fresh UUID4 so retries of
     a POST can never create a second object.
     """
-    _check_option("stripe_account", stripe_account)
-    _check_option("idempotency_key", idempotency_key)
-    if idempotency_key is not None and not (
-        len(idempotency_key) <= _MAX_IDEMPOTENCY_KEY
-        and idempotency_key.isascii()
-        and idempotency_key.isprintable()
-    ):
-        raise InvalidParamsError(
-            f"idempotency_key must be at most {_MAX_IDEMPOTENCY_KEY} printable ASCII characters "
-            f"(a UUID is a good choice), got {len(idempotency_key)} characters.",
-            param="idempotency_key",
-        )
+    _check_options(stripe_account, idempotency_key)
     headers = dict(base_headers)
     headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
     if stripe_account is not None:
