@@ -38,7 +38,10 @@ def test_malformed_api_key_is_a_configuration_error_without_the_key(key: object,
     "key", ["sk_test_51Abcdefghijkl", "rk_" + "live_51Abcdefghijkl", "sk_51Abcdefg"]
 )
 def test_secret_and_restricted_keys_are_accepted(key: str) -> None:
-    Client(key, transport=StubTransport()).close()
+    stub = StubTransport(json_response(200, SESSION_JSON))
+    with Client(key, transport=stub) as client:
+        Session.create(client, {"customer": "cus_1"})
+    assert stub.requests[0].headers["Authorization"] == f"Bearer {key}"
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import attrs
 import pytest
 
 from lattice_core import APIError
-from lattice_core.billing_portal import Session
+from lattice_core.billing_portal import FlowData, Session
 
 from .conftest import SESSION_JSON, SHARED
 
@@ -109,6 +109,33 @@ def test_wrong_shapes_raise_api_error_without_values(data: Any) -> None:
     with pytest.raises(APIError, match=r"billing_portal\.session") as info:
         Session.from_dict(data)
     assert "SECRET" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"livemode": "false"}, "livemode"),
+        ({"livemode": 0}, "livemode"),
+        ({"created": 1.9}, "created"),
+        ({"created": True}, "created"),
+        ({"created": "1700000000"}, "created"),
+        ({"url": 123}, "url"),
+        ({"flow": {"type": 5}}, "flow.type"),
+    ],
+)
+def test_wrong_types_are_errors_not_silent_coercions(change: dict[str, Any], field: str) -> None:
+    # cattrs' defaults would turn "false" into True and 1.9 into 1; money-adjacent data
+    # must fail loudly instead.
+    with pytest.raises(APIError, match=rf"\$\.{field}\b"):
+        Session.from_dict({**SESSION_JSON, **change})
+
+
+def test_flow_from_dict_of_the_wrong_shape_is_an_api_error_naming_the_field() -> None:
+    with pytest.raises(APIError, match=r"FlowData.*\$\.type") as info:
+        FlowData.from_dict({"type": 5, "subscription_cancel": {"subscription": "sub_SECRET"}})
+    assert "SECRET" not in str(info.value)
+    with pytest.raises(APIError, match="FlowData"):
+        FlowData.from_dict(["subscription_cancel"])  # type: ignore[arg-type]
 
 
 def test_session_is_frozen_with_slots() -> None:

@@ -29,7 +29,17 @@ from lattice_core.billing_portal.validation import validate_create_params
 from .conftest import SHARED
 
 # Stricter than the schema on purpose; each is something Stripe itself refuses.
-DOCUMENTED_DIFFERENCES = {"requires", "non_empty", "url", "unknown", "required-empty"}
+# Where the validators are deliberately stricter than the schema (see the
+# lattice_core.billing_portal.validation docstring): "integer-float" is a whole
+# float such as 2.0, an integer to JSON Schema but "2.0" on the wire.
+DOCUMENTED_DIFFERENCES = {
+    "requires",
+    "non_empty",
+    "url",
+    "unknown",
+    "required-empty",
+    "integer-float",
+}
 
 
 def _request_schema() -> dict[str, Any]:
@@ -77,7 +87,9 @@ items = _object(
     {
         "id": maybe_id,
         "price": maybe_id,
-        "quantity": st.one_of(st.integers(0, 5), st.integers(0, 5), st.sampled_from(["2", True])),
+        "quantity": st.one_of(
+            st.integers(0, 5), st.integers(0, 5), st.sampled_from(["2", True, 2.0, 2.5])
+        ),
     }
 )
 discounts = _object({"coupon": maybe_id, "promotion_code": maybe_id})
@@ -219,6 +231,15 @@ def _at(params: Any, path: str) -> Any:
     return node
 
 
+def _documented_reason(exc: InvalidParamsError, wire: Any) -> str:
+    reason = exc.reason or ""
+    if reason == "required" and exc.param and _at(wire, exc.param) == "":
+        return "required-empty"
+    if reason == "type" and exc.param and isinstance(_at(wire, exc.param), float):
+        return "integer-float"
+    return reason
+
+
 @settings(max_examples=1500, derandomize=True, database=None, deadline=None)
 @given(
     st.one_of(valid_flow(), mutated_flow(), flow_data),
@@ -237,9 +258,7 @@ def test_validators_agree_with_the_schema(
         if schema_errors:
             OUTCOMES["both reject"] += 1
             return
-        reason = exc.reason or ""
-        if reason == "required" and exc.param and _at(wire, exc.param) == "":
-            reason = "required-empty"
+        reason = _documented_reason(exc, wire)
         assert reason in DOCUMENTED_DIFFERENCES, (exc.param, exc.reason, str(exc))  # noqa: PT017
         OUTCOMES[f"stricter: {reason}"] += 1
     else:
@@ -261,6 +280,8 @@ def test_both_outcomes_were_exercised() -> None:
     [
         {"type": "customer_update"},
         {"type": "subscription_pause", "subscription_pause": {"subscription": "sub_1"}},
+        # The delta gives subscription_pause.subscription no maxLength: unconstrained.
+        {"type": "subscription_pause", "subscription_pause": {"subscription": "s" * 5001}},
         {
             "type": "subscription_update_confirm",
             "subscription_update_confirm": {"subscription": "sub_1", "items": [{"id": "si_1"}]},
@@ -269,5 +290,48 @@ def test_both_outcomes_were_exercised() -> None:
 )
 def test_examples_accepted_by_both(flow: dict[str, Any]) -> None:
     params = {"customer": "cus_1", "flow_data": flow}
-    validate_create_params(params)
+    assert validate_create_params(params) == params
+    assert list(VALIDATOR.iter_errors(params)) == []
+
+
+@pytest.mark.parametrize(
+    ("flow", "reason"),
+    [
+        ({"type": "subscription_cancel"}, "requires"),
+        (
+            {
+                "type": "subscription_update_confirm",
+                "subscription_update_confirm": {"subscription": "sub_1", "items": []},
+            },
+            "non_empty",
+        ),
+        (
+            {
+                "type": "subscription_update_confirm",
+                "subscription_update_confirm": {
+                    "subscription": "sub_1",
+                    "items": [{"id": "si_1", "quantity": 2.0}],
+                },
+            },
+            "integer-float",
+        ),
+        (
+            {"type": "payment_method_update", "surprise": "x"},
+            "unknown",
+        ),
+        (
+            {
+                "type": "payment_method_update",
+                "after_completion": {"type": "redirect", "redirect": {"return_url": "/done"}},
+            },
+            "url",
+        ),
+    ],
+)
+def test_each_documented_difference_is_real(flow: dict[str, Any], reason: str) -> None:
+    """The schema accepts each of these; the validators refuse it, for the stated reason."""
+    params = {"customer": "cus_1", "flow_data": flow}
     VALIDATOR.validate(params)
+    with pytest.raises(InvalidParamsError) as info:
+        validate_create_params(params)
+    assert _documented_reason(info.value, params) == reason

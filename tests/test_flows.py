@@ -14,6 +14,7 @@ from lattice_core import Client, InvalidParamsError, hookimpl
 from lattice_core.billing_portal import (
     AfterCompletion,
     CouponOffer,
+    CustomerUpdate,
     FlowData,
     FlowType,
     Redirect,
@@ -25,7 +26,7 @@ from lattice_core.billing_portal import (
 )
 from lattice_core.billing_portal.rules import BUILTIN_FLOW_TYPES, obj, string
 from lattice_core.encoding import encode_form
-from lattice_core.testing import FakeStripe, LoopbackServer, StubTransport
+from lattice_core.testing import FakeStripe, LoopbackServer, StubTransport, json_response
 
 from .conftest import API_KEY, SESSION_JSON, SHARED
 
@@ -533,6 +534,36 @@ def test_customer_update_flow_decodes() -> None:
     assert session.flow is not None
     assert session.flow.customer_update is not None
     assert session.flow.type == "customer_update"
+
+
+def test_a_decoded_customer_update_flow_can_be_sent_back() -> None:
+    # Stripe answers ``customer_update: {}``; the request has no such sub-hash, and an
+    # empty mapping is never sent, so the decoded model is accepted as params.
+    session = Session.from_dict(
+        {**SESSION_JSON, "flow": {"type": "customer_update", "customer_update": {}}}
+    )
+    assert session is not None
+    assert session.flow is not None
+    stub = StubTransport(handler=lambda _: json_response(200, SESSION_JSON))
+    with Client(API_KEY, transport=stub) as client:
+        Session.create(client, {"customer": "cus_1", "flow_data": session.flow})
+        Session.create(
+            client,
+            {
+                "customer": "cus_1",
+                "flow_data": FlowData(type="customer_update", customer_update=CustomerUpdate()),
+            },
+        )
+        with pytest.raises(InvalidParamsError) as info:
+            Session.create(
+                client,
+                _with_flow({"type": "customer_update", "customer_update": {"email": "x"}}),
+            )
+    assert info.value.param == "flow_data.customer_update.email"
+    assert info.value.reason == "unknown"
+    assert [request.content for request in stub.requests] == [
+        b"customer=cus_1&flow_data[type]=customer_update"
+    ] * 2
 
 
 def test_repr_of_a_session_with_a_flow_shows_no_ids_or_url() -> None:

@@ -1,21 +1,28 @@
 """The one cattrs converter Lattice uses, made by :func:`make_converter`.
 
-Lenient on read: keys Stripe adds in a newer API version are kept in each
-model's ``extra`` mapping instead of failing or being dropped, so decoding
-never loses data. cattrs' global converter is never touched.
+Lenient about *new keys*: keys Stripe adds in a newer API version are kept in
+each model's ``extra`` mapping instead of failing or being dropped, so decoding
+never loses data. Strict about *types*: cattrs would happily turn ``"false"``
+into ``True`` or ``1.9`` into ``1``; a wrong type is an error instead, because
+silently coerced money-adjacent data is worse than a loud failure. cattrs'
+global converter is never touched.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from typing import Any, Optional, Union
+from typing import Any, Optional, TypeVar, Union
 
 import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn
 
-__all__ = ["EXTRA_FIELD", "IdOrObject", "converter", "make_converter"]
+from .errors import APIError
+
+__all__ = ["EXTRA_FIELD", "IdOrObject", "converter", "make_converter", "structure_or_api_error"]
+
+T = TypeVar("T")
 
 EXTRA_FIELD = "extra"
 
@@ -26,6 +33,17 @@ def _structure_id_or_object(value: Any, _: Any) -> IdOrObject | None:
     if value is None or isinstance(value, (str, dict)):
         return value
     raise TypeError(f"expected an id string or an expanded object, got {type(value).__name__}")
+
+
+def _exact(kind: type[Any]) -> Callable[[Any, Any], Any]:
+    """A structure hook that accepts only ``kind`` itself (``bool`` is not an ``int``)."""
+
+    def hook(value: Any, _: Any) -> Any:
+        if type(value) is kind or (isinstance(value, kind) and not isinstance(value, bool)):
+            return value
+        raise TypeError(f"expected {kind.__name__}, got {type(value).__name__}")
+
+    return hook
 
 
 def _has_extra(cls: type) -> bool:
@@ -65,6 +83,8 @@ def _unstructure_extra_hook(cls: type, conv: cattrs.Converter) -> Callable[[Any]
 def make_converter() -> cattrs.Converter:
     """Build a converter with every Lattice structure and unstructure hook registered."""
     conv = cattrs.Converter()
+    for kind in (str, int, bool):
+        conv.register_structure_hook(kind, _exact(kind))
     # An expandable field: an id string, or the expanded object left as a mapping.
     conv.register_structure_hook(IdOrObject, _structure_id_or_object)
     conv.register_structure_hook(Optional[IdOrObject], _structure_id_or_object)  # noqa: UP045
@@ -79,3 +99,20 @@ def make_converter() -> cattrs.Converter:
 def converter() -> cattrs.Converter:
     """The shared converter, built on first use (hooks compile once per class)."""
     return make_converter()
+
+
+def structure_or_api_error(data: Any, cls: type[T], what: str) -> T:
+    """Structure ``data`` as ``cls``; a body of the wrong shape is an :class:`APIError`.
+
+    The message names the fields at fault, never their values (a portal URL is a
+    credential). ``what`` names the object for the message, e.g. ``"flow"``.
+    """
+    try:
+        return converter().structure(data, cls)
+    except (cattrs.BaseValidationError, TypeError, ValueError, KeyError) as exc:
+        where = (
+            "; ".join(cattrs.transform_error(exc))
+            if isinstance(exc, cattrs.BaseValidationError)
+            else type(exc).__name__
+        )
+        raise APIError(f"could not decode a {what} from Stripe's answer: {where}") from exc

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from ..converters import converter
+from ..converters import converter, structure_or_api_error
 
 __all__ = [
     "AfterCompletion",
@@ -46,8 +46,12 @@ class _Model:
 
     @classmethod
     def from_dict(cls: type[M], data: Mapping[str, Any] | None) -> M | None:
-        """Decode Stripe's JSON (``None`` gives ``None``); unknown keys go to ``extra``."""
-        return None if data is None else converter().structure(data, cls)
+        """Decode Stripe's JSON (``None`` gives ``None``); unknown keys go to ``extra``.
+
+        A mapping of the wrong shape raises :class:`~lattice_core.errors.APIError`
+        naming the fields at fault, as :meth:`Session.from_dict` does.
+        """
+        return None if data is None else structure_or_api_error(data, cls, cls.__name__)
 
     def to_dict(self) -> dict[str, Any]:
         """Stripe's JSON shape, ``extra`` merged back in; ``None`` fields included."""

@@ -133,7 +133,11 @@ BUILTIN_FLOW_TYPES: tuple[FlowType, ...] = (
     ),
     FlowType(
         "subscription_pause",
-        obj({"subscription": _SUBSCRIPTION}, what='{"subscription": "sub_..."}'),
+        # The 2026-10-28.endive delta gives no maxLength here: unconstrained.
+        obj(
+            {"subscription": string(required=True, max_length=None, what=_SUBSCRIPTION.what)},
+            what='{"subscription": "sub_..."}',
+        ),
     ),
     FlowType(
         "subscription_update",
@@ -204,8 +208,10 @@ def flow_data_rule(flow_types: Iterable[FlowType]) -> Rule:
         "after_completion": AFTER_COMPLETION,
     }
     for flow in by_name.values():
-        if flow.settings is not None:
-            fields[flow.name] = flow.settings
+        # A type-only flow takes an empty settings mapping: Stripe answers
+        # ``customer_update: {}``, so a decoded flow can be sent back as is (the
+        # encoder drops empty mappings, so nothing extra goes on the wire).
+        fields[flow.name] = flow.settings if flow.settings is not None else obj({})
     requires = {name: name for name, flow in by_name.items() if flow.settings is not None}
     return obj(fields, by_type=requires)
 

@@ -11,8 +11,10 @@ Stripe itself rejects): required strings must not be empty, a flow type
 requires its settings object, an
 ``after_completion`` of type ``redirect`` requires ``redirect``,
 ``subscription_update_confirm.items`` must not be empty, URLs must be absolute
-http(s), exactly one of ``customer`` / ``customer_account`` is needed, and
-unknown keys are refused at every level (the schema only says so at the top).
+http(s), exactly one of ``customer`` / ``customer_account`` is needed,
+unknown keys are refused at every level (the schema only says so at the top),
+and an integer must be an ``int`` (JSON Schema calls ``2.0`` an
+integer, but it would be form-encoded as ``2.0``, which Stripe refuses).
 """
 
 from __future__ import annotations
