@@ -1,0 +1,62 @@
+"""Secrets never leave the SDK: masking rules, and every place that formats user data."""
+
+from __future__ import annotations
+
+import pytest
+
+from lattice_core.builtin.redaction import mask, mask_value
+
+LIVE_KEY = "sk_" + "live_51HSecretTail0123456789wxyz"
+PORTAL_TOKEN = "test_YWNjdF8xSecretPortalToken"
+
+
+@pytest.mark.parametrize(
+    ("text", "secret", "kept"),
+    [
+        ("prefix_" + LIVE_KEY, "SecretTail", "prefix_sk_live_…wxyz"),
+        ("key=" + LIVE_KEY + "&x=1", "SecretTail", "key=sk_live_…wxyz&x=1"),
+        ("sk_test_abc-def.ghijklmnopqrstu", "ghijk", "sk_test_…"),
+        ("rk_" + "test_tail\u200bHIDDENPART", "HIDDENPART", "rk_test_…"),
+        ("sk_test_ab\x00HIDDENPART rest", "HIDDENPART", "sk_test_… rest"),
+        ("Authorization: Basic c2tfdGVzdF9zZWNyZXQ6", "c2tf", "Authorization: Basic ***"),
+        ("{'authorization': 'Token tok_HIDDEN', 'x': 1}", "HIDDEN", "'authorization': 'Token ***'"),
+        ('{"Authorization":"c2tfSECRET"}', "SECRET", '{"Authorization":"***"}'),
+        ("see http://billing.stripe.com/p/session/" + PORTAL_TOKEN, "Secret", "session/***"),
+        (
+            "return=https%3A%2F%2Fbilling.stripe.com%2Fp%2Fsession%2F" + PORTAL_TOKEN,
+            "Secret",
+            "https%3A%2F%2Fbilling.stripe.com%2Fp%2Fsession%2F***",
+        ),
+    ],
+    ids=[
+        "key-after-underscore",
+        "key-in-query",
+        "key-with-dash",
+        "key-with-zero-width-space",
+        "key-with-nul",
+        "basic-auth",
+        "token-auth-in-dict-repr",
+        "schemeless-auth-in-json",
+        "portal-url-over-http",
+        "portal-url-encoded",
+    ],
+)
+def test_mask_hides_every_spelling_of_a_secret_and_is_idempotent(
+    text: str, secret: str, kept: str
+) -> None:
+    masked = mask(text)
+    assert secret not in masked
+    assert kept in masked
+    assert mask(masked) == masked
+
+
+@pytest.mark.parametrize("text", ["task_1 desk_lamp", "pass 'sk_...' or 'rk_...'", "a Basic plan"])
+def test_mask_leaves_ordinary_words_alone(text: str) -> None:
+    assert mask(text) == text
+
+
+def test_mask_value_hides_any_authorization_scheme_and_flow_values_in_mappings() -> None:
+    headers = {"authorization": "Basic c2tfSECRET", "Stripe-Version": "2026-10-28.endive"}
+    params = {"customer": "cus_1", "flow_data": {"after_completion": {"type": "redirect"}}}
+    assert mask_value(headers) == {"authorization": "***", "Stripe-Version": "2026-10-28.endive"}
+    assert mask_value(params) == {"customer": "cus_1", "flow_data": "***"}
