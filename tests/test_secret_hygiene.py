@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from lattice_core import Client, ConfigurationError
 from lattice_core.builtin.redaction import mask, mask_value
+from lattice_core.testing import StubTransport
 
 LIVE_KEY = "sk_" + "live_51HSecretTail0123456789wxyz"
 PORTAL_TOKEN = "test_YWNjdF8xSecretPortalToken"
@@ -60,3 +62,44 @@ def test_mask_value_hides_any_authorization_scheme_and_flow_values_in_mappings()
     params = {"customer": "cus_1", "flow_data": {"after_completion": {"type": "redirect"}}}
     assert mask_value(headers) == {"authorization": "***", "Stripe-Version": "2026-10-28.endive"}
     assert mask_value(params) == {"customer": "cus_1", "flow_data": "***"}
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "sk_test_abc-def.ghijklmnopqrstu",
+        "sk_test_51Abc\u00e9SECRETTAIL",
+        "sk_test_51Abc\x00SECRETTAIL",
+        "rk_test_51Abc\u200bSECRETTAIL",
+        "sk_",
+        "rk_",
+        "sk_test_",
+        "sk_1234",
+    ],
+    ids=[
+        "dash-and-dot",
+        "non-ascii",
+        "nul",
+        "zero-width-space",
+        "bare-sk",
+        "bare-rk",
+        "no-body",
+        "short",
+    ],
+)
+def test_keys_of_the_wrong_shape_are_refused_without_echoing_them(key: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        Client(key, transport=StubTransport())
+    message = str(info.value)
+    assert not key[3:] or key[3:] not in message
+    assert "SECRETTAIL" not in message
+    assert "'sk_' or 'rk_' followed by at least 8" in message
+    assert "dashboard.stripe.com/apikeys" in message
+
+
+@pytest.mark.parametrize("key", ["sk_test_123", "rk_" + "live_51Abc_defGHI"])
+def test_keys_of_the_right_shape_are_accepted_and_masked_in_repr(key: str) -> None:
+    with Client(key, transport=StubTransport()) as client:
+        text = repr(client)
+    assert key not in text
+    assert key[:3] + key[3:].split("_")[0] in text

@@ -8,6 +8,7 @@ transport and ``time.sleep``.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -37,7 +38,8 @@ __all__ = ["DEFAULT_API_VERSION", "DEFAULT_BASE_URL", "AsyncClient", "CallOption
 
 DEFAULT_BASE_URL = "https://api.stripe.com"
 DEFAULT_API_VERSION = "2026-10-28.endive"
-_KEY_PREFIXES = ("sk_", "rk_")
+_KEY_MIN_BODY = 8
+_KEY_SHAPE = re.compile(rf"(?:sk|rk)_[A-Za-z0-9_]{{{_KEY_MIN_BODY},}}")
 
 
 class CallOptions(TypedDict, total=False):
@@ -50,7 +52,12 @@ class CallOptions(TypedDict, total=False):
 
 
 def _check_api_key(api_key: object) -> str:
-    """Reject a malformed key without ever echoing it."""
+    """Reject a malformed key without ever echoing it.
+
+    Only the exact shape is let through, because ``repr`` and the ``redact``
+    rules can mask only what looks like a key: a stray character would leak the
+    rest of it into logs.
+    """
     where = "Find your secret key at https://dashboard.stripe.com/apikeys."
     if not isinstance(api_key, str):
         raise ConfigurationError(
@@ -63,10 +70,11 @@ def _check_api_key(api_key: object) -> str:
             f"api_key is a publishable key (pk_...), which cannot create portal sessions; "
             f"pass the secret key (sk_...) or a restricted key (rk_...). {where}"
         )
-    if not api_key.startswith(_KEY_PREFIXES) or any(c.isspace() for c in api_key):
+    if not _KEY_SHAPE.fullmatch(api_key):
         raise ConfigurationError(
-            f"api_key is malformed (a {len(api_key)}-character string that does not look like "
-            f"'sk_...' or 'rk_...', or has whitespace); pass the secret or restricted key "
+            f"api_key is malformed (a {len(api_key)}-character string that is not 'sk_' or "
+            f"'rk_' followed by at least {_KEY_MIN_BODY} ASCII letters, digits or underscores; "
+            f"no whitespace, dashes or other characters); pass the secret or restricted key "
             f"exactly as shown in the Dashboard. {where}"
         )
     return api_key
