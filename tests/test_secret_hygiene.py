@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
-from lattice_core import Client, ConfigurationError
+from lattice_core import Client, ConfigurationError, InvalidParamsError
+from lattice_core.billing_portal import Session
+from lattice_core.billing_portal.validation import validate_create_params
 from lattice_core.builtin.redaction import mask, mask_value
 from lattice_core.testing import StubTransport
+
+from .conftest import API_KEY
 
 LIVE_KEY = "sk_" + "live_51HSecretTail0123456789wxyz"
 PORTAL_TOKEN = "test_YWNjdF8xSecretPortalToken"
@@ -103,3 +110,43 @@ def test_keys_of_the_right_shape_are_accepted_and_masked_in_repr(key: str) -> No
         text = repr(client)
     assert key not in text
     assert key[:3] + key[3:].split("_")[0] in text
+
+
+SECRETS = {
+    "key": "sk_test_51SECRETabcdefghijklmnop",
+    "portal-url": "https://billing.stripe.com/p/session/" + PORTAL_TOKEN,
+    "url-with-token": "https://example.com/back?token=SECRETabc",
+}
+_FLOW = {"type": "subscription_cancel", "subscription_cancel": {"subscription": "sub_1"}}
+MISTAKES = {
+    "enum-locale": lambda secret: {"locale": secret},
+    "enum-flow-type": lambda secret: {"flow_data": {"type": secret}},
+    "enum-after-completion-type": lambda secret: {
+        "flow_data": {**_FLOW, "after_completion": {"type": secret}}
+    },
+    "unknown-top-level-key": lambda secret: {secret: "x"},
+    "unknown-nested-key": lambda secret: {"flow_data": {**_FLOW, secret: "x"}},
+}
+
+
+@pytest.mark.parametrize("secret", SECRETS.values(), ids=SECRETS.keys())
+@pytest.mark.parametrize("mistake", MISTAKES.values(), ids=MISTAKES.keys())
+def test_invalid_params_messages_never_echo_a_secret(
+    mistake: Callable[[str], dict[str, Any]], secret: str
+) -> None:
+    stub = StubTransport()
+    with Client(API_KEY, transport=stub) as client, pytest.raises(InvalidParamsError) as info:
+        Session.create(client, {"customer": "cus_1", **mistake(secret)})
+    error = info.value
+    for text in (str(error), repr(error), str(error.param)):
+        assert "SECRET" not in text
+    assert error.reason in ("enum", "unknown")
+    assert stub.requests == []
+
+
+def test_invalid_params_messages_still_quote_a_plain_wrong_token() -> None:
+    with pytest.raises(InvalidParamsError, match=r"got 'xx'\.$"):
+        validate_create_params({"customer": "cus_1", "locale": "xx"})
+    with pytest.raises(InvalidParamsError, match=r"^flow_date is not a parameter") as info:
+        validate_create_params({"customer": "cus_1", "flow_date": {}})
+    assert info.value.param == "flow_date"

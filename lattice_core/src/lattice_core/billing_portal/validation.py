@@ -4,7 +4,8 @@ One walker over the declarative table in :mod:`.rules`; every failure is an
 :class:`~lattice_core.errors.InvalidParamsError` whose message names the full
 path (``flow_data.subscription_update_confirm.items[0].id``) and says what to
 pass. ``None`` counts as absent, as on the wire. Messages never echo IDs or
-URLs: only enum values, which are not secrets.
+URLs: a rejected enum value or unknown key is quoted only when it is a short
+token, and then masked (someone will paste a key into ``locale``).
 
 Deliberate differences from the JSON schema (each stricter, each something
 Stripe itself rejects): required strings must not be empty, a flow type
@@ -22,12 +23,14 @@ from __future__ import annotations
 import datetime
 import difflib
 import functools
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 import attrs
 
+from ..builtin.redaction import mask
 from ..converters import converter
 from ..errors import InvalidParamsError
 from .rules import BUILTIN_FLOW_TYPES, FlowType, Rule, session_create_rule
@@ -47,6 +50,8 @@ _KIND_WORDS = {
     "object": "a mapping",
     "array": "a list",
 }
+# What an enum value or a parameter name looks like; anything else is not quoted.
+_TOKEN = re.compile(r"[A-Za-z0-9_.-]{1,40}")
 
 
 def _fail(path: str, reason: str, message: str) -> InvalidParamsError:
@@ -61,6 +66,11 @@ def _what(rule: Rule) -> str:
     return _KIND_WORDS[rule.kind]
 
 
+def _shown(value: str) -> str | None:
+    """``value`` masked, fit to quote in a message, or ``None`` when it could hold a secret."""
+    return mask(value) if _TOKEN.fullmatch(value) else None
+
+
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
@@ -71,8 +81,9 @@ def _check(rule: Rule, value: Any, path: str) -> None:
         if not isinstance(value, str):
             raise _fail(path, "type", f"{path} must be {_what(rule)}, not {type(value).__name__}.")
         if rule.enum is not None and value not in rule.enum:
-            shown = value if len(value) <= 40 else value[:40] + "…"
-            raise _fail(path, "enum", f"{path} must be {_what(rule)}; got {shown!r}.")
+            shown = _shown(value)
+            got = repr(shown) if shown is not None else f"a {len(value)}-character string"
+            raise _fail(path, "enum", f"{path} must be {_what(rule)}; got {got}.")
         if rule.max_length is not None and len(value) > rule.max_length:
             raise _fail(
                 path,
@@ -130,7 +141,8 @@ def _check_object(rule: Rule, value: Any, path: str) -> None:
 
 
 def _unknown(rule: Rule, key: object, path: str) -> InvalidParamsError:
-    where = _join(path, str(key))
+    name = _shown(str(key))
+    where = _join(path, name if name is not None else f"<a {len(str(key))}-character key>")
     close = difflib.get_close_matches(str(key), list(rule.fields), n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     known = ", ".join(sorted(rule.fields))
