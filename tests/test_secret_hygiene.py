@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 import pytest
 
 from lattice_core import Client, ConfigurationError, InvalidParamsError
-from lattice_core.billing_portal import Session
+from lattice_core.billing_portal import FlowData, Session
 from lattice_core.billing_portal.validation import validate_create_params
 from lattice_core.builtin.redaction import mask, mask_value
 from lattice_core.testing import StubTransport
 
-from .conftest import API_KEY
+from .conftest import API_KEY, SESSION_JSON
 
 LIVE_KEY = "sk_" + "live_51HSecretTail0123456789wxyz"
 PORTAL_TOKEN = "test_YWNjdF8xSecretPortalToken"
@@ -150,3 +151,73 @@ def test_invalid_params_messages_still_quote_a_plain_wrong_token() -> None:
     with pytest.raises(InvalidParamsError, match=r"^flow_date is not a parameter") as info:
         validate_create_params({"customer": "cus_1", "flow_date": {}})
     assert info.value.param == "flow_date"
+
+
+FLOW_WITH_SECRETS: dict[str, Any] = {
+    "type": "subscription_update_confirm",
+    "after_completion": {
+        "type": "redirect",
+        "redirect": {"return_url": "https://e.com/?t=SECRET1", "later": "SECRET2"},
+        "hosted_confirmation": {"custom_message": "SECRET3"},
+    },
+    "subscription_cancel": {
+        "subscription": "sub_SECRET4",
+        "retention": {"type": "coupon_offer", "coupon_offer": {"coupon": "SECRET5"}},
+    },
+    "subscription_update": {"subscription": "sub_SECRET6"},
+    "subscription_update_confirm": {
+        "subscription": "sub_SECRET7",
+        "items": [{"id": "si_SECRET8", "price": "price_SECRET9", "quantity": 31337}],
+        "discounts": [{"coupon": "SECRET10", "promotion_code": "SECRET11"}],
+    },
+    "subscription_pause": {"subscription": "sub_SECRET12"},
+    "customer_update": {"newer": "SECRET13"},
+    "newer_setting": {"nested": "SECRET14"},
+}
+
+
+def _models(node: object) -> list[object]:
+    """``node`` and every flow model inside it."""
+    found = [node]
+    for field in attrs.fields(type(node)):  # type: ignore[misc]
+        value = getattr(node, field.name)
+        for item in value if isinstance(value, list) else [value]:
+            if attrs.has(type(item)):
+                found += _models(item)
+    return found
+
+
+def test_no_flow_value_is_reachable_through_repr_of_any_flow_model() -> None:
+    flow = FlowData.from_dict(FLOW_WITH_SECRETS)
+    assert flow is not None
+    models = _models(flow)
+    assert len(models) == 13  # every flow model class but the after_expiration ones
+    for model in models:
+        text = repr(model)
+        assert "SECRET" not in text, type(model).__name__
+        assert "31337" not in text
+    assert "type='subscription_update_confirm'" in repr(flow)
+    assert "AfterCompletion(type='redirect'" in repr(flow)
+    assert "'newer_setting': '***'" in repr(flow)
+    assert flow.after_completion is not None
+    assert flow.after_completion.redirect is not None
+    assert flow.after_completion.redirect.return_url == "https://e.com/?t=SECRET1"
+    assert flow.to_dict() == FLOW_WITH_SECRETS
+
+
+def test_a_type_that_is_not_an_enum_value_is_masked_in_repr() -> None:
+    text = repr(FlowData(type=SECRETS["key"]))
+    assert "SECRET" not in text
+    assert "abcdefghijklmnop" not in text
+
+
+def test_session_repr_masks_flow_and_extra_values_and_to_dict_shows_everything() -> None:
+    data = {**SESSION_JSON, "flow": FLOW_WITH_SECRETS, "newer_field": {"token": "SECRET15"}}
+    session = Session.from_dict(data)
+    assert session is not None
+    text = repr(session)
+    assert "SECRET" not in text
+    assert "extra={'newer_field': '***'}" in text
+    assert "flow='***'" in text
+    assert session.extra == {"newer_field": {"token": "SECRET15"}}
+    assert session.to_dict() == {**data, "after_expiration": None}

@@ -7,15 +7,21 @@ does not know in ``extra``, so a newer API version never breaks decoding.
 
 The same classes can be passed inside ``Session.create`` params instead of
 dicts; they are encoded exactly as the equivalent mapping.
+
+``repr`` shows the shape and every ``type`` but no other value: flows name the
+customer's subscriptions, coupons and return URLs (which may carry tokens).
+Read values as attributes, or call ``to_dict()`` to see everything.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import attrs
 
+from ..builtin.redaction import mask
 from ..converters import converter, structure_or_api_error
 
 __all__ = [
@@ -39,10 +45,42 @@ __all__ = [
 M = TypeVar("M")
 
 
+# Stripe's enum values; ids have digits, and a key that slips through is masked anyway.
+_ENUM = re.compile(r"[a-z]+(?:_[a-z]+)*")
+
+
+def _masked(value: object) -> str:
+    return "None" if value is None else "'***'"
+
+
+def _masked_extra(extra: Mapping[str, Any]) -> str:
+    """Unknown keys are field names, so they show; their values do not."""
+    return repr(dict.fromkeys(extra, "***"))
+
+
+def _masked_field(name: str, value: object) -> str:
+    if isinstance(value, _Model):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_masked_field(name, item) for item in value) + "]"
+    if name == "extra" and isinstance(value, Mapping):
+        return _masked_extra(value)
+    if name == "type" and isinstance(value, str) and _ENUM.fullmatch(value):
+        return repr(mask(value))  # an enum such as 'subscription_cancel': no secret, and useful
+    return _masked(value)
+
+
 class _Model:
-    """Shared ``from_dict`` / ``to_dict`` for the flow models."""
+    """Shared ``from_dict`` / ``to_dict`` and the masking ``repr`` for the flow models."""
 
     __slots__ = ()
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{field.name}={_masked_field(field.name, getattr(self, field.name))}"
+            for field in attrs.fields(type(self))  # type: ignore[arg-type]
+        )
+        return f"{type(self).__name__}({shown})"
 
     @classmethod
     def from_dict(cls: type[M], data: Mapping[str, Any] | None) -> M | None:
@@ -59,7 +97,7 @@ class _Model:
         return result
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, repr=False)
 class HostedConfirmation(_Model):
     """``after_completion.hosted_confirmation``: the message shown after the flow."""
 
@@ -67,7 +105,7 @@ class HostedConfirmation(_Model):
     extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, repr=False)
 class Redirect(_Model):
     """``after_completion.redirect``: where the customer goes after the flow."""
 
@@ -75,7 +113,7 @@ class Redirect(_Model):
     extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, repr=False)
 class AfterCompletion(_Model):
     """What happens after the flow: ``hosted_confirmation``, ``portal_homepage`` or ``redirect``."""
 
@@ -85,7 +123,7 @@ class AfterCompletion(_Model):
     extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, repr=False)
 class CouponOffer(_Model):
     """A coupon offered to keep the customer from cancelling."""
 
@@ -93,7 +131,7 @@ class CouponOffer(_Model):
     extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, repr=False)
 class Retention(_Model):
     """``subscription_cancel.retention``: the retention offer (type ``coupon_offer``)."""
 
@@ -102,7 +140,7 @@ class Retention(_Model):
     extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, repr=False)
 class SubscriptionCancel(_Model):
     """Flow ``subscription_cancel``: cancel one subscription, optionally with an offer."""
 
@@ -111,7 +149,7 @@ class SubscriptionCancel(_Model):
     extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, repr=False)
 class SubscriptionUpdate(_Model):
     """Flow ``subscription_update``: let the customer pick a new plan."""
 
@@ -119,7 +157,7 @@ class SubscriptionUpdate(_Model):
     extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, repr=False)
 class SubscriptionUpdateConfirmItem(_Model):
     """One subscription item to change: its ``id`` and new ``price`` and/or ``quantity``."""
 
@@ -129,7 +167,7 @@ class SubscriptionUpdateConfirmItem(_Model):
     extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, repr=False)
 class SubscriptionUpdateConfirmDiscount(_Model):
     """A discount applied to the confirmed update: a ``coupon`` or a ``promotion_code``."""
 
@@ -138,7 +176,7 @@ class SubscriptionUpdateConfirmDiscount(_Model):
     extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, repr=False)
 class SubscriptionUpdateConfirm(_Model):
     """Flow ``subscription_update_confirm``: confirm a prepared plan change."""
 
@@ -148,7 +186,7 @@ class SubscriptionUpdateConfirm(_Model):
     extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, repr=False)
 class SubscriptionPause(_Model):
     """Flow ``subscription_pause`` (API ``2026-10-28.endive``): pause one subscription."""
 
@@ -156,37 +194,28 @@ class SubscriptionPause(_Model):
     extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, repr=False)
 class CustomerUpdate(_Model):
     """Flow ``customer_update`` (API ``2026-10-28.endive``): it takes no settings."""
 
     extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
 
 
-def _masked(value: object) -> str:
-    return "None" if value is None else "'***'"
-
-
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, repr=False)
 class FlowData(_Model):
-    """A deep-link flow: ``type`` plus the settings object of that type.
-
-    ``repr`` masks the settings objects: they name the customer's subscriptions.
-    """
+    """A deep-link flow: ``type`` plus the settings object of that type."""
 
     type: str
     after_completion: AfterCompletion | None = None
-    subscription_cancel: SubscriptionCancel | None = attrs.field(default=None, repr=_masked)
-    subscription_update: SubscriptionUpdate | None = attrs.field(default=None, repr=_masked)
-    subscription_update_confirm: SubscriptionUpdateConfirm | None = attrs.field(
-        default=None, repr=_masked
-    )
-    subscription_pause: SubscriptionPause | None = attrs.field(default=None, repr=_masked)
+    subscription_cancel: SubscriptionCancel | None = None
+    subscription_update: SubscriptionUpdate | None = None
+    subscription_update_confirm: SubscriptionUpdateConfirm | None = None
+    subscription_pause: SubscriptionPause | None = None
     customer_update: CustomerUpdate | None = None
-    extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True, repr=_masked)
+    extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, repr=False)
 class CustomerLogin(_Model):
     """``after_expiration.customer_login``: until when the customer may log back in."""
 
@@ -194,7 +223,7 @@ class CustomerLogin(_Model):
     extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=True, repr=False)
 class AfterExpiration(_Model):
     """What an expired session URL offers (API ``2026-10-28.endive``): ``customer_login``."""
 

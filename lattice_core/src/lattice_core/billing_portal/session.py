@@ -2,8 +2,9 @@
 
 The session ``url`` is a single-use bearer credential (whoever holds it manages
 the customer's billing) and ``flow`` names the customer's subscriptions, so
-``repr`` masks both. Read them as attributes, or call :meth:`Session.to_dict`
-to see everything while debugging.
+``repr`` masks both, and the values (not the keys) of ``extra``, which a newer
+API version may fill with either. Read them as attributes, or call
+:meth:`Session.to_dict` to see everything while debugging.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import cattrs
 
 from ..converters import IdOrObject, converter
 from ..errors import APIError
-from .flows import AfterExpiration, FlowData
+from .flows import AfterExpiration, FlowData, _masked, _masked_extra
 from .rules import BUILTIN_FLOW_TYPES
 from .validation import validate_create_params
 
@@ -25,10 +26,6 @@ if TYPE_CHECKING:
     from .params import SessionCreateParams
 
 __all__ = ["Session"]
-
-
-def _masked(value: object) -> str:
-    return "None" if value is None else "'***'"
 
 
 @attrs.frozen(slots=True)
@@ -55,7 +52,7 @@ class Session:
     on_behalf_of: str | None = None
     return_url: str | None = None
     after_expiration: AfterExpiration | None = None
-    extra: dict[str, Any] = attrs.field(factory=dict)
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=_masked_extra)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Session | None:
