@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 import attrs
 import pytest
 
-from lattice_core import Client, ConfigurationError, InvalidParamsError
+from lattice_core import Client, ConfigurationError, InvalidParamsError, hookimpl
 from lattice_core.billing_portal import FlowData, Session
 from lattice_core.billing_portal.validation import validate_create_params
 from lattice_core.builtin.redaction import mask, mask_value
-from lattice_core.testing import StubTransport
+from lattice_core.testing import StubTransport, json_response
 
 from .conftest import API_KEY, SESSION_JSON
 
@@ -221,3 +222,28 @@ def test_session_repr_masks_flow_and_extra_values_and_to_dict_shows_everything()
     assert "flow='***'" in text
     assert session.extra == {"newer_field": {"token": "SECRET15"}}
     assert session.to_dict() == {**data, "after_expiration": None}
+
+
+class MaskIdempotencyKeys:
+    """A user's rule: these idempotency keys embed a customer's email."""
+
+    @hookimpl
+    def redact(self, text: str) -> str:
+        return text.replace("jane@example.com", "[email]")
+
+
+def test_structured_log_fields_go_through_every_redact_rule(
+    no_secret_in_logs: list[logging.LogRecord],
+) -> None:
+    stub = StubTransport(json_response(200, SESSION_JSON))
+    idempotency_key = "portal-jane@example.com-" + SECRETS["key"]
+    with Client(API_KEY, transport=stub, plugins=[MaskIdempotencyKeys()]) as client:
+        Session.create(client, {"customer": "cus_1"}, idempotency_key=idempotency_key)
+    records = [r for r in no_secret_in_logs if r.name == "lattice"]
+    assert [r.levelname for r in records] == ["DEBUG", "INFO"]
+    for record in records:
+        fields = record.lattice  # type: ignore[attr-defined]
+        assert fields["idempotency_key"] == "portal-[email]-sk_test_…mnop"
+        assert fields["method"] == "POST"
+        assert "jane@example.com" not in record.getMessage()
+    assert stub.last_request.headers["Idempotency-Key"] == idempotency_key

@@ -4,7 +4,8 @@
   response at INFO (method, path, status, Stripe ``request_id``, attempt,
   duration in ms, idempotency key), network errors and failed calls at
   WARNING. Every message goes through the client's ``redact`` hook first. The
-  fields are also on each record as ``record.lattice`` (a dict).
+  fields are also on each record as ``record.lattice`` (a dict), their string
+  values redacted the same way.
 * With ``opentelemetry-api`` installed (``pip install
   "lattice-stripe-core[otel]"``): one CLIENT span per call, named after the
   HTTP method, with the HTTP client semantic-convention attributes plus
@@ -79,6 +80,8 @@ class Telemetry:
         self._redact = client.hooks.redact
 
     def _log(self, level: int, message: str, fields: dict[str, Any]) -> None:
+        # Handlers may format the fields on their own (JSON logs), so they get the same rules.
+        fields = {k: self._redact(v) if isinstance(v, str) else v for k, v in fields.items()}
         logger.log(level, "%s", self._redact(message), extra={"lattice": fields})
 
     @hookimpl(trylast=True)
