@@ -247,3 +247,42 @@ def test_structured_log_fields_go_through_every_redact_rule(
         assert fields["method"] == "POST"
         assert "jane@example.com" not in record.getMessage()
     assert stub.last_request.headers["Idempotency-Key"] == idempotency_key
+
+
+def _sent_once(params: dict[str, Any]) -> StubTransport:
+    stub = StubTransport(json_response(200, SESSION_JSON))
+    with Client(API_KEY, transport=stub) as client:
+        Session.create(client, params, stripe_account="acct_1")
+    return stub
+
+
+def test_stub_assertion_messages_mask_params_and_name_where_they_differ() -> None:
+    flow = {"type": "subscription_cancel", "subscription_cancel": {"subscription": "sub_SECRET"}}
+    stub = _sent_once({"customer": "cus_1", "flow_data": flow, "locale": "en"})
+    wanted = {
+        "customer": "cus_1",
+        "flow_data": {**flow, "subscription_cancel": {"subscription": "sub_OTHERSECRET"}},
+        "locale": "en",
+    }
+    with pytest.raises(AssertionError) as info:
+        stub.assert_called_once_with(params=wanted)
+    message = str(info.value)
+    assert "SECRET" not in message
+    assert message.startswith("params differ at flow_data[subscription_cancel][subscription]:")
+    assert "'locale': 'en'" in message
+
+
+def test_stub_assertion_messages_mask_headers_and_urls() -> None:
+    stub = _sent_once({"customer": "cus_1"})
+    with pytest.raises(AssertionError) as info:
+        stub.assert_called_once_with(authorization="Bearer " + SECRETS["key"])
+    assert str(info.value) == "header Authorization: expected '***', got '***'"
+    with pytest.raises(AssertionError) as info:
+        stub.assert_called_once_with(stripe_account=SECRETS["key"])
+    assert str(info.value) == "header Stripe-Account: expected 'sk_test_…mnop', got 'acct_1'"
+    with pytest.raises(AssertionError) as info:
+        stub.assert_called_once_with(path=SECRETS["portal-url"])
+    assert str(info.value) == (
+        "expected a request to https://billing.stripe.com/p/session/***, "
+        "got https://api.stripe.com/v1/billing_portal/sessions"
+    )

@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ..builtin.redaction import mask, mask_value
 from ..encoding import encode_form
 from ..errors import APIConnectionError
 from ..http import Request, Response
@@ -130,20 +131,47 @@ class StubTransport(Transport):
         if len(self.requests) != 1:
             raise AssertionError(f"expected 1 request, got {len(self.requests)}")
         request = self.requests[0]
+        # Failure messages land in pytest's output and CI logs: everything shown is masked.
         if params is not None:
             sent = self.params(request)
             wanted = decode_form(encode_form(params))
             if sent != wanted:
-                raise AssertionError(f"params differ:\n sent:   {sent}\n wanted: {wanted}")
+                where = ", ".join(mask(p) for p in _differences(sent, wanted))
+                raise AssertionError(
+                    f"params differ at {where}:\n sent:   {mask_value(sent)}\n"
+                    f" wanted: {mask_value(wanted)}"
+                )
         if path is not None and not request.url.endswith(path):
-            raise AssertionError(f"expected a request to {path}, got {request.url}")
+            raise AssertionError(f"expected a request to {mask(path)}, got {mask(request.url)}")
         for name, value in headers.items():
             header = name.replace("_", "-").title()
             if request.headers.get(header) != value:
-                raise AssertionError(f"header {header}: expected {value!r}")
+                expected, got = (
+                    mask_value({header: v})[header] for v in (value, request.headers.get(header))
+                )
+                raise AssertionError(f"header {header}: expected {expected!r}, got {got!r}")
 
     def close(self) -> None:
         self.closed = True
+
+
+def _differences(sent: Any, wanted: Any, path: str = "") -> list[str]:
+    """Form paths (``flow_data[type]``) where two decoded bodies differ."""
+    if isinstance(sent, dict) and isinstance(wanted, dict):
+        return [
+            found
+            for key in sorted(sent.keys() | wanted.keys())
+            for found in _differences(
+                sent.get(key), wanted.get(key), f"{path}[{key}]" if path else key
+            )
+        ]
+    if isinstance(sent, list) and isinstance(wanted, list) and len(sent) == len(wanted):
+        return [
+            found
+            for index, (one, other) in enumerate(zip(sent, wanted, strict=True))
+            for found in _differences(one, other, f"{path}[{index}]")
+        ]
+    return [] if sent == wanted else [path or "the top level"]
 
 
 def connection_error(message: str = "simulated network failure") -> APIConnectionError:
