@@ -1,5 +1,5 @@
 """Shared fixtures: a scripted loopback HTTP server, wire fixtures over every transport,
-and a suite-wide guard that no log record ever carries a secret."""
+and suite-wide guards that no log record or Lattice error ever carries a secret."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 import pytest
 
-from lattice_core import AsyncClient, Client, Request, Response
+from lattice_core import AsyncClient, Client, LatticeError, Request, Response
 from lattice_core.billing_portal import Session
 from lattice_core.testing import AsyncStubTransport, LoopbackServer, StubTransport, decode_form
 
@@ -25,9 +25,17 @@ SHARED = ROOT.parent / "shared" / "stripe-openapi"
 
 API_KEY = "sk_test_51LatticeSuiteKey0123456789abcdef"
 # An unmasked Stripe key anywhere in output is a leak; masked ones read "sk_test_…abcd".
-UNMASKED_KEY = re.compile(r"\b(?:sk|rk)_(?:test_|live_)?[0-9A-Za-z]{6,}")
+# Only a letter or digit before the prefix makes it another word: "x_sk_live_..." is a key.
+UNMASKED_KEY = re.compile(r"(?<![0-9A-Za-z])(?:sk|rk)_(?:test_|live_)?[0-9A-Za-z]{6,}")
 UNMASKED_BEARER = re.compile(r"Bearer (?!\*\*\*)")
-UNMASKED_PORTAL_URL = re.compile(r"billing\.stripe\.com/p/session/(?!\*\*\*)")
+UNMASKED_PORTAL_URL = re.compile(
+    r"billing\.stripe\.com(?:/|%2F)p(?:/|%2F)session(?:/|%2F)(?!\*\*\*)", re.IGNORECASE
+)
+LEAKS = (
+    (UNMASKED_KEY, "a secret key"),
+    (UNMASKED_BEARER, "an Authorization value"),
+    (UNMASKED_PORTAL_URL, "a portal url"),
+)
 
 SESSION_JSON: dict[str, Any] = {
     "id": "bps_123",
@@ -221,9 +229,36 @@ def no_secret_in_logs() -> Iterator[list[logging.LogRecord]]:
         root.setLevel(old_level)
     for record in handler.records:
         text = record.getMessage()
-        assert not UNMASKED_KEY.search(text), f"secret key in log record: {record.name}"
-        assert not UNMASKED_BEARER.search(text), f"Authorization value in log: {record.name}"
-        assert not UNMASKED_PORTAL_URL.search(text), f"portal url in log: {record.name}"
+        for pattern, what in LEAKS:
+            if pattern.search(text):  # pytest.fail, not assert: an assert would print the match
+                pytest.fail(f"{what} in a log record of {record.name!r}", pytrace=False)
+
+
+def leaked_errors(errors: list[LatticeError]) -> list[str]:
+    """Names of the errors whose message or repr shows the suite's key."""
+    secret = API_KEY[len("sk_test_") : -4]  # all but what masking may show
+    texts = ((e, (str(e), repr(e), str(getattr(e, "message", "")))) for e in errors)
+    return [type(e).__name__ for e, shown in texts if any(secret in t for t in shown)]
+
+
+@pytest.fixture(autouse=True)
+def no_key_in_errors(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[LatticeError]]:
+    """No Lattice error made during a test may show the suite's key, even one a test catches.
+
+    Checked at teardown, not when made: the pipeline redacts some messages in place.
+    """
+    created: list[LatticeError] = []
+    original = LatticeError.__init__
+
+    def recording_init(self: LatticeError, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        created.append(self)
+
+    monkeypatch.setattr(LatticeError, "__init__", recording_init)
+    yield created
+    leaked = leaked_errors(created)
+    if leaked:  # pytest.fail, not assert: the rewritten assert would print the key
+        pytest.fail(f"suite API key in the message of {', '.join(leaked)}", pytrace=False)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -237,4 +272,5 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         if leak:
             report.outcome = "failed"
             report.longrepr = f"secret leaked into captured output of {item.nodeid}"
+            report.sections = []  # reporting the failure must not print the secret again
     return report

@@ -9,13 +9,13 @@ from typing import Any
 import attrs
 import pytest
 
-from lattice_core import Client, ConfigurationError, InvalidParamsError, hookimpl
+from lattice_core import Client, ConfigurationError, InvalidParamsError, LatticeError, hookimpl
 from lattice_core.billing_portal import FlowData, Session
 from lattice_core.billing_portal.validation import validate_create_params
 from lattice_core.builtin.redaction import mask, mask_value
 from lattice_core.testing import StubTransport, json_response
 
-from .conftest import API_KEY, SESSION_JSON
+from .conftest import API_KEY, SESSION_JSON, leaked_errors
 
 LIVE_KEY = "sk_" + "live_51HSecretTail0123456789wxyz"
 PORTAL_TOKEN = "test_YWNjdF8xSecretPortalToken"
@@ -286,3 +286,11 @@ def test_stub_assertion_messages_mask_headers_and_urls() -> None:
         "expected a request to https://billing.stripe.com/p/session/***, "
         "got https://api.stripe.com/v1/billing_portal/sessions"
     )
+
+
+def test_the_error_guard_sees_errors_a_test_catches(no_key_in_errors: list[LatticeError]) -> None:
+    with pytest.raises(InvalidParamsError):
+        raise InvalidParamsError(f"pasted {API_KEY}")
+    ConfigurationError(f"made, never raised: {mask(API_KEY)}")
+    assert leaked_errors(no_key_in_errors) == ["InvalidParamsError"]
+    no_key_in_errors.clear()  # this test's leak was on purpose
