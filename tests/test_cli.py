@@ -118,6 +118,9 @@ def test_both_transports_and_connect_options(
         (["customer=cus_1", "locale=klingon"], "locale"),
         (["customer"], "KEY=VALUE"),
         (["customer=cus_1", "flow_date[type]=x"], "flow_date"),
+        (["customer=cus_1", "customer=cus_2"], "-d customer is given more than once"),
+        (["customer=cus_1", "customer[a]=1"], "customer was sent in two shapes"),
+        (["customer=cus_1", "expand=flow"], "expand must be a list"),
     ],
 )
 def test_bad_input_exits_2_names_the_field_and_sends_nothing(
@@ -128,6 +131,13 @@ def test_bad_input_exits_2_names_the_field_and_sends_nothing(
     assert result.returncode == 2
     assert named in result.stderr
     assert fake.requests == []
+
+
+def test_list_params_in_the_stripe_cli_spelling(served: tuple[FakeStripe, str]) -> None:
+    fake, url = served
+    result = create(url, "customer=cus_1", "expand[]=flow", "expand[]=configuration")
+    assert result.returncode == 0, result.stderr
+    assert fake.requests[0][3]["expand"] == ["flow", "configuration"]
 
 
 def test_missing_api_key_exits_2() -> None:

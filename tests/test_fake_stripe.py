@@ -8,10 +8,16 @@ from typing import Any
 import pytest
 import requests
 
-from lattice_core import AuthenticationError, Client, IdempotencyError, InvalidRequestError
+from lattice_core import (
+    AuthenticationError,
+    Client,
+    IdempotencyError,
+    InvalidParamsError,
+    InvalidRequestError,
+)
 from lattice_core.billing_portal import Session
 from lattice_core.encoding import encode_form
-from lattice_core.testing import FakeStripe, LoopbackServer, StubTransport
+from lattice_core.testing import FakeStripe, LoopbackServer, StubTransport, decode_form
 
 from .conftest import API_KEY
 
@@ -161,3 +167,64 @@ def test_unknown_routes_are_404s_like_stripe() -> None:
         pytest.raises(InvalidRequestError),
     ):
         client.request("GET", "/v1/customers", {})
+
+
+def _post_raw(fake: FakeStripe, body: bytes, **headers: str) -> tuple[int, dict[str, Any]]:
+    all_headers = {"Authorization": f"Bearer {API_KEY}", **headers}
+    status, _, raw = fake("POST", "/v1/billing_portal/sessions", all_headers, body)
+    return status, json.loads(raw)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b"expand[]=flow&expand[]=configuration", {"expand": ["flow", "configuration"]}),
+        (b"expand[0]=flow&expand[1]=configuration", {"expand": ["flow", "configuration"]}),
+        (
+            b"items[][id]=si_1&items[][quantity]=2&items[][id]=si_2",
+            {"items": [{"id": "si_1", "quantity": "2"}, {"id": "si_2"}]},
+        ),
+        (b"customer=cus_1&customer=cus_2", {"customer": "cus_2"}),  # Stripe keeps the last
+        (b"customer=cus_%C3%A9", {"customer": "cus_\u00e9"}),
+    ],
+)
+def test_decode_form_spellings(body: bytes, expected: dict[str, Any]) -> None:
+    assert decode_form(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        (b"customer=cus_1&customer[a]=1", "customer"),
+        (b"customer[a]=1&customer=cus_1", "customer"),
+        (b"expand[]=a&expand[x]=b", "expand"),
+        (b"expand[0]=a&expand[]=b", "expand"),
+        (b"flow_data[type]=x&flow_data[type][a]=1", "flow_data[type]"),
+    ],
+)
+def test_decode_form_refuses_one_key_in_two_shapes(body: bytes, param: str) -> None:
+    with pytest.raises(InvalidParamsError) as info:
+        decode_form(body)
+    assert info.value.param == param
+
+
+def test_stripe_cli_list_spelling_is_accepted_by_the_fake() -> None:
+    fake = FakeStripe()
+    status, body = _post_raw(fake, b"customer=cus_1&expand[]=flow")
+    assert status == 200, body
+    assert fake.requests[0][3]["expand"] == ["flow"]
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        (b"customer=cus_1&customer[a]=1", "customer"),
+        (b"customer=\xff", None),
+        (b"customer=cus_%FF", None),
+    ],
+)
+def test_undecodable_bodies_are_stripe_shaped_400s(body: bytes, param: str | None) -> None:
+    status, answer = _post_raw(FakeStripe(), body)
+    assert status == 400
+    assert answer["error"]["type"] == "invalid_request_error"
+    assert answer["error"].get("param") == param

@@ -23,11 +23,11 @@ import os
 import sys
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from .billing_portal import Session
 from .billing_portal.validation import coerce_form_values
 from .client import AsyncClient, Client
-from .encoding import encode_form
 from .errors import ConfigurationError, InvalidParamsError, StripeError
 from .plugins import list_plugins
 from .testing.fake_stripe import decode_form
@@ -93,13 +93,29 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _params(pairs: Sequence[str]) -> dict[str, Any]:
+    """Decode ``-d`` pairs like Stripe's form parser, but refuse a repeated scalar.
+
+    Stripe keeps the last of two ``customer=`` values; on a command line that
+    is almost always a typo, so it is an error here. ``key[]=v`` appends.
+    """
     items = []
+    seen = set()
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise InvalidParamsError(f"-d expects KEY=VALUE, got {pair!r}.")
+        if key in seen and not key.endswith("[]"):
+            raise InvalidParamsError(
+                f"-d {key} is given more than once; pass it once (key[]=... appends to a list).",
+                param=key,
+            )
+        seen.add(key)
         items.append((key, value))
-    params: dict[str, Any] = coerce_form_values(decode_form(encode_form(dict(items))))
+    try:
+        body = urlencode(items).encode()
+    except UnicodeError:
+        raise InvalidParamsError("-d values must be valid UTF-8 text.") from None
+    params: dict[str, Any] = coerce_form_values(decode_form(body))
     return params
 
 

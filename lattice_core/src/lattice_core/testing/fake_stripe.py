@@ -47,6 +47,8 @@ def _segments(key: str) -> list[str]:
 
 
 def _listify(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_listify(item) for item in node]
     if isinstance(node, dict):
         if node and all(k.isdigit() for k in node):
             return [_listify(node[k]) for k in sorted(node, key=int)]
@@ -54,15 +56,53 @@ def _listify(node: Any) -> Any:
     return node
 
 
+def _conflict(parts: list[str]) -> InvalidParamsError:
+    param = parts[0] + "".join(f"[{part}]" for part in parts[1:]) if parts else "[]"
+    return InvalidParamsError(
+        f"{param} was sent in two shapes (a value, a hash or a list); send it one way.",
+        param=param,
+        reason="type",
+    )
+
+
 def decode_form(body: bytes) -> dict[str, Any]:
-    """Parse a Stripe form body back into nested params (indexed keys become lists)."""
+    """Parse a Stripe form body back into nested params.
+
+    Indexed keys (``items[0][id]``, stripe-python's spelling) and appended keys
+    (``expand[]``, the Stripe CLI's) both become lists; a repeated plain key
+    keeps its last value, as Stripe's parser does. Raises ``UnicodeDecodeError``
+    for input that is not UTF-8, and :class:`InvalidParamsError` (``param`` in
+    form spelling) when one key arrives in two shapes, such as
+    ``customer=cus_1&customer[a]=1``.
+    """
     root: dict[str, Any] = {}
-    for key, value in parse_qsl(body.decode("utf-8"), keep_blank_values=True):
-        node = root
-        *parents, leaf = _segments(key)
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
+    text = body.decode("utf-8")
+    for key, value in parse_qsl(text, keep_blank_values=True, errors="strict"):
+        parts = _segments(key)
+        node: Any = root
+        for depth, part in enumerate(parts):
+            last = depth == len(parts) - 1
+            if part == "":  # "[]": append to a list
+                if not isinstance(node, list):
+                    raise _conflict(parts[:depth])
+                if last:
+                    node.append(value)
+                elif not node or not isinstance(node[-1], dict) or parts[depth + 1] in node[-1]:
+                    node.append({})  # a key seen again starts the next element, as in Rack
+                if not last:
+                    node = node[-1]
+                continue
+            if not isinstance(node, dict):
+                raise _conflict(parts[:depth])
+            if last:
+                if isinstance(node.get(part), (dict, list)):
+                    raise _conflict(parts)
+                node[part] = value
+                continue
+            child = node.setdefault(part, [] if parts[depth + 1] == "" else {})
+            if not isinstance(child, (dict, list)):
+                raise _conflict(parts[: depth + 1])
+            node = child
     result: dict[str, Any] = _listify(root)
     return result
 
@@ -114,11 +154,24 @@ class FakeStripe:
         self, method: str, path: str, headers: Mapping[str, str], body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
         headers = {k.lower(): v for k, v in headers.items()}
-        params = decode_form(body) if body else {}
+        params: dict[str, Any] = {}
+        problem = None
+        try:
+            params = decode_form(body) if body else {}
+        except UnicodeDecodeError:
+            problem = _error(
+                400,
+                "invalid_request_error",
+                "Invalid request: the body is not UTF-8 form data.",
+            )
+        except InvalidParamsError as exc:
+            problem = _invalid(exc)
         request_id = f"req_{secrets.token_hex(7)}"
         with self._lock:
             self.requests.append((method, path, headers, params))
-            status, payload = self._answer(method, urlsplit(path).path, headers, params, body)
+            status, payload = self._answer(
+                method, urlsplit(path).path, headers, params, body, problem
+            )
         out_headers = {
             "Content-Type": "application/json",
             "Request-Id": request_id,
@@ -129,7 +182,13 @@ class FakeStripe:
         return status, out_headers, json.dumps(payload).encode()
 
     def _answer(
-        self, method: str, path: str, headers: dict[str, str], params: dict[str, Any], body: bytes
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        params: dict[str, Any],
+        body: bytes,
+        problem: tuple[int, dict[str, Any]] | None,
     ) -> tuple[int, dict[str, Any]]:
         auth = headers.get("authorization", "")
         key = auth[len("Bearer ") :] if auth.startswith("Bearer ") else ""
@@ -143,6 +202,8 @@ class FakeStripe:
             return _error(
                 404, "invalid_request_error", f"Unrecognized request URL ({method}: {path})."
             )
+        if problem is not None:  # undecodable: refused before idempotency, like Stripe
+            return problem
         idem = headers.get("idempotency-key")
         if idem is not None and idem in self._idempotent:
             seen_body, status, payload = self._idempotent[idem]
