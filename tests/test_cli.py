@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from lattice_core.builtin.redaction import mask
 from lattice_core.testing import FakeStripe, LoopbackServer
 
 from .conftest import API_KEY, UNMASKED_KEY
@@ -154,7 +155,7 @@ def test_api_key_comes_from_the_environment(served: tuple[FakeStripe, str]) -> N
         "billing_portal", "sessions", "create", "--api-base", url, "-dcustomer=cus_1", env=env
     )
     assert result.returncode == 0, result.stderr
-    assert fake.requests[0][2]["authorization"] == f"Bearer {API_KEY}"
+    assert fake.requests[0][2]["authorization"] == f"Bearer {mask(API_KEY)}"
 
 
 def test_api_errors_exit_1_with_the_message_and_request_id(served: tuple[FakeStripe, str]) -> None:

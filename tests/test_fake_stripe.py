@@ -16,10 +16,11 @@ from lattice_core import (
     InvalidRequestError,
 )
 from lattice_core.billing_portal import Session
+from lattice_core.builtin.redaction import mask
 from lattice_core.encoding import encode_form
 from lattice_core.testing import FakeStripe, LoopbackServer, StubTransport, decode_form
 
-from .conftest import API_KEY
+from .conftest import API_KEY, SHARED, UNMASKED_KEY
 
 
 def _post(fake: FakeStripe, params: dict[str, Any], **headers: str) -> tuple[int, dict[str, Any]]:
@@ -35,7 +36,7 @@ def _post(fake: FakeStripe, params: dict[str, Any], **headers: str) -> tuple[int
         ({}, "parameter_missing", "customer"),
         (
             {"customer": "cus_1", "customer_account": "acct_1"},
-            "parameter_invalid_string",
+            "parameters_exclusive",
             "customer_account",
         ),
         ({"customer": "cus_1", "flow_date": "x"}, "parameter_unknown", "flow_date"),
@@ -93,7 +94,8 @@ def test_form_integers_are_understood_and_the_flow_is_echoed() -> None:
     assert body["object"] == "billing_portal.session"
     assert body["url"].startswith("https://billing.stripe.com/p/session/test_")
     assert isinstance(body["created"], int)
-    assert body["flow"]["subscription_update_confirm"]["items"] == [{"id": "si_1", "quantity": 4}]
+    items = body["flow"]["subscription_update_confirm"]["items"]
+    assert items == [{"id": "si_1", "price": None, "quantity": 4}]
     assert body["flow"]["after_completion"]["type"] == "portal_homepage"
     assert body["flow"]["subscription_cancel"] is None
     session = Session.from_dict(body)
@@ -228,3 +230,125 @@ def test_undecodable_bodies_are_stripe_shaped_400s(body: bytes, param: str | Non
     assert status == 400
     assert answer["error"]["type"] == "invalid_request_error"
     assert answer["error"].get("param") == param
+
+
+SESSIONS = "/v1/billing_portal/sessions"
+
+
+def _call(fake: FakeStripe, body: bytes, **headers: str) -> tuple[int, dict[str, str], Any]:
+    all_headers = {"Authorization": f"Bearer {API_KEY}", **headers}
+    status, out_headers, raw = fake("POST", SESSIONS, all_headers, body)
+    return status, out_headers, json.loads(raw)
+
+
+def test_a_request_that_failed_validation_saves_no_idempotent_result() -> None:
+    fake = FakeStripe()
+    status, _, _ = _call(fake, b"return_url=https://example.com", **{"Idempotency-Key": "k"})
+    assert status == 400
+    status, headers, body = _call(fake, b"customer=cus_1", **{"Idempotency-Key": "k"})
+    assert status == 200, body
+    assert "Idempotent-Replayed" not in headers
+    assert len(fake.sessions) == 1
+
+
+def test_an_executed_error_is_saved_and_replayed() -> None:
+    fake = FakeStripe()
+    first = _call(fake, b"customer=nobody", **{"Idempotency-Key": "k"})
+    again = _call(fake, b"customer=nobody", **{"Idempotency-Key": "k"})
+    assert first[0] == again[0] == 400
+    assert again[2] == first[2]
+    assert again[1]["Idempotent-Replayed"] == "true"
+
+
+def test_idempotent_requests_compare_params_not_bytes() -> None:
+    fake = FakeStripe()
+    body = b"customer=cus_1&return_url=https%3A%2F%2Fexample.com"
+    reordered = b"return_url=https://example.com&customer=cus_1"
+    status, headers, first = _call(fake, body, **{"Idempotency-Key": "k"})
+    assert (status, "Idempotent-Replayed" in headers) == (200, False)
+    status, headers, again = _call(fake, reordered, **{"Idempotency-Key": "k"})
+    assert (status, headers["Idempotent-Replayed"]) == (200, "true")
+    assert again == first
+    assert len(fake.sessions) == 1
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"Authorization": "Bearer sk_test_another_account_key"},
+        {"Stripe-Account": "acct_1"},
+    ],
+)
+def test_idempotency_keys_are_scoped_per_account(other: dict[str, str]) -> None:
+    fake = FakeStripe()
+    _, _, first = _call(fake, b"customer=cus_1", **{"Idempotency-Key": "k"})
+    status, headers, second = _call(fake, b"customer=cus_2", **{"Idempotency-Key": "k", **other})
+    assert status == 200, second
+    assert "Idempotent-Replayed" not in headers
+    assert second["id"] != first["id"]
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "message"),
+    [
+        (
+            b"customer=cus_1&flow_data[type]=subscription_update_confirm"
+            b"&flow_data[subscription_update_confirm][subscription]=sub_1"
+            b"&flow_data[subscription_update_confirm][items][0][id]=si_1"
+            b"&flow_data[subscription_update_confirm][items][0][quantity]=two",
+            "parameter_invalid_integer",
+            "Invalid integer",
+        ),
+        (b"customer[id]=cus_1", "parameter_invalid_string", "Invalid string"),
+        (b"customer=cus_1&flow_data=x", None, "Invalid hash"),
+        (b"customer=cus_1&expand=flow", None, "Invalid array"),
+        (b"customer=cus_1&nope=1&nope[a]=2", "parameter_unknown", "unknown parameter"),
+    ],
+)
+def test_type_errors_are_coded_by_the_expected_kind(
+    body: bytes, code: str | None, message: str
+) -> None:
+    status, _, answer = _call(FakeStripe(), body)
+    assert status == 400
+    assert answer["error"].get("code") == code
+    assert message in answer["error"]["message"]
+
+
+def test_requests_record_the_authorization_masked() -> None:
+    fake = FakeStripe()
+    _call(fake, b"customer=cus_1", **{"Stripe-Account": "acct_1", "Idempotency-Key": "k"})
+    _, _, headers, params = fake.requests[0]
+    assert headers["authorization"] == f"Bearer {mask(API_KEY)}"
+    assert API_KEY not in repr(fake.requests)
+    assert not UNMASKED_KEY.search(repr(fake.requests))
+    assert (headers["stripe-account"], headers["idempotency-key"]) == ("acct_1", "k")
+    assert params == {"customer": "cus_1"}
+
+
+def test_the_flow_is_echoed_with_every_key_like_stripe() -> None:
+    example = json.loads(
+        (SHARED / "examples" / "constructed_subscription_cancel_flow.json").read_text()
+    )
+    flow = example["flow"]
+    sent = {
+        "type": flow["type"],
+        "after_completion": {"type": "redirect", "redirect": flow["after_completion"]["redirect"]},
+        "subscription_cancel": flow["subscription_cancel"],
+    }
+    status, _, body = _call(FakeStripe(), encode_form({"customer": "cus_1", "flow_data": sent}))
+    assert status == 200, body
+    echoed = body["flow"]
+    assert echoed["after_completion"] == flow["after_completion"]  # hosted_confirmation: null
+    assert {key: echoed[key] for key in flow} == flow
+    assert echoed["subscription_pause"] is None
+
+
+def test_a_type_only_flow_echoes_an_empty_object() -> None:
+    status, _, body = _call(FakeStripe(), b"customer=cus_1&flow_data[type]=customer_update")
+    assert status == 200, body
+    assert body["flow"]["customer_update"] == {}
+    assert body["flow"]["after_completion"] == {
+        "type": "portal_homepage",
+        "hosted_confirmation": None,
+        "redirect": None,
+    }

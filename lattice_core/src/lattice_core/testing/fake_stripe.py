@@ -23,19 +23,64 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from ..billing_portal.rules import BUILTIN_FLOW_TYPES, FlowType
-from ..billing_portal.validation import coerce_form_values, form_param, validate_create_params
+from ..billing_portal.rules import BUILTIN_FLOW_TYPES, FlowType, Rule
+from ..billing_portal.validation import (
+    coerce_form_values,
+    form_param,
+    validate_create_params,
+    validator_for,
+)
+from ..builtin.redaction import mask
 from ..errors import InvalidParamsError
 
 __all__ = ["FakeStripe", "decode_form"]
 
 SESSIONS_PATH = "/v1/billing_portal/sessions"
-_FLOW_KEYS = (
-    "after_completion",
-    "subscription_cancel",
-    "subscription_update",
-    "subscription_update_confirm",
-)
+# The response's ``flow``, as Stripe shapes it (``billing_portal_session.json`` plus the
+# 2026-10-28 additions): every key present, ``None`` where unset. A list holds the shape
+# of its items.
+_FLOW_SHAPE: dict[str, Any] = {
+    "type": None,
+    "after_completion": {
+        "type": None,
+        "hosted_confirmation": {"custom_message": None},
+        "redirect": {"return_url": None},
+    },
+    "customer_update": {},
+    "subscription_cancel": {
+        "subscription": None,
+        "retention": {"type": None, "coupon_offer": {"coupon": None}},
+    },
+    "subscription_pause": {"subscription": None},
+    "subscription_update": {"subscription": None},
+    "subscription_update_confirm": {
+        "subscription": None,
+        "discounts": [{"coupon": None, "promotion_code": None}],
+        "items": [{"id": None, "price": None, "quantity": None}],
+    },
+}
+_HOMEPAGE = {"type": "portal_homepage", "hosted_confirmation": None, "redirect": None}
+
+
+def _echo(shape: Any, given: Any) -> Any:
+    """``given`` laid over ``shape``; keys the shape lacks (a plugin's flow type) are kept."""
+    if isinstance(shape, dict) and isinstance(given, Mapping):
+        out = {key: _echo(sub, given.get(key)) for key, sub in shape.items()}
+        out.update((key, value) for key, value in given.items() if key not in shape)
+        return out
+    if isinstance(shape, list) and isinstance(given, list):
+        return [_echo(shape[0], item) for item in given]
+    return given
+
+
+def _flow(flow_data: Mapping[str, Any]) -> dict[str, Any]:
+    flow: dict[str, Any] = _echo(_FLOW_SHAPE, flow_data)
+    if flow["after_completion"] is None:
+        flow["after_completion"] = dict(_HOMEPAGE)
+    kind = flow.get("type")
+    if isinstance(kind, str) and kind in _FLOW_SHAPE and flow[kind] is None:
+        flow[kind] = {}  # a type-only flow such as customer_update echoes an empty object
+    return flow
 
 
 def _segments(key: str) -> list[str]:
@@ -111,42 +156,80 @@ def _error(status: int, err_type: str, message: str, **fields: str) -> tuple[int
     return status, {"error": {"type": err_type, "message": message, **fields}}
 
 
-# How Stripe words and codes what Lattice's pre-flight checks catch.
-_CODES = {
+# How Stripe words and codes what Lattice's pre-flight checks catch; a wrong type is
+# coded by the kind the table expects (_TYPE_CODES). ``None``: Stripe sends no code.
+_CODES: dict[str, tuple[str | None, str]] = {
     "required": ("parameter_missing", "Missing required param: {param}."),
     "requires": ("parameter_missing", "Missing required param: {param}."),
     "exclusive": (
-        "parameter_invalid_string",
+        "parameters_exclusive",
         "You may only specify one of these parameters: customer, customer_account.",
     ),
     "unknown": ("parameter_unknown", "Received unknown parameter: {param}"),
     "non_empty": ("parameter_invalid_empty", "You passed an empty value for {param}."),
-    "type": ("parameter_invalid_integer", "Invalid value for {param}."),
     "enum": ("parameter_invalid_string", "Invalid {param}: must be one of the allowed values."),
     "max_length": ("parameter_invalid_string", "Invalid {param}: too long."),
     "url": ("url_invalid", "Not a valid URL: {param}."),
 }
+_TYPE_CODES: dict[str, tuple[str | None, str]] = {
+    "integer": ("parameter_invalid_integer", "Invalid integer: {param}."),
+    "string": ("parameter_invalid_string", "Invalid string: {param}."),
+    "object": (None, "Invalid hash: {param}."),
+    "array": (None, "Invalid array: {param}."),
+}
 
 
-def _invalid(exc: InvalidParamsError) -> tuple[int, dict[str, Any]]:
-    """A Stripe-shaped 400 for params the real API would refuse, ``param`` in form spelling."""
-    param = form_param(exc.param) if exc.param else ""
-    code, message = _CODES.get(exc.reason or "", ("parameter_invalid_string", "Invalid {param}."))
-    return _error(400, "invalid_request_error", message.format(param=param), code=code, param=param)
+def _rule_at(rule: Rule | None, param: str) -> Rule | None:
+    """The table's rule for a form-spelled param, or ``None`` if the table has none."""
+    for part in _segments(param):
+        if rule is None:
+            return None
+        if rule.kind == "array":
+            rule = rule.items if part.isdigit() or part == "" else None
+        elif rule.kind == "object":
+            rule = rule.fields.get(part)
+        else:
+            return None
+    return rule
+
+
+def _refusal(method: str, path: str, key: str) -> tuple[int, dict[str, Any]] | None:
+    if not key.startswith(("sk_test_", "rk_test_")):
+        return _error(
+            401,
+            "invalid_request_error",
+            "Invalid API Key provided. The fake takes test keys (sk_test_... or rk_test_...).",
+        )
+    if (method, path) != ("POST", SESSIONS_PATH):
+        return _error(404, "invalid_request_error", f"Unrecognized request URL ({method}: {path}).")
+    return None
+
+
+def _recorded(headers: dict[str, str]) -> dict[str, str]:
+    """Headers as :attr:`FakeStripe.requests` keeps them: ``Bearer sk_test_…cdef``, not the key."""
+    out = dict(headers)
+    if "authorization" in out:
+        scheme, _, credential = out["authorization"].partition(" ")
+        masked = mask(credential)
+        out["authorization"] = f"{scheme} {masked}" if masked != credential else "***"
+    return out
 
 
 class FakeStripe:
     """A fake of Stripe's billing portal session endpoint; thread-safe.
 
     ``requests`` records every request it saw as ``(method, path, headers,
-    params)``; ``sessions`` every session it created.
+    params)``, the ``authorization`` header masked (``Bearer sk_test_…cdef``) so
+    a failing assertion never prints a key; ``sessions`` every session it created.
     """
 
     def __init__(self, flow_types: Iterable[FlowType] = BUILTIN_FLOW_TYPES) -> None:
         self.flow_types = tuple(flow_types)
         self.requests: list[tuple[str, str, dict[str, str], dict[str, Any]]] = []
         self.sessions: list[dict[str, Any]] = []
-        self._idempotent: dict[str, tuple[bytes, int, dict[str, Any]]] = {}
+        self._idempotent: dict[
+            tuple[str, str | None, str], tuple[dict[str, Any], int, dict[str, Any]]
+        ] = {}
         self._counter = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -165,12 +248,12 @@ class FakeStripe:
                 "Invalid request: the body is not UTF-8 form data.",
             )
         except InvalidParamsError as exc:
-            problem = _invalid(exc)
+            problem = self._invalid(exc)
         request_id = f"req_{secrets.token_hex(7)}"
         with self._lock:
-            self.requests.append((method, path, headers, params))
-            status, payload = self._answer(
-                method, urlsplit(path).path, headers, params, body, problem
+            self.requests.append((method, path, _recorded(headers), params))
+            status, payload, replayed = self._answer(
+                method, urlsplit(path).path, headers, params, problem
             )
         out_headers = {
             "Content-Type": "application/json",
@@ -179,6 +262,8 @@ class FakeStripe:
         }
         if "idempotency-key" in headers:
             out_headers["Idempotency-Key"] = headers["idempotency-key"]
+        if replayed:
+            out_headers["Idempotent-Replayed"] = "true"
         return status, out_headers, json.dumps(payload).encode()
 
     def _answer(
@@ -187,69 +272,70 @@ class FakeStripe:
         path: str,
         headers: dict[str, str],
         params: dict[str, Any],
-        body: bytes,
         problem: tuple[int, dict[str, Any]] | None,
-    ) -> tuple[int, dict[str, Any]]:
+    ) -> tuple[int, dict[str, Any], bool]:
+        """The answer, and whether it replays an earlier one."""
         auth = headers.get("authorization", "")
         key = auth[len("Bearer ") :] if auth.startswith("Bearer ") else ""
-        if not key.startswith(("sk_test_", "rk_test_")):
-            return _error(
-                401,
-                "invalid_request_error",
-                "Invalid API Key provided. The fake takes test keys (sk_test_... or rk_test_...).",
-            )
-        if (method, path) != ("POST", SESSIONS_PATH):
-            return _error(
-                404, "invalid_request_error", f"Unrecognized request URL ({method}: {path})."
-            )
-        if problem is not None:  # undecodable: refused before idempotency, like Stripe
-            return problem
+        refused = _refusal(method, path, key) or problem
+        if refused is not None:  # before idempotency, like Stripe
+            return (*refused, False)
         idem = headers.get("idempotency-key")
-        if idem is not None and idem in self._idempotent:
-            seen_body, status, payload = self._idempotent[idem]
-            if seen_body != body:
-                return _error(
-                    400,
-                    "idempotency_error",
-                    "Keys for idempotent requests can only be used with the same parameters "
-                    "they were first used with.",
-                )
-            return status, payload
-        status, payload = self._create_session(params, headers)
-        if idem is not None:
-            self._idempotent[idem] = (body, status, payload)
-        return status, payload
+        # Stripe scopes keys to the account: the API key plus any Stripe-Account.
+        scope = (key, headers.get("stripe-account"), idem or "")
+        if idem is not None and scope in self._idempotent:
+            seen_params, status, payload = self._idempotent[scope]
+            if seen_params == params:  # decoded, so the order of fields does not matter
+                return status, payload, True
+            mismatch = _error(
+                400,
+                "idempotency_error",
+                "Keys for idempotent requests can only be used with the same "
+                "parameters they were first used with.",
+            )
+            return (*mismatch, False)
+        status, payload, executed = self._create_session(params)
+        # Like Stripe, a request that failed validation saves nothing: a fixed retry may
+        # reuse the key.
+        if idem is not None and executed:
+            self._idempotent[scope] = (params, status, payload)
+        return status, payload, False
 
-    def _create_session(
-        self, params: dict[str, Any], headers: dict[str, str]
-    ) -> tuple[int, dict[str, Any]]:
+    def _invalid(self, exc: InvalidParamsError) -> tuple[int, dict[str, Any]]:
+        """A Stripe-shaped 400 for params the real API would refuse, ``param`` in form spelling."""
+        param = form_param(exc.param) if exc.param else ""
+        code: str | None
+        if exc.reason == "type":
+            rule = _rule_at(validator_for(self.flow_types), param)
+            code, message = _TYPE_CODES[rule.kind] if rule is not None else _CODES["unknown"]
+        else:
+            code, message = _CODES.get(
+                exc.reason or "", ("parameter_invalid_string", "Invalid {param}.")
+            )
+        fields = {"param": param} if code is None else {"code": code, "param": param}
+        return _error(400, "invalid_request_error", message.format(param=param), **fields)
+
+    def _create_session(self, params: dict[str, Any]) -> tuple[int, dict[str, Any], bool]:
+        """Status, body, and whether the request got past validation (so it was executed)."""
         params = coerce_form_values(params, self.flow_types)
         try:
             validate_create_params(params, self.flow_types)
         except InvalidParamsError as exc:
-            return _invalid(exc)
+            return (*self._invalid(exc), False)
         customer = params.get("customer")
         account = params.get("customer_account")
         if customer and not customer.startswith("cus_"):
-            return _error(
+            missing = _error(
                 400,
                 "invalid_request_error",
                 f"No such customer: '{customer}'",
                 code="resource_missing",
                 param="customer",
             )
+            return (*missing, True)
         number = next(self._counter)
         flow_data = params.get("flow_data")
-        flow = None
-        if isinstance(flow_data, dict):
-            # Stripe echoes the flow with every standard settings key, null when unused.
-            flow = dict.fromkeys(_FLOW_KEYS)
-            flow["after_completion"] = {
-                "type": "portal_homepage",
-                "hosted_confirmation": None,
-                "redirect": None,
-            }
-            flow.update(flow_data)
+        flow = _flow(flow_data) if isinstance(flow_data, dict) else None
         session = {
             "id": f"bps_fake{number:06d}{secrets.token_hex(4)}",
             "object": "billing_portal.session",
@@ -265,4 +351,4 @@ class FakeStripe:
             "url": f"https://billing.stripe.com/p/session/test_{secrets.token_urlsafe(24)}",
         }
         self.sessions.append(session)
-        return 200, session
+        return 200, session, True
