@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -201,6 +202,28 @@ def test_fake_stripe_refuses_non_loopback_hosts() -> None:
     assert result.returncode == 2
     assert "refusing to serve on '0.0.0.0'" in result.stderr
     assert "--force" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("port", "message"),
+    [("99999", "port must be 0-65535"), ("twelve", "port must be a number")],
+)
+def test_fake_stripe_refuses_impossible_ports(port: str, message: str) -> None:
+    result = cli("fake-stripe", "--port", port)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_fake_stripe_on_a_taken_port_exits_2_cleanly() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = cli("fake-stripe", "--port", str(port))
+    assert result.returncode == 2
+    assert f"cannot serve on 127.0.0.1 port {port}" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_fake_stripe_serves_until_stopped() -> None:

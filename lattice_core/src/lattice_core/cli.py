@@ -83,13 +83,23 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Serve a fake Stripe billing portal API (stripe-mock's port by default).",
     )
     fake.add_argument("--host", default="127.0.0.1")
-    fake.add_argument("--port", type=int, default=12111, help="0 picks a free port")
+    fake.add_argument("--port", type=_port, default=12111, help="0 picks a free port")
     fake.add_argument(
         "--force", action="store_true", help="allow a non-loopback host (exposes the fake)"
     )
 
     commands.add_parser("plugins", help="List the installed Lattice plugins.")
     return parser
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"port must be a number, got {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0-65535, got {port}")
+    return port
 
 
 def _params(pairs: Sequence[str]) -> dict[str, Any]:
@@ -164,7 +174,14 @@ def _serve(args: argparse.Namespace) -> None:
     from .testing.fake_stripe import FakeStripe
     from .testing.server import LoopbackServer
 
-    with LoopbackServer(FakeStripe(), args.host, args.port, force=args.force) as server:
+    try:
+        server = LoopbackServer(FakeStripe(), args.host, args.port, force=args.force)
+    except (OSError, OverflowError) as exc:  # port taken, address not available here
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigurationError(
+            f"cannot serve on {args.host} port {args.port}: {reason}."
+        ) from None
+    with server:
         print(f"fake Stripe listening on {server.url}", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             server.wait()

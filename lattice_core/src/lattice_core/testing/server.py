@@ -2,20 +2,25 @@
 
 It serves any *app*: a function ``(method, path, headers, body) -> (status,
 headers, body)``. It refuses to bind anything but a loopback address unless
-``force=True``, so a test can never expose a fake Stripe on the network.
+``force=True``, so a test can never expose a fake Stripe on the network. An app
+that raises still answers the client, with a Stripe-shaped error (400 for
+undecodable input, 500 ``api_error`` otherwise), never a dropped connection.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import json
+import socket
 import threading
 from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, InvalidParamsError
 from ..http import is_loopback_host
 
-__all__ = ["App", "LoopbackServer"]
+__all__ = ["App", "LoopbackServer", "address_family"]
 
 App = Callable[[str, str, Mapping[str, str], bytes], tuple[int, Mapping[str, str], bytes]]
 
@@ -33,10 +38,27 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.connections += 1
 
     def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length < 0:
+                raise ValueError(length)
+        except ValueError:
+            self.close_connection = True  # the body cannot be framed, so the stream is lost
+            self._reply(*_failure(400, "invalid_request_error", "Invalid Content-Length header."))
+            return
         body = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
-        status, out_headers, out_body = self.server.app(self.command, self.path, headers, body)
+        try:
+            answer = self.server.app(self.command, self.path, headers, body)
+        except (UnicodeError, InvalidParamsError):
+            answer = _failure(400, "invalid_request_error", "Invalid request: undecodable input.")
+        except Exception as exc:  # a client gets an answer, never a reset
+            # Only the type: an exception's text could hold a key or a portal url.
+            message = f"The app raised {type(exc).__name__}."
+            answer = _failure(500, "api_error", message)
+        self._reply(*answer)
+
+    def _reply(self, status: int, out_headers: Mapping[str, str], out_body: bytes) -> None:
         self.send_response(status)
         for name, value in out_headers.items():
             self.send_header(name, value)
@@ -50,10 +72,26 @@ class _Handler(BaseHTTPRequestHandler):
         """Stay quiet: request lines could carry ids a test prints."""
 
 
+def _failure(status: int, err_type: str, message: str) -> tuple[int, dict[str, str], bytes]:
+    """A Stripe-shaped error answer, for what the app could not answer itself."""
+    body = json.dumps({"error": {"type": err_type, "message": message}}).encode()
+    return status, {"Content-Type": "application/json"}, body
+
+
+def address_family(host: str) -> socket.AddressFamily:
+    """The socket family to bind ``host`` with: IPv6 for an IPv6 literal such as ``::1``."""
+    try:
+        ipv6 = ipaddress.ip_address(host).version == 6
+    except ValueError:  # a name such as localhost
+        ipv6 = False
+    return socket.AF_INET6 if ipv6 else socket.AF_INET
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, address: tuple[str, int], app: App) -> None:
+        self.address_family = address_family(address[0])
         self.app = app
         self.lock = threading.Lock()
         self.connections = 0
