@@ -2,8 +2,9 @@
 
 ``python scripts/demo.py URL`` talks to a fake already listening at URL (as
 ``scripts/demo.sh`` starts it); without URL it serves one itself on 127.0.0.1.
-Either way the clients reach it over real HTTP through the installed
-``requests`` and ``aiohttp`` transports, found by their entry points.
+Either way the clients reach it over real HTTP, through each installed
+transport: ``requests`` with ``Client``, ``aiohttp`` with ``AsyncClient``
+(found by their entry points; a missing one is skipped with a note).
 """
 
 from __future__ import annotations
@@ -14,18 +15,36 @@ import sys
 
 from lattice_core import AsyncClient, Client, InvalidParamsError, StripeError
 from lattice_core.billing_portal import Session
+from lattice_core.plugins import list_plugins
 from lattice_core.testing import FakeStripe, LoopbackServer
 
+API_KEY = "sk_test_lattice_demo_key_0000"
 
-def main() -> None:
+
+def main() -> int:
+    installed = {plugin.name for plugin in list_plugins()} & {"requests", "aiohttp"}
+    if not installed:
+        print("no transport installed: pip install lattice-stripe-requests", file=sys.stderr)
+        return 1
     with contextlib.ExitStack() as stack:
         if len(sys.argv) > 1:
             url = sys.argv[1]
         else:
             url = stack.enter_context(LoopbackServer(FakeStripe())).url
-        client = stack.enter_context(Client("sk_test_lattice_demo_key_0000", base_url=url))
-        print(f"fake Stripe on {url}; client {client!r}")
+        print(f"fake Stripe on {url}")
+        for name in ("requests", "aiohttp"):
+            if name not in installed:
+                print(f"skipped: the {name} transport is not installed")
+        if "requests" in installed:
+            create_sync(url)
+        if "aiohttp" in installed:
+            asyncio.run(create_async(url))
+    return 0
 
+
+def create_sync(base_url: str) -> None:
+    with Client(API_KEY, base_url=base_url, transport="requests") as client:
+        print(f"client {client!r}")
         session = Session.create(
             client,
             {"customer": "cus_demo123", "return_url": "https://example.com/account"},
@@ -44,11 +63,9 @@ def main() -> None:
         except StripeError as exc:
             print(f"Stripe said no: {type(exc).__name__}: {exc}")
 
-        asyncio.run(create_async(url))
-
 
 async def create_async(base_url: str) -> None:
-    async with AsyncClient("sk_test_lattice_demo_key_0000", base_url=base_url) as client:
+    async with AsyncClient(API_KEY, base_url=base_url, transport="aiohttp") as client:
         flow = {"type": "payment_method_update"}
         session = await Session.create_async(client, {"customer": "cus_demo123", "flow_data": flow})
         print(f"created with {client!r}:")
@@ -56,4 +73,4 @@ async def create_async(base_url: str) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -6,12 +6,16 @@ import json
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
+from lattice_core import cli as lattice_cli
+from lattice_core import hookimpl
 from lattice_core.builtin.redaction import mask
-from lattice_core.testing import FakeStripe, LoopbackServer
+from lattice_core.plugins import make_plugin_manager
+from lattice_core.testing import AsyncStubTransport, FakeStripe, LoopbackServer, StubTransport
 
 from .conftest import API_KEY, UNMASKED_KEY
 
@@ -242,3 +246,30 @@ def test_fake_stripe_serves_until_stopped() -> None:
     assert url.startswith("http://127.0.0.1:")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("https://billing.stripe.com/p/session/test_")
+
+
+class _ThirdPartyTransports:
+    """A plugin offering an async and a sync transport under names the CLI has never heard of."""
+
+    def __init__(self, fake: FakeStripe) -> None:
+        self.fake = fake
+
+    @hookimpl
+    def register_transports(self, register: Callable[[str, Any], None]) -> None:
+        register("acme-async", lambda options: AsyncStubTransport.from_app(self.fake))
+        register("acme-sync", lambda options: StubTransport.from_app(self.fake))
+
+
+@pytest.mark.parametrize("name", ["acme-async", "acme-sync"])
+def test_the_transport_kind_not_its_name_picks_the_client(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    fake = FakeStripe()
+    plugin = _ThirdPartyTransports(fake)
+    monkeypatch.setattr(
+        lattice_cli, "make_plugin_manager", lambda: make_plugin_manager(plugins=[plugin])
+    )
+    argv = ["billing_portal", "sessions", "create", "--api-key", API_KEY, "--transport", name]
+    code = lattice_cli.main([*argv, "-d", "customer=cus_1"])
+    assert code == 0, capsys.readouterr().err
+    assert json.loads(capsys.readouterr().out)["id"] == fake.sessions[0]["id"]

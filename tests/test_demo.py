@@ -1,9 +1,15 @@
-"""The README's main command, run as a user would (minus the bootstrap)."""
+"""The README's main command, run as a user would, bootstrap included (a no-op: .venv is ready)."""
 
 from __future__ import annotations
 
+import runpy
 import shutil
 import subprocess
+import sys
+
+import pytest
+
+from lattice_core import plugins
 
 from .conftest import ROOT, UNMASKED_KEY
 
@@ -33,3 +39,18 @@ def test_demo_creates_sessions_through_cli_and_both_transports_masking_secrets()
     assert "created with AsyncClient(" in out
     assert "transport='aiohttp/" in out
     assert "flow='***'" in out
+
+
+@pytest.mark.parametrize(("missing", "present"), [("aiohttp", "requests"), ("requests", "aiohttp")])
+def test_demo_uses_whichever_transports_are_installed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], missing: str, present: str
+) -> None:
+    real = plugins.list_plugins
+    monkeypatch.setattr(plugins, "list_plugins", lambda: [p for p in real() if p.name != missing])
+    monkeypatch.setattr(sys, "argv", ["demo.py"])
+    demo = runpy.run_path(str(ROOT / "scripts" / "demo.py"))
+    assert demo["main"]() == 0
+    out = capsys.readouterr().out
+    assert f"skipped: the {missing} transport is not installed" in out
+    assert f"transport='{present}/" in out
+    assert f"transport='{missing}/" not in out

@@ -29,8 +29,9 @@ from .billing_portal import Session
 from .billing_portal.validation import coerce_form_values
 from .client import AsyncClient, Client
 from .errors import ConfigurationError, InvalidParamsError, StripeError
-from .plugins import list_plugins
+from .plugins import Hooks, list_plugins, make_plugin_manager
 from .testing.fake_stripe import decode_form
+from .transport import AnyTransport, AsyncTransport, Transport, TransportOptions
 
 __all__ = ["main"]
 
@@ -140,24 +141,40 @@ def _installed_transport() -> str:
     )
 
 
+def _transport(name: str) -> str | AnyTransport:
+    """The named transport, made once so its kind (not its name) picks the client.
+
+    A name no plugin registers is returned as it is: the client's own error
+    says what to install.
+    """
+    factory = Hooks(make_plugin_manager()).transports().get(name)
+    return name if factory is None else factory(TransportOptions())
+
+
 def _create(args: argparse.Namespace) -> Session:
     api_key = args.api_key or os.environ.get("STRIPE_API_KEY")
     if not api_key:
         raise ConfigurationError("no API key: pass --api-key or set STRIPE_API_KEY.")
     params = _params(args.data)
-    transport = args.transport or _installed_transport()
-    options: dict[str, Any] = {"transport": transport}
+    transport = _transport(args.transport or _installed_transport())
+    options: dict[str, Any] = {}
     if args.api_base:
         options["base_url"] = args.api_base
     call = {"stripe_account": args.stripe_account, "idempotency_key": args.idempotency_key}
-    if transport == "aiohttp":
+    if isinstance(transport, AsyncTransport):
 
         async def run() -> Session:
-            async with AsyncClient(api_key, **options) as client:
+            async with AsyncClient(api_key, transport=transport, **options) as client:
                 return await Session.create_async(client, params, **call)
 
         return asyncio.run(run())
-    with Client(api_key, **options) as client:
+    try:
+        client = Client(api_key, transport=transport, **options)
+    except ConfigurationError:
+        if isinstance(transport, Transport):
+            transport.close()
+        raise
+    with client:
         return Session.create(client, params, **call)
 
 
