@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import selectors
 import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -230,22 +232,57 @@ def test_fake_stripe_on_a_taken_port_exits_2_cleanly() -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_fake_stripe_serves_until_stopped() -> None:
+CONSOLE_SCRIPT = Path(sys.executable).with_name("lattice-stripe")
+
+
+def _banner_url(proc: subprocess.Popen[str], timeout: float = 30.0) -> str:
+    """The url from the server's first line, waiting at most ``timeout`` (no hang, no sleep)."""
+    assert proc.stdout is not None
+    with selectors.DefaultSelector() as selector:
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        if not selector.select(timeout):
+            raise AssertionError(f"fake-stripe printed nothing within {timeout} s")
+    return proc.stdout.readline().rsplit(" ", 1)[-1].strip()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[sys.executable, "-m", "lattice_core.cli"], [str(CONSOLE_SCRIPT)]],
+    ids=["python-m", "console-script"],
+)
+def test_fake_stripe_serves_until_stopped(command: list[str]) -> None:
     with subprocess.Popen(
-        [sys.executable, "-m", "lattice_core.cli", "fake-stripe", "--port", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
+        [*command, "fake-stripe", "--port", "0"], stdout=subprocess.PIPE, text=True
     ) as proc:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        url = line.rsplit(" ", 1)[-1].strip()
         try:
-            result = create(url, "customer=cus_1", extra=("--show-url",))
+            url = _banner_url(proc)
+            args = ["--api-key", API_KEY, "--api-base", url, "-dcustomer=cus_1", "--show-url"]
+            result = subprocess.run(
+                [*command, "billing_portal", "sessions", "create", *args],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
         finally:
             proc.terminate()
     assert url.startswith("http://127.0.0.1:")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("https://billing.stripe.com/p/session/test_")
+
+
+def test_the_banner_wait_is_bounded() -> None:
+    with subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as silent:
+        try:
+            with pytest.raises(AssertionError, match="printed nothing"):
+                _banner_url(silent, timeout=0)
+        finally:
+            silent.kill()
 
 
 class _ThirdPartyTransports:
