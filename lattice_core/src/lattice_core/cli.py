@@ -67,7 +67,8 @@ def _build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="KEY=VALUE",
         help="a param in Stripe's form spelling, e.g. -d customer=cus_123 "
-        "-d 'flow_data[type]=payment_method_update'; repeat for more",
+        "-d 'flow_data[type]=payment_method_update'; repeat for more; "
+        "-d 'expand[]=flow' appends to a list",
     )
     create.add_argument("--api-key", help="secret or restricted key (default: $STRIPE_API_KEY)")
     create.add_argument("--api-base", help="API base URL (default: https://api.stripe.com)")
