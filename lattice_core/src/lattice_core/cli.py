@@ -27,6 +27,7 @@ from urllib.parse import urlencode
 
 from .billing_portal import Session
 from .billing_portal.validation import coerce_form_values
+from .builtin.redaction import mask
 from .client import AsyncClient, Client
 from .errors import ConfigurationError, InvalidParamsError, StripeError
 from .plugins import Hooks, list_plugins, make_plugin_manager
@@ -115,7 +116,8 @@ def _params(pairs: Sequence[str]) -> dict[str, Any]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise InvalidParamsError(f"-d expects KEY=VALUE, got {pair!r}.")
+            # The pair may be a pasted secret: show it only through the redaction rules.
+            raise InvalidParamsError(f"-d expects KEY=VALUE, got {mask(repr(pair))}.")
         if key in seen and not key.endswith("[]"):
             raise InvalidParamsError(
                 f"-d {key} is given more than once; pass it once (key[]=... appends to a list).",
