@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from . import pipeline
 from ._version import __version__
 from .builtin.redaction import mask
-from .errors import APIConnectionError, ConfigurationError
+from .errors import ConfigurationError
 from .http import is_loopback_host
 from .plugins import Hooks, make_plugin_manager
 from .transport import (
@@ -224,12 +224,12 @@ class Client(_BaseClient[Transport]):
         return call.result
 
     def _perform(self, step: pipeline.Step) -> pipeline.Outcome:
-        if isinstance(step, float):
-            self._sleep(step)
-            return None
         try:
+            if isinstance(step, float):
+                self._sleep(step)
+                return None
             return self._transport.handle_request(step)
-        except APIConnectionError as exc:
+        except BaseException as exc:  # the flow reports it, then retries or re-raises it
             return exc
 
     def close(self) -> None:
@@ -275,12 +275,12 @@ class AsyncClient(_BaseClient[AsyncTransport]):
         return call.result
 
     async def _perform(self, step: pipeline.Step) -> pipeline.Outcome:
-        if isinstance(step, float):
-            await self._sleep(step)
-            return None
         try:
+            if isinstance(step, float):
+                await self._sleep(step)
+                return None
             return await self._transport.handle_async_request(step)
-        except APIConnectionError as exc:
+        except BaseException as exc:  # CancelledError too: the flow reports it and re-raises
             return exc
 
     async def close(self) -> None:

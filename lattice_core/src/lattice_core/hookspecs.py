@@ -134,10 +134,12 @@ def retry_delay(
 
 
 @hookspec
-def after_call(request: Request, response: Response | None, error: LatticeError | None) -> None:
+def after_call(request: Request, response: Response | None, error: BaseException | None) -> None:
     """Called once per API call, after the last attempt, with the final outcome.
 
-    ``error`` is the exception about to be raised (``None`` on success);
+    ``error`` is the exception about to be raised (``None`` on success): usually
+    a :class:`~lattice_core.errors.LatticeError`, but also a cancellation
+    (``asyncio.CancelledError``) or any other exception that ended the call;
     ``response`` is the last HTTP response, if there was one. The place to end
     a span, count a call or refund a retry budget. Observe only.
     """

@@ -3,6 +3,8 @@
 Nothing here does I/O. :func:`call_flow` is a generator that yields either a
 :class:`Request` to send or a ``float`` of seconds to sleep, and is sent back
 the transport's :class:`Response` (or the ``APIConnectionError`` it raised).
+Any other exception from the I/O (a cancellation, a transport bug) is thrown
+into the generator, which reports it to ``after_call`` and re-raises it.
 ``Client`` and ``AsyncClient`` drive the same generator with blocking or
 awaiting I/O, the way httpx drives one auth flow from two clients, so the rules
 for hooks, retries and errors exist once.
@@ -44,7 +46,8 @@ __all__ = [
 
 #: What a driver gets from the flow (send this / sleep this long) and sends back.
 Step = Union[Request, float]  # noqa: UP007 - runtime aliases
-Outcome = Union[Response, APIConnectionError, None]  # noqa: UP007
+#: ``None`` after a sleep; any exception but ``APIConnectionError`` ends the call.
+Outcome = Union[Response, BaseException, None]  # noqa: UP007
 CallFlow = Generator[Step, Outcome, Any]
 
 _MAX_IDEMPOTENCY_KEY = 255
@@ -217,17 +220,32 @@ def _redacted(error: APIConnectionError, hooks: Hooks) -> APIConnectionError:
     return error
 
 
+def _step(
+    step: Step, request: Request, response: Response | None, hooks: Hooks
+) -> Generator[Step, Outcome, Outcome]:
+    """Yield one step; if the driver throws an exception in, report the call as over."""
+    try:
+        return (yield step)
+    except GeneratorExit:  # the flow was dropped, not failed: nothing to report
+        raise
+    except BaseException as exc:
+        hooks.after_call(request, response, exc)
+        raise
+
+
 def call_flow(request: Request, hooks: Hooks, max_retries: int) -> CallFlow:
     """Run one call: attempts, hooks and retry decisions; return the decoded body.
 
     Yields the request to send (answered with its ``Response`` or the
     ``APIConnectionError`` it raised) and retry delays in seconds (answered with
-    ``None``). Raises the final :class:`StripeError`.
+    ``None``). Raises the final :class:`StripeError`, or whatever exception the
+    driver throws in (after ``after_call`` has seen it).
     """
+    response: Response | None = None
     while True:
         hooks.before_request(request)
         started = time.perf_counter()
-        outcome = yield request
+        outcome = yield from _step(request, request, response, hooks)
         elapsed = time.perf_counter() - started
         response = outcome if isinstance(outcome, Response) else None
         if response is not None:
@@ -263,7 +281,7 @@ def call_flow(request: Request, hooks: Hooks, max_retries: int) -> CallFlow:
         if delay is None:
             hooks.after_call(request, response, failure)
             raise failure
-        yield delay
+        yield from _step(delay, request, response, hooks)
         request.attempt += 1
 
 
@@ -282,9 +300,17 @@ class Call:
         self.step: Step | None = next(flow)
 
     def feed(self, outcome: Outcome) -> None:
-        """Hand back the transport's response or ``APIConnectionError`` (``None`` after a sleep)."""
+        """Hand back what the step produced: a response, ``None`` after a sleep, or an exception.
+
+        An ``APIConnectionError`` is an outcome the retry rules judge; any other
+        exception (``CancelledError``, a bug in a transport) is thrown into the
+        flow, which tells ``after_call`` and raises it again from here.
+        """
         try:
-            self.step = self._flow.send(outcome)
+            if isinstance(outcome, BaseException) and not isinstance(outcome, APIConnectionError):
+                self.step = self._flow.throw(outcome)
+            else:
+                self.step = self._flow.send(outcome)
         except StopIteration as stop:
             self.step = None
             self.result = stop.value

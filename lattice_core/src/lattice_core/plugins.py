@@ -148,7 +148,7 @@ class Hooks:
         self._hook.after_response(request=request, response=response, error=error, elapsed=elapsed)
 
     def after_call(
-        self, request: Request, response: Response | None, error: LatticeError | None
+        self, request: Request, response: Response | None, error: BaseException | None
     ) -> None:
         self._hook.after_call(request=request, response=response, error=error)
 
