@@ -28,6 +28,7 @@ from .transport import (
     Transport,
     TransportOptions,
     TransportT,
+    closed_error,
     resolve_transport,
 )
 
@@ -175,10 +176,7 @@ class _BaseClient(Generic[TransportT]):
         stripe_account: str | None = None,
         idempotency_key: str | None = None,
     ) -> pipeline.Call:
-        if self.closed:
-            raise ConfigurationError(
-                "this client is closed; create a new Client (or use it inside 'with')."
-            )
+        self._check_open()
         request = pipeline.build_request(
             method=method,
             url=self.base_url + path,
@@ -188,6 +186,10 @@ class _BaseClient(Generic[TransportT]):
             idempotency_key=idempotency_key,
         )
         return pipeline.Call(pipeline.call_flow(request, self.hooks, self.max_retries))
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise closed_error()
 
     @property
     def plugins(self) -> list[str]:
@@ -228,6 +230,7 @@ class Client(_BaseClient[Transport]):
             if isinstance(step, float):
                 self._sleep(step)
                 return None
+            self._check_open()  # closed by another thread while this call waited
             return self._transport.handle_request(step)
         except BaseException as exc:  # the flow reports it, then retries or re-raises it
             return exc
@@ -279,6 +282,7 @@ class AsyncClient(_BaseClient[AsyncTransport]):
             if isinstance(step, float):
                 await self._sleep(step)
                 return None
+            self._check_open()  # closed by another task while this call waited
             return await self._transport.handle_async_request(step)
         except BaseException as exc:  # CancelledError too: the flow reports it and re-raises
             return exc

@@ -26,6 +26,7 @@ __all__ = [
     "Transport",
     "TransportFactory",
     "TransportOptions",
+    "closed_error",
     "connection_error",
     "resolve_transport",
 ]
@@ -88,6 +89,14 @@ def connection_error(
         )
     return APIConnectionError(
         f"could not reach Stripe ({what}). Check the network, proxy settings and base_url."
+    )
+
+
+def closed_error() -> ConfigurationError:
+    """What a call on a closed client (or transport) raises: never retried, never sent."""
+    return ConfigurationError(
+        "the client is closed (a call cannot start, or retry, after close()); "
+        "create a new client, or keep this one open until its calls finish."
     )
 
 

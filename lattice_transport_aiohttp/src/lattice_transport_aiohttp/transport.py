@@ -20,19 +20,27 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from lattice_core import ConfigurationError, Request, Response
-from lattice_core.transport import AsyncTransport, connection_error
+from lattice_core.transport import AsyncTransport, closed_error, connection_error
 
 __all__ = ["AiohttpTransport"]
 
 
 @contextlib.contextmanager
-def _map_errors(request: Request) -> Iterator[None]:
-    """Turn every aiohttp / asyncio network failure into ``APIConnectionError``."""
+def _map_errors(request: Request, transport: AiohttpTransport) -> Iterator[None]:
+    """Turn every aiohttp / asyncio network failure into ``APIConnectionError``.
+
+    A failure because the client was closed mid-call is the ``ConfigurationError``
+    of a closed client instead, so it is not retried.
+    """
     try:
         yield
     except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
         raise connection_error(request, exc, timed_out=True) from exc
-    except (aiohttp.ClientError, OSError) as exc:
+    except (aiohttp.ClientError, OSError, RuntimeError) as exc:
+        if transport.closed:
+            raise closed_error() from exc
+        if isinstance(exc, RuntimeError):
+            raise
         raise connection_error(request, exc, timed_out=False) from exc
 
 
@@ -49,7 +57,8 @@ class AiohttpTransport(AsyncTransport):
         self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout)
         self._limit = limit
         self._session: aiohttp.ClientSession | None = None
-        self._closed = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.closed = False
         self._proxies: dict[str, str | None] = {}
 
     def _proxy_for(self, url: str) -> str | None:
@@ -69,20 +78,27 @@ class AiohttpTransport(AsyncTransport):
         return self._session is not None and not self._session.closed
 
     def _get_session(self) -> aiohttp.ClientSession:
+        if self.closed:
+            raise closed_error()
+        loop = asyncio.get_running_loop()
         if self._session is None:
-            if self._closed:
-                raise ConfigurationError("this aiohttp transport is closed; create a new client.")
+            self._loop = loop
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._limit),
                 timeout=self._timeout,
                 trust_env=False,  # proxies come from _proxy_for, read once per host
                 auto_decompress=True,
             )
+        elif loop is not self._loop:
+            raise ConfigurationError(
+                "this AsyncClient (its aiohttp session) belongs to another event loop; "
+                "create one AsyncClient per event loop, inside that loop."
+            )
         return self._session
 
     async def handle_async_request(self, request: Request) -> Response:
         session = self._get_session()
-        with _map_errors(request):
+        with _map_errors(request, self):
             async with session.request(
                 request.method,
                 request.url,
@@ -96,6 +112,6 @@ class AiohttpTransport(AsyncTransport):
                 return Response(status_code=raw.status, headers=headers, content=content)
 
     async def aclose(self) -> None:
-        self._closed = True
+        self.closed = True
         if self._session is not None:
             await self._session.close()

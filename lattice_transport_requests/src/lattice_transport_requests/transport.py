@@ -18,20 +18,24 @@ import requests
 import requests.utils
 
 from lattice_core import Request, Response, Transport
-from lattice_core.transport import connection_error
+from lattice_core.transport import closed_error, connection_error
 
 __all__ = ["RequestsTransport"]
 
 
 @contextlib.contextmanager
-def _map_errors(request: Request) -> Iterator[None]:
-    """Turn every ``requests`` failure into ``APIConnectionError`` (cause chained)."""
+def _map_errors(request: Request, transport: RequestsTransport) -> Iterator[None]:
+    """Turn every ``requests`` failure into ``APIConnectionError`` (cause chained).
+
+    A failure because the client was closed mid-call is the ``ConfigurationError``
+    of a closed client instead, so it is not retried.
+    """
     try:
         yield
-    except requests.Timeout as exc:
-        raise connection_error(request, exc, timed_out=True) from exc
     except requests.RequestException as exc:
-        raise connection_error(request, exc, timed_out=False) from exc
+        if transport.closed:
+            raise closed_error() from exc
+        raise connection_error(request, exc, timed_out=isinstance(exc, requests.Timeout)) from exc
 
 
 class RequestsTransport(Transport):
@@ -55,6 +59,7 @@ class RequestsTransport(Transport):
         )
         self._proxies: dict[str, dict[str, str]] = {}
         self._lock = threading.Lock()
+        self.closed = False
 
     def _proxies_for(self, url: str) -> dict[str, str]:
         origin = url[: url.find("/", url.find("//") + 2)] if url.count("/") > 2 else url
@@ -66,6 +71,8 @@ class RequestsTransport(Transport):
         return proxies
 
     def handle_request(self, request: Request) -> Response:
+        if self.closed:  # requests would quietly open a new pool
+            raise closed_error()
         prepared = requests.PreparedRequest()
         prepared.method = request.method
         prepared.url = request.url
@@ -73,7 +80,7 @@ class RequestsTransport(Transport):
         prepared.body = request.content or None
         if request.content:
             prepared.headers["Content-Length"] = str(len(request.content))
-        with _map_errors(request):
+        with _map_errors(request, self):
             raw = self._session.send(
                 prepared,
                 timeout=self._timeout,
@@ -89,4 +96,5 @@ class RequestsTransport(Transport):
         )
 
     def close(self) -> None:
+        self.closed = True
         self._session.close()
