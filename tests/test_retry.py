@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -12,9 +13,12 @@ from lattice_core import (
     APIError,
     AsyncClient,
     Client,
+    ConfigurationError,
     InvalidRequestError,
+    Request,
     Response,
     StripeError,
+    hookimpl,
 )
 from lattice_core.billing_portal import Session
 from lattice_core.builtin.retry import Retry, RetryBudget, backoff_delay
@@ -56,10 +60,14 @@ class Harness:
         self.clock = FakeClock()
 
     def run(
-        self, *answers: Response | Exception, retry: Retry | None = None, **options: Any
+        self,
+        *answers: Response | Exception,
+        retry: Retry | None = None,
+        extra: Sequence[object] = (),
+        **options: Any,
     ) -> tuple[Session | StripeError, list[Any]]:
         plugin = retry or Retry(clock=self.clock.monotonic, rand=lambda: 0.0)
-        options = {"disable_plugins": ["retry"], "plugins": [plugin], **options}
+        options = {"disable_plugins": ["retry"], "plugins": [plugin, *extra], **options}
         if self.kind == "sync":
             stub = StubTransport(*answers)
             with Client(API_KEY, transport=stub, sleep=self.clock.sleep, **options) as client:
@@ -221,3 +229,64 @@ def test_backoff_is_exponential_jittered_capped_and_floored(attempt: int, rand: 
     delay = backoff_delay(attempt, None, rand)
     full = min(0.5 * 2 ** (attempt - 1), 5.0)
     assert max(full * 0.5, 0.5) <= delay <= full
+
+
+class Timed:
+    """Records each attempt's timeout; each attempt takes ``takes`` seconds of the fake clock."""
+
+    def __init__(self, clock: FakeClock, takes: float = 0.0) -> None:
+        self.clock = clock
+        self.takes = takes
+        self.timeouts: list[float | None] = []
+
+    @hookimpl
+    def after_response(self, request: Request) -> None:
+        self.timeouts.append(request.timeout)
+        self.clock.now += self.takes
+
+
+def test_the_deadline_cuts_each_attempts_timeout_to_the_time_left(harness: Harness) -> None:
+    timed = Timed(harness.clock)
+    retry = Retry(deadline=4.0, clock=harness.clock.monotonic, rand=lambda: 0.0)
+    slow = json_response(503, ERROR, {"Retry-After": "3"})
+    result, _ = harness.run(
+        slow, json_response(200, SESSION_JSON), retry=retry, timeout=30, extra=[timed]
+    )
+    assert isinstance(result, Session)
+    assert timed.timeouts == [4.0, 1.0]  # 3 s of the 4 went on the wait
+
+
+def test_the_client_timeout_is_kept_when_shorter_than_the_time_left(harness: Harness) -> None:
+    timed = Timed(harness.clock)
+    retry = Retry(deadline=10.0, clock=harness.clock.monotonic, rand=lambda: 0.0)
+    result, _ = harness.run(
+        json_response(503, ERROR),
+        json_response(200, SESSION_JSON),
+        retry=retry,
+        timeout=2,
+        extra=[timed],
+    )
+    assert isinstance(result, Session)
+    assert timed.timeouts == [2.0, 2.0]
+
+
+def test_no_retry_starts_when_no_time_would_be_left(harness: Harness) -> None:
+    timed = Timed(harness.clock, takes=3.5)
+    retry = Retry(deadline=4.0, clock=harness.clock.monotonic, rand=lambda: 0.0)
+    result, sent = harness.run(
+        json_response(503, ERROR), json_response(200, SESSION_JSON), retry=retry, extra=[timed]
+    )
+    # 3.5 s of attempt plus a 0.5 s wait reaches the deadline: nothing left to try with.
+    assert isinstance(result, APIError)
+    assert len(sent) == 1
+    assert harness.clock.slept == []
+
+
+@pytest.mark.parametrize(
+    ("client_class", "stub_class"), [(Client, StubTransport), (AsyncClient, AsyncStubTransport)]
+)
+def test_a_second_retry_plugin_is_refused_with_what_to_pass(
+    client_class: type[Client | AsyncClient], stub_class: type[StubTransport | AsyncStubTransport]
+) -> None:
+    with pytest.raises(ConfigurationError, match=r"disable_plugins=\['retry'\]"):
+        client_class(API_KEY, transport=stub_class(), plugins=[Retry(deadline=4.0)])

@@ -184,6 +184,7 @@ class _BaseClient(Generic[TransportT]):
             base_headers=self._base_headers,
             stripe_account=stripe_account if stripe_account is not None else self.stripe_account,
             idempotency_key=idempotency_key,
+            timeout=self.timeout,
         )
         return pipeline.Call(pipeline.call_flow(request, self.hooks, self.max_retries))
 

@@ -94,8 +94,9 @@ def client_created(client: Any) -> None:
 def before_request(request: Request) -> None:
     """Called before every attempt, just before the transport sends ``request``.
 
-    An implementation may add or change ``request.headers`` and write to
-    ``request.context``; it must not replace ``request.content`` (the
+    An implementation may add or change ``request.headers``, write to
+    ``request.context`` and shorten ``request.timeout`` (this attempt's seconds
+    to connect and to read); it must not replace ``request.content`` (the
     ``Idempotency-Key`` promises the same body on every attempt).
     ``request.attempt`` counts from 1. All implementations run; return values
     are ignored.

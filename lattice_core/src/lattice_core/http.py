@@ -39,7 +39,10 @@ class Request:
     form-encoded body built from ``params`` (kept for hooks that want to look at
     what was asked). ``attempt`` counts from 1 and ``context`` is scratch space
     for plugins (for example a start time stamped in ``before_request`` and read
-    in ``after_response``).
+    in ``after_response``). ``timeout`` is the seconds this attempt may take to
+    connect, and again to read: the client's ``timeout``, which a
+    ``before_request`` hook may shorten (the retry deadline does); transports
+    honour it (``None``: the transport's own default).
     """
 
     method: str
@@ -49,11 +52,13 @@ class Request:
     content: bytes = b""
     attempt: int = 1
     context: dict[str, Any] = attrs.field(factory=dict)
+    timeout: float | None = None
 
     def __repr__(self) -> str:
         return (
             f"Request(method={self.method!r}, url={self.url!r}, "
-            f"headers={_masked_headers(self.headers)!r}, attempt={self.attempt})"
+            f"headers={_masked_headers(self.headers)!r}, attempt={self.attempt}, "
+            f"timeout={self.timeout!r})"
         )
 
 

@@ -127,12 +127,14 @@ def build_request(
     base_headers: Mapping[str, str],
     stripe_account: str | None,
     idempotency_key: str | None,
+    timeout: float | None = None,
 ) -> Request:
     """Build the request for one call; every attempt sends exactly this.
 
     ``stripe_account`` here is already resolved (per-call option over client
     default). A missing ``idempotency_key`` becomes a fresh UUID4 so retries of
-    a POST can never create a second object.
+    a POST can never create a second object. ``timeout`` (the client's) travels
+    on the request, so every transport, an instance passed in too, honours it.
     """
     _check_options(stripe_account, idempotency_key)
     headers = dict(base_headers)
@@ -140,7 +142,12 @@ def build_request(
     if stripe_account is not None:
         headers["Stripe-Account"] = stripe_account
     return Request(
-        method=method, url=url, headers=headers, params=params, content=encode_form(params)
+        method=method,
+        url=url,
+        headers=headers,
+        params=params,
+        content=encode_form(params),
+        timeout=timeout,
     )
 
 

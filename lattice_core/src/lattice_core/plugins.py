@@ -95,9 +95,21 @@ def make_plugin_manager(
         pm.register(loaded() if isinstance(loaded, type) else loaded, name=ep.name)
     for plugin in plugins:
         pm.register(plugin)
+    _check_one_retry(pm)
     if pm.is_blocked("redaction"):
         _warn_redaction_disabled()
     return pm
+
+
+def _check_one_retry(pm: pluggy.PluginManager) -> None:
+    from .builtin.retry import Retry
+
+    if sum(isinstance(plugin, Retry) for plugin in pm.get_plugins()) > 1:
+        raise ConfigurationError(
+            "two retry plugins are registered: the built-in 'retry' and the Retry you passed "
+            "in plugins=[...]. Both would decide and spend budget, and the built-in would "
+            "ignore your deadline. Pass disable_plugins=['retry'] with plugins=[Retry(...)]."
+        )
 
 
 @functools.cache

@@ -26,6 +26,7 @@ __all__ = [
     "Transport",
     "TransportFactory",
     "TransportOptions",
+    "attempt_timeout",
     "closed_error",
     "connection_error",
     "resolve_transport",
@@ -43,7 +44,11 @@ class TransportOptions:
     """Settings a client hands to a transport factory."""
 
     timeout: float = 80.0
-    """Seconds allowed to connect, and again to read the response."""
+    """Seconds allowed to connect, and again to read the response.
+
+    Each :class:`~lattice_core.http.Request` also carries the client's timeout,
+    which is what a transport should honour (see :func:`attempt_timeout`).
+    """
 
 
 class Transport(abc.ABC):
@@ -90,6 +95,20 @@ def connection_error(
     return APIConnectionError(
         f"could not reach Stripe ({what}). Check the network, proxy settings and base_url."
     )
+
+
+DEFAULT_TIMEOUT = 80.0
+
+
+def attempt_timeout(request: Request, own: float | None) -> float:
+    """The seconds a transport allows this attempt: the request's, capped by its own.
+
+    ``request.timeout`` is the client's ``timeout`` (shortened by a retry
+    deadline); ``own`` is what the transport was built with, if anything. The
+    shorter wins, so a transport instance passed to a client honours both.
+    """
+    given = [t for t in (request.timeout, own) if t is not None]
+    return min(given) if given else DEFAULT_TIMEOUT
 
 
 def closed_error() -> ConfigurationError:

@@ -20,7 +20,12 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from lattice_core import ConfigurationError, Request, Response
-from lattice_core.transport import AsyncTransport, closed_error, connection_error
+from lattice_core.transport import (
+    AsyncTransport,
+    attempt_timeout,
+    closed_error,
+    connection_error,
+)
 
 __all__ = ["AiohttpTransport"]
 
@@ -47,14 +52,17 @@ def _map_errors(request: Request, transport: AiohttpTransport) -> Iterator[None]
 class AiohttpTransport(AsyncTransport):
     """Send requests through one pooled ``aiohttp.ClientSession``.
 
-    ``timeout`` bounds connecting and each read separately (seconds); ``limit``
-    caps the connections open at once (further calls wait for a free one).
+    Each attempt may take ``request.timeout`` seconds to connect and again for
+    each read (the client's ``timeout``); ``timeout`` here, if given, caps that.
+    ``limit`` caps the connections open at once (further calls wait for a free
+    one): pass ``AsyncClient(transport=AiohttpTransport(limit=...))``, and the
+    client's ``timeout`` still applies.
     """
 
     user_agent = f"aiohttp/{aiohttp.__version__}"
 
-    def __init__(self, *, timeout: float = 80.0, limit: int = 100) -> None:
-        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout)
+    def __init__(self, *, timeout: float | None = None, limit: int = 100) -> None:
+        self._own_timeout = timeout
         self._limit = limit
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -85,7 +93,6 @@ class AiohttpTransport(AsyncTransport):
             self._loop = loop
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._limit),
-                timeout=self._timeout,
                 trust_env=False,  # proxies come from _proxy_for, read once per host
                 auto_decompress=True,
             )
@@ -98,6 +105,7 @@ class AiohttpTransport(AsyncTransport):
 
     async def handle_async_request(self, request: Request) -> Response:
         session = self._get_session()
+        seconds = attempt_timeout(request, self._own_timeout)
         with _map_errors(request, self):
             async with session.request(
                 request.method,
@@ -106,6 +114,7 @@ class AiohttpTransport(AsyncTransport):
                 headers=request.headers,
                 allow_redirects=False,
                 proxy=self._proxy_for(request.url),
+                timeout=aiohttp.ClientTimeout(sock_connect=seconds, sock_read=seconds),
             ) as raw:
                 content = await raw.read()
                 headers = {k.lower(): v for k, v in raw.headers.items()}

@@ -18,7 +18,7 @@ import requests
 import requests.utils
 
 from lattice_core import Request, Response, Transport
-from lattice_core.transport import closed_error, connection_error
+from lattice_core.transport import attempt_timeout, closed_error, connection_error
 
 __all__ = ["RequestsTransport"]
 
@@ -41,7 +41,8 @@ def _map_errors(request: Request, transport: RequestsTransport) -> Iterator[None
 class RequestsTransport(Transport):
     """Send requests through one pooled ``requests.Session``.
 
-    ``timeout`` bounds the connect and the read separately (seconds). TLS
+    Each attempt may take ``request.timeout`` seconds to connect and again to
+    read (the client's ``timeout``); ``timeout`` here, if given, caps that. TLS
     certificates are always verified (``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE``
     choose the bundle); proxies come from the environment (``HTTPS_PROXY``,
     ``NO_PROXY``...), read once per host.
@@ -49,8 +50,10 @@ class RequestsTransport(Transport):
 
     user_agent = f"requests/{requests.__version__}"
 
-    def __init__(self, *, timeout: float = 80.0, session: requests.Session | None = None) -> None:
-        self._timeout = (timeout, timeout)
+    def __init__(
+        self, *, timeout: float | None = None, session: requests.Session | None = None
+    ) -> None:
+        self._own_timeout = timeout
         self._session = session or requests.Session()
         # Settings come from us, not re-read from the environment per call.
         self._session.trust_env = False
@@ -80,10 +83,11 @@ class RequestsTransport(Transport):
         prepared.body = request.content or None
         if request.content:
             prepared.headers["Content-Length"] = str(len(request.content))
+        seconds = attempt_timeout(request, self._own_timeout)
         with _map_errors(request, self):
             raw = self._session.send(
                 prepared,
-                timeout=self._timeout,
+                timeout=(seconds, seconds),
                 verify=self._verify,
                 proxies=self._proxies_for(request.url),
                 allow_redirects=False,

@@ -5,7 +5,9 @@
 * ``Stripe-Should-Retry: true|false`` overrides the status rules either way.
 * Backoff: 0.5 s * 2^(n-1), capped at 5 s, jittered to 50-100 %, never below
   0.5 s; a ``Retry-After`` header in seconds is honoured up to the cap.
-* An optional ``deadline`` (seconds) bounds the whole call, waits included.
+* An optional ``deadline`` (seconds) bounds the whole call, waits included:
+  each attempt's ``request.timeout`` is cut to the time left, and no retry
+  starts unless its wait ends before the deadline.
 * A retry budget shared by the client (a token bucket, as botocore's
   "standard" mode) stops retrying when most calls fail, so an outage is not
   multiplied by ``1 + max_retries``.
@@ -16,6 +18,10 @@ each client gets its own budget; configure one by disabling the built-in and
 passing your own::
 
     Client(key, disable_plugins=["retry"], plugins=[Retry(deadline=10.0)])
+
+A client takes one retry plugin: two would each answer ``retry_delay`` (so the
+built-in would retry past your deadline) and spend two budgets, so passing a
+:class:`Retry` without disabling the built-in is a ``ConfigurationError``.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ MAX_DELAY = 5.0
 _RETRY_STATUSES = frozenset({409, 429})
 _START = "lattice.retry.start"
 _SPENT = "lattice.retry.spent"
+_MIN_TIMEOUT = 0.001  # an attempt that starts always gets a (tiny) positive timeout
 
 
 def should_retry(response: Response | None, error: LatticeError | None) -> bool:
@@ -117,10 +124,14 @@ class Retry:
 
     @hookimpl
     def before_request(self, request: Request) -> None:
-        """Remember when the call began, for the deadline."""
+        """Remember when the call began; give this attempt no more time than is left."""
+        now = self.clock()
         if request.attempt == 1:
-            request.context[_START] = self.clock()
+            request.context[_START] = now
             request.context[_SPENT] = 0
+        if self.deadline is not None:
+            left = max(self.deadline - (now - request.context.get(_START, now)), _MIN_TIMEOUT)
+            request.timeout = left if request.timeout is None else min(request.timeout, left)
 
     @hookimpl(trylast=True)
     def retry_delay(
@@ -136,7 +147,7 @@ class Retry:
         delay = backoff_delay(request.attempt, response, self.rand())
         if self.deadline is not None:
             spent = self.clock() - request.context.get(_START, self.clock())
-            if spent + delay > self.deadline:
+            if spent + delay >= self.deadline:  # no time would be left for the attempt
                 return None
         cost = self.budget.spend(network_error=response is None)
         if not cost:
