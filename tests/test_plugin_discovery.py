@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import lattice_plugin_example
 import pytest
 
-from lattice_core import Client, ConfigurationError, plugins
+from lattice_core import Client, ConfigurationError, hookimpl, plugins
 from lattice_core.billing_portal import Session
 from lattice_core.testing import StubTransport, json_response
 
@@ -106,15 +107,94 @@ def test_a_broken_plugin_can_be_disabled(broken_plugin_installed: None) -> None:
     Client(API_KEY, transport=StubTransport(), disable_plugins=["broken"]).close()
 
 
-def test_disabling_redaction_logs_a_loud_warning_once(
+def test_disabling_redaction_warns_loudly_once_at_the_users_line(
     no_secret_in_logs: list[logging.LogRecord],
 ) -> None:
     plugins._warn_redaction_disabled.cache_clear()
-    for _ in range(3):
-        Client(API_KEY, transport=StubTransport(), disable_plugins=["redaction"]).close()
-    warnings = [r for r in no_secret_in_logs if "'redaction' PLUGIN IS DISABLED" in r.getMessage()]
-    assert len(warnings) == 1
-    assert warnings[0].levelname == "WARNING"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # "once" must come from Lattice, not the filters
+        for _ in range(3):
+            Client(API_KEY, transport=StubTransport(), disable_plugins=["redaction"]).close()
+    assert [str(w.message)[:34] for w in caught] == ["THE 'redaction' PLUGIN IS DISABLED"]
+    assert caught[0].category is UserWarning
+    assert caught[0].filename == __file__  # points at the Client(...) line, not at Lattice
+    records = [r for r in no_secret_in_logs if "'redaction' PLUGIN IS DISABLED" in r.getMessage()]
+    assert [r.levelname for r in records] == ["WARNING"]
+
+
+class _EntryPoint:
+    """Quacks like importlib.metadata.EntryPoint for a plugin that imports fine."""
+
+    group = "lattice"
+
+    class dist:
+        name = "lattice-odd-plugin"
+
+    def __init__(self, name: str, loaded: object) -> None:
+        self.name = name
+        self.value = f"lattice_odd_plugin:{name}"
+        self._loaded = loaded
+
+    def load(self) -> object:
+        return self._loaded
+
+
+class _FailsToStart:
+    def __init__(self) -> None:
+        raise RuntimeError("no config")
+
+
+class _WrongArguments:
+    @hookimpl
+    def before_request(self, request: Any, nonsense: Any) -> None:
+        """Takes an argument no hook has."""
+
+
+@pytest.mark.parametrize(
+    ("loaded", "what"), [(_FailsToStart, "failed to start"), (_WrongArguments(), "not a valid")]
+)
+def test_a_plugin_that_fails_to_start_or_register_names_its_distribution(
+    monkeypatch: pytest.MonkeyPatch, loaded: object, what: str
+) -> None:
+    found = (*plugins._entry_points(), _EntryPoint("odd", loaded))
+    monkeypatch.setattr(plugins, "_entry_points", lambda: found)
+    try:
+        with pytest.raises(ConfigurationError, match=what) as info:
+            Client(API_KEY, transport=StubTransport())
+        assert "plugin 'odd'" in str(info.value)
+        assert "lattice-odd-plugin" in str(info.value)
+        assert "disable_plugins=['odd']" in str(info.value)
+        assert info.value.__cause__ is not None
+        with Client(API_KEY, transport=StubTransport(), disable_plugins=["odd"]) as client:
+            assert "odd" not in client.plugins
+    finally:
+        plugins._load.cache_clear()
+
+
+def test_an_invalid_plugin_object_is_a_configuration_error_naming_its_class() -> None:
+    with pytest.raises(ConfigurationError, match="_WrongArguments") as info:
+        Client(API_KEY, transport=StubTransport(), plugins=[_WrongArguments()])
+    assert "nonsense" in str(info.value)
+
+
+def test_client_plugins_lists_what_is_registered_by_readable_name() -> None:
+    plugins._warn_unknown_disabled.cache_clear()
+    with (
+        pytest.warns(UserWarning, match=r"'retyr'.*Installed plugins: .*retry") as caught,
+        Client(
+            API_KEY,
+            transport=StubTransport(),
+            plugins=[lattice_plugin_example.ExamplePlugin()],
+            disable_plugins=["telemetry", "retyr"],
+        ) as client,
+    ):
+        names = client.plugins
+    assert caught[0].filename == __file__
+    assert "telemetry" not in names
+    assert "retyr" not in names
+    assert {"retry", "redaction", "example", "requests", "ExamplePlugin"} <= set(names)
+    assert names[-1] == "ExamplePlugin"
+    assert not any(name.isdigit() for name in names)
 
 
 def test_plugin_classes_are_instantiated_per_client_modules_are_shared() -> None:

@@ -21,7 +21,7 @@ from ._version import __version__
 from .builtin.redaction import mask
 from .errors import ConfigurationError
 from .http import is_loopback_host
-from .plugins import Hooks, make_plugin_manager
+from .plugins import Hooks, make_plugin_manager, plugin_label
 from .transport import (
     AnyTransport,
     AsyncTransport,
@@ -194,8 +194,17 @@ class _BaseClient(Generic[TransportT]):
 
     @property
     def plugins(self) -> list[str]:
-        """Names of the plugins this client loaded, in registration order."""
-        return [name for name, _ in self.hooks.pm.list_name_plugin() if name is not None]
+        """Names of the plugins this client registered, in registration order.
+
+        Entry points by their name (``"retry"``), objects passed in
+        ``plugins=[...]`` by their class (or module) name; disabled ones are left out.
+        """
+        pm = self.hooks.pm
+        return [
+            plugin_label(plugin) if name == pm.get_canonical_name(plugin) else name
+            for name, plugin in pm.list_name_plugin()
+            if plugin is not None
+        ]
 
     def __repr__(self) -> str:
         return (

@@ -12,6 +12,8 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import logging
+import sys
+import warnings
 from collections.abc import Iterable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
     from .http import Request, Response
     from .transport import TransportFactory
 
-__all__ = ["Hooks", "PluginInfo", "list_plugins", "make_plugin_manager"]
+__all__ = ["Hooks", "PluginInfo", "list_plugins", "make_plugin_manager", "plugin_label"]
 
 ENTRY_POINT_GROUP = "lattice"
 
@@ -57,16 +59,50 @@ def _entry_points() -> tuple[importlib.metadata.EntryPoint, ...]:
     return tuple(sorted(found, key=order))
 
 
+def _failure(entry_point: importlib.metadata.EntryPoint, what: str, exc: BaseException) -> str:
+    dist = entry_point.dist.name if entry_point.dist else "unknown distribution"
+    return (
+        f"plugin {entry_point.name!r} ({entry_point.value}) from {dist} {what}: "
+        f"{type(exc).__name__}. Fix or uninstall {dist}, or pass "
+        f"disable_plugins=[{entry_point.name!r}]."
+    )
+
+
 @functools.cache
 def _load(entry_point: importlib.metadata.EntryPoint) -> ModuleType | object:
     try:
         return cast(object, entry_point.load())
     except Exception as exc:
-        dist = entry_point.dist.name if entry_point.dist else "unknown distribution"
+        raise ConfigurationError(_failure(entry_point, "failed to load", exc)) from exc
+
+
+def _register_entry_point(pm: pluggy.PluginManager, ep: importlib.metadata.EntryPoint) -> None:
+    loaded = _load(ep)
+    # A class is instantiated per client, so its state (a retry budget,
+    # the last request's timing) belongs to that client alone.
+    try:
+        plugin = loaded() if isinstance(loaded, type) else loaded
+    except Exception as exc:
+        raise ConfigurationError(_failure(ep, "failed to start", exc)) from exc
+    try:
+        pm.register(plugin, name=ep.name)
+    except (pluggy.PluginValidationError, ValueError) as exc:
+        raise ConfigurationError(f"{_failure(ep, 'is not a valid plugin', exc)} {exc}") from exc
+
+
+def plugin_label(plugin: object) -> str:
+    """A readable name for a plugin object: a module's name, else its class name."""
+    return plugin.__name__ if isinstance(plugin, ModuleType) else type(plugin).__name__
+
+
+def _register_object(pm: pluggy.PluginManager, plugin: object) -> None:
+    try:
+        pm.register(plugin)
+    except (pluggy.PluginValidationError, ValueError) as exc:
         raise ConfigurationError(
-            f"plugin {entry_point.name!r} ({entry_point.value}) from {dist} failed to load: "
-            f"{type(exc).__name__}. Fix or uninstall {dist}, or pass "
-            f"disable_plugins=[{entry_point.name!r}]."
+            f"plugins=[...] holds an invalid plugin {plugin_label(plugin)}: {exc}. Check that "
+            "each @hookimpl is named after a hook in lattice_core.hookspecs and only takes "
+            "that hook's arguments, and that no plugin object is passed twice."
         ) from exc
 
 
@@ -84,21 +120,42 @@ def make_plugin_manager(
     """Build a fresh plugin manager: entry points minus ``disable_plugins``, plus ``plugins``."""
     pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
-    for name in disable_plugins:
+    disabled = tuple(disable_plugins)
+    for name in disabled:
         pm.set_blocked(name)
+    known = tuple(ep.name for ep in _entry_points())
+    unknown = tuple(sorted(set(disabled) - set(known)))
+    if unknown:
+        _warn_unknown_disabled(unknown, tuple(sorted(set(known))))
     for ep in _entry_points():
-        if pm.is_blocked(ep.name) or pm.has_plugin(ep.name):
-            continue
-        loaded = _load(ep)
-        # A class is instantiated per client, so its state (a retry budget,
-        # the last request's timing) belongs to that client alone.
-        pm.register(loaded() if isinstance(loaded, type) else loaded, name=ep.name)
+        if not (pm.is_blocked(ep.name) or pm.has_plugin(ep.name)):
+            _register_entry_point(pm, ep)
     for plugin in plugins:
-        pm.register(plugin)
+        _register_object(pm, plugin)
     _check_one_retry(pm)
     if pm.is_blocked("redaction"):
         _warn_redaction_disabled()
     return pm
+
+
+def _user_stacklevel() -> int:
+    """``stacklevel`` for a ``warnings.warn`` made by our caller: the first frame outside us."""
+    frame = sys._getframe(1)  # the caller, which warns: stacklevel 1
+    level = 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("lattice_core"):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
+
+
+@functools.cache
+def _warn_unknown_disabled(unknown: tuple[str, ...], known: tuple[str, ...]) -> None:
+    warnings.warn(
+        f"disable_plugins names no installed plugin: {', '.join(map(repr, unknown))}. "
+        f"Installed plugins: {', '.join(known)}.",
+        UserWarning,
+        stacklevel=_user_stacklevel(),
+    )
 
 
 def _check_one_retry(pm: pluggy.PluginManager) -> None:
@@ -112,12 +169,17 @@ def _check_one_retry(pm: pluggy.PluginManager) -> None:
         )
 
 
+_REDACTION_DISABLED = (
+    "THE 'redaction' PLUGIN IS DISABLED: API keys, Authorization headers and portal URLs "
+    "may now appear in Lattice's logs and error messages. Do not do this in production."
+)
+
+
 @functools.cache
 def _warn_redaction_disabled() -> None:
-    logging.getLogger("lattice").warning(
-        "THE 'redaction' PLUGIN IS DISABLED: API keys, Authorization headers and portal URLs "
-        "may now appear in Lattice's logs and error messages. Do not do this in production."
-    )
+    """Once per process: a ``UserWarning`` at the user's line (seen by default), and a log."""
+    logging.getLogger("lattice").warning(_REDACTION_DISABLED)
+    warnings.warn(_REDACTION_DISABLED, UserWarning, stacklevel=_user_stacklevel())
 
 
 class Hooks:
