@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 
@@ -10,9 +11,11 @@ import pytest
 from lattice_core import (
     APIConnectionError,
     APIError,
+    AsyncClient,
     AuthenticationError,
     CardError,
     Client,
+    ConfigurationError,
     ConflictError,
     IdempotencyError,
     InvalidRequestError,
@@ -20,8 +23,10 @@ from lattice_core import (
     PermissionDeniedError,
     RateLimitError,
     StripeError,
+    hookimpl,
 )
 from lattice_core.billing_portal import Session
+from lattice_core.testing import AsyncStubTransport, StubTransport
 
 from .conftest import API_KEY, SHARED, UNMASKED_KEY, ScriptedApp, Wire
 
@@ -54,6 +59,10 @@ def _error_body(err_type: str, code: str | None = None, **extra: str) -> dict[st
         (500, "api_error", "unexpected", APIError),
         (503, "api_error", None, APIError),
         (418, "brand_new_error_type", "teapot", APIError),
+        (500, "invalid_request_error", "unexpected", APIError),
+        (502, "card_error", None, APIError),
+        (500, "idempotency_error", None, IdempotencyError),
+        (503, "api_error", "rate_limit", RateLimitError),
         (422, "card_error", "weird", CardError),
     ],
 )
@@ -156,6 +165,39 @@ def test_success_with_the_wrong_shape_names_fields_not_values(wire: Wire) -> Non
         wire.client().create({"customer": "cus_123"})
     assert "billing_portal.session" in info.value.message
     assert "yesterday" not in info.value.message
+
+
+def test_success_with_the_wrong_shape_keeps_status_request_id_and_headers(wire: Wire) -> None:
+    ended: list[BaseException | None] = []
+
+    class CallEnd:
+        @hookimpl
+        def after_call(self, error: BaseException | None) -> None:
+            ended.append(error)
+
+    wire.answer(200, {"id": 5}, {"Request-Id": "req_shape"})
+    with pytest.raises(APIError) as info:
+        wire.client(plugins=[CallEnd()]).create({"customer": "cus_123"})
+    err = info.value
+    assert (err.http_status, err.request_id) == (200, "req_shape")
+    assert err.headers["request-id"] == "req_shape"
+    assert "could not decode" in err.message
+    assert err.json_body is None  # a session body holds the portal url
+    assert ended == [err]  # plugins see the call fail, not succeed
+
+
+def test_a_session_call_with_the_other_kind_of_client_says_which_to_use() -> None:
+    sync_stub, async_stub = StubTransport(), AsyncStubTransport()
+    with (
+        Client(API_KEY, transport=sync_stub) as client,
+        pytest.raises(ConfigurationError, match=r"Session.create\(client"),
+    ):
+        asyncio.run(Session.create_async(client, {"customer": "cus_123"}))  # type: ignore[arg-type]
+    async_client = AsyncClient(API_KEY, transport=async_stub)
+    with pytest.raises(ConfigurationError, match=r"await Session.create_async\(client"):
+        Session.create(async_client, {"customer": "cus_123"})  # type: ignore[arg-type]
+    sync_stub.assert_not_called()
+    async_stub.assert_not_called()
 
 
 def _free_port() -> int:

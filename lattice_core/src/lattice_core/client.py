@@ -13,7 +13,7 @@ import time
 import warnings
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypedDict
+from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
 from urllib.parse import urlsplit
 
 from . import pipeline
@@ -41,6 +41,7 @@ DEFAULT_BASE_URL = "https://api.stripe.com"
 DEFAULT_API_VERSION = "2026-10-28.endive"
 _KEY_MIN_BODY = 8
 _KEY_SHAPE = re.compile(rf"(?:sk|rk)_[A-Za-z0-9_]{{{_KEY_MIN_BODY},}}")
+T = TypeVar("T")
 
 
 class CallOptions(TypedDict, total=False):
@@ -167,15 +168,22 @@ class _BaseClient(Generic[TransportT]):
         self.closed = False
         self.hooks.client_created(self)
 
-    def _start(
+    def prepare(
         self,
         method: str,
         path: str,
         params: Mapping[str, Any],
+        decode: Callable[[dict[str, Any]], T],
         *,
         stripe_account: str | None = None,
         idempotency_key: str | None = None,
-    ) -> pipeline.Call:
+    ) -> pipeline.Call[T]:
+        """Build one API call for :meth:`send`; nothing is sent yet.
+
+        ``decode`` turns the 2xx JSON object into the result inside the call, so
+        an ``APIError`` it raises (a body of the wrong shape) keeps the response's
+        status and request id, and plugins see the call fail.
+        """
         self._check_open()
         request = pipeline.build_request(
             method=method,
@@ -186,7 +194,7 @@ class _BaseClient(Generic[TransportT]):
             idempotency_key=idempotency_key,
             timeout=self.timeout,
         )
-        return pipeline.Call(pipeline.call_flow(request, self.hooks, self.max_retries))
+        return pipeline.Call(pipeline.call_flow(request, self.hooks, self.max_retries, decode))
 
     def _check_open(self) -> None:
         if self.closed:
@@ -230,7 +238,10 @@ class Client(_BaseClient[Transport]):
         self, method: str, path: str, params: Mapping[str, Any], **options: Unpack[CallOptions]
     ) -> dict[str, Any]:
         """Send one API call and return the decoded JSON object; raises ``StripeError``."""
-        call = self._start(method, path, params, **options)
+        return self.send(self.prepare(method, path, params, dict, **options))
+
+    def send(self, call: pipeline.Call[T]) -> T:
+        """Run a call made by :meth:`prepare` to its end; return its decoded result."""
         while call.step is not None:
             call.feed(self._perform(call.step))
         return call.result
@@ -281,7 +292,10 @@ class AsyncClient(_BaseClient[AsyncTransport]):
         self, method: str, path: str, params: Mapping[str, Any], **options: Unpack[CallOptions]
     ) -> dict[str, Any]:
         """Send one API call and return the decoded JSON object; raises ``StripeError``."""
-        call = self._start(method, path, params, **options)
+        return await self.send(self.prepare(method, path, params, dict, **options))
+
+    async def send(self, call: pipeline.Call[T]) -> T:
+        """Run a call made by :meth:`prepare` to its end; return its decoded result."""
         self._used = True
         while call.step is not None:
             call.feed(await self._perform(call.step))

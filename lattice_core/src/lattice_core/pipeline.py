@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Generator, Mapping
-from typing import Any, Union
+from collections.abc import Callable, Generator, Mapping
+from typing import Any, Generic, TypeVar, Union
 
 from .encoding import encode_form
 from .errors import (
@@ -49,6 +49,7 @@ Step = Union[Request, float]  # noqa: UP007 - runtime aliases
 #: ``None`` after a sleep; any exception but ``APIConnectionError`` ends the call.
 Outcome = Union[Response, BaseException, None]  # noqa: UP007
 CallFlow = Generator[Step, Outcome, Any]
+T = TypeVar("T")
 
 _MAX_IDEMPOTENCY_KEY = 255
 _SNIPPET_CHARS = 200
@@ -172,8 +173,9 @@ def error_from_response(response: Response, hooks: Hooks) -> StripeError:
     """Map a non-2xx response onto the error tree; never raises itself.
 
     ``idempotency_error`` and ``code == "rate_limit"`` pick their class whatever
-    the status; otherwise the status decides, then the error ``type``; anything
-    else is an :class:`APIError`. A body that is not Stripe's error JSON (an HTML
+    the status; otherwise a 5xx is an :class:`APIError` whatever the ``type``;
+    then the status decides, then the error ``type``; anything else is an
+    :class:`APIError`. A body that is not Stripe's error JSON (an HTML
     page from a proxy, an empty body) still gives a typed error carrying the
     status, headers, request id and a short snippet of what came back.
     """
@@ -202,6 +204,8 @@ def error_from_response(response: Response, hooks: Hooks) -> StripeError:
         cls: type[StripeError] = IdempotencyError
     elif code == "rate_limit":
         cls = RateLimitError
+    elif status >= 500:  # Stripe failed, whatever type its body names
+        cls = APIError
     else:
         cls = _STATUS_ERRORS.get(status) or _TYPE_ERRORS.get(err_type or "") or APIError
     return cls(
@@ -240,13 +244,43 @@ def _step(
         raise
 
 
-def call_flow(request: Request, hooks: Hooks, max_retries: int) -> CallFlow:
+def _decoded(response: Response, decode: Callable[[dict[str, Any]], T], hooks: Hooks) -> T:
+    """Decode a 2xx body, or raise an ``APIError`` that keeps the status and request id.
+
+    ``decode`` raises ``APIError`` when the object does not have the shape it
+    wants; the error raised here carries the response's status, request id and
+    headers (never the body, which holds the portal url), its cause chained.
+    """
+    cause: APIError | None = None
+    if isinstance(response.body, dict):
+        try:
+            return decode(response.body)
+        except APIError as exc:
+            cause = exc
+            message = exc.message
+    else:
+        message = (
+            f"Stripe returned HTTP {response.status_code} with a body that is not a "
+            f"JSON object: {_snippet(response.content)}"
+        )
+    raise APIError(
+        hooks.redact(message),
+        http_status=response.status_code,
+        request_id=response.request_id,
+        headers=response.headers,
+    ) from cause
+
+
+def call_flow(
+    request: Request, hooks: Hooks, max_retries: int, decode: Callable[[dict[str, Any]], T]
+) -> Generator[Step, Outcome, T]:
     """Run one call: attempts, hooks and retry decisions; return the decoded body.
 
     Yields the request to send (answered with its ``Response`` or the
     ``APIConnectionError`` it raised) and retry delays in seconds (answered with
-    ``None``). Raises the final :class:`StripeError`, or whatever exception the
-    driver throws in (after ``after_call`` has seen it).
+    ``None``). Returns ``decode(body)`` of the 2xx JSON object. Raises the final
+    :class:`StripeError`, or whatever exception the driver throws in (after
+    ``after_call`` has seen it).
     """
     response: Response | None = None
     while True:
@@ -259,21 +293,14 @@ def call_flow(request: Request, hooks: Hooks, max_retries: int) -> CallFlow:
             decode_body(response)
             hooks.after_response(request, response, None, elapsed)
             if 200 <= response.status_code < 300:
-                if isinstance(response.body, dict):
-                    hooks.after_call(request, response, None)
-                    return response.body
-                failure: StripeError = APIError(
-                    hooks.redact(
-                        f"Stripe returned HTTP {response.status_code} with a body that is not a "
-                        f"JSON object: {_snippet(response.content)}"
-                    ),
-                    http_status=response.status_code,
-                    request_id=response.request_id,
-                    headers=response.headers,
-                )
-                hooks.after_call(request, response, failure)
-                raise failure
-            failure = error_from_response(response, hooks)
+                try:
+                    result = _decoded(response, decode, hooks)
+                except APIError as undecodable:
+                    hooks.after_call(request, response, undecodable)
+                    raise
+                hooks.after_call(request, response, None)
+                return result
+            failure: StripeError = error_from_response(response, hooks)
         elif isinstance(outcome, APIConnectionError):
             failure = _redacted(outcome, hooks)
             hooks.after_response(request, None, failure, elapsed)
@@ -292,18 +319,20 @@ def call_flow(request: Request, hooks: Hooks, max_retries: int) -> CallFlow:
         request.attempt += 1
 
 
-class Call:
+class Call(Generic[T]):
     """One call in progress, for a driver loop: what to do next, until ``result``.
 
     ``step`` is the request to send or the seconds to sleep, or ``None`` once
-    the call has finished; :meth:`feed` hands back what the step produced.
+    the call has finished (then ``result`` holds the decoded answer);
+    :meth:`feed` hands back what the step produced.
     """
 
     __slots__ = ("_flow", "result", "step")
 
-    def __init__(self, flow: CallFlow) -> None:
+    result: T
+
+    def __init__(self, flow: Generator[Step, Outcome, T]) -> None:
         self._flow = flow
-        self.result: dict[str, Any] = {}
         self.step: Step | None = next(flow)
 
     def feed(self, outcome: Outcome) -> None:

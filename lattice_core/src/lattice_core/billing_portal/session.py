@@ -13,10 +13,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
-import cattrs
 
-from ..converters import IdOrObject, converter
-from ..errors import APIError
+from ..converters import IdOrObject, converter, structure_or_api_error
+from ..errors import ConfigurationError
 from .flows import AfterExpiration, FlowData, _masked, _masked_extra
 from .rules import BUILTIN_FLOW_TYPES
 from .validation import validate_create_params
@@ -66,17 +65,7 @@ class Session:
 
     @classmethod
     def _decode(cls, data: Mapping[str, Any]) -> Session:
-        try:
-            return converter().structure(data, cls)
-        except (cattrs.BaseValidationError, TypeError, ValueError, KeyError) as exc:
-            where = (
-                "; ".join(cattrs.transform_error(exc))
-                if isinstance(exc, cattrs.BaseValidationError)
-                else type(exc).__name__
-            )
-            raise APIError(
-                f"could not decode a {cls.OBJECT_NAME} from Stripe's answer: {where}"
-            ) from exc
+        return structure_or_api_error(data, cls, cls.OBJECT_NAME)
 
     def to_dict(self) -> dict[str, Any]:
         """Everything, unmasked, in Stripe's JSON shape (``extra`` merged back in)."""
@@ -103,9 +92,9 @@ class Session:
         ``stripe_account`` overrides the client's for this call; a missing
         ``idempotency_key`` is generated, and kept the same across retries.
         """
-        checked = cls._checked(client, params)
+        checked = cls._checked(client, params, want_async=False)
         options = {"stripe_account": stripe_account, "idempotency_key": idempotency_key}
-        return cls._decode(client.request("POST", cls.PATH, checked, **options))
+        return client.send(client.prepare("POST", cls.PATH, checked, cls._decode, **options))
 
     @classmethod
     async def create_async(
@@ -117,12 +106,26 @@ class Session:
         idempotency_key: str | None = None,
     ) -> Session:
         """:meth:`create` for an :class:`~lattice_core.AsyncClient`: same checks, same result."""
-        checked = cls._checked(client, params)
+        checked = cls._checked(client, params, want_async=True)
         options = {"stripe_account": stripe_account, "idempotency_key": idempotency_key}
-        return cls._decode(await client.request("POST", cls.PATH, checked, **options))
+        call = client.prepare("POST", cls.PATH, checked, cls._decode, **options)
+        return await client.send(call)
 
     @staticmethod
     def _checked(
-        client: Client | AsyncClient, params: SessionCreateParams | Mapping[str, Any]
+        client: Client | AsyncClient,
+        params: SessionCreateParams | Mapping[str, Any],
+        *,
+        want_async: bool,
     ) -> dict[str, Any]:
+        from ..client import AsyncClient, Client
+
+        if isinstance(client, Client if want_async else AsyncClient):
+            raise ConfigurationError(
+                "Session.create_async needs an AsyncClient; with a Client use "
+                "Session.create(client, ...)."
+                if want_async
+                else "Session.create needs a Client; with an AsyncClient use "
+                "'await Session.create_async(client, ...)'."
+            )
         return validate_create_params(params, BUILTIN_FLOW_TYPES + client.hooks.flow_types)
