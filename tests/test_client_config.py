@@ -63,6 +63,24 @@ def test_base_url_must_be_https_or_loopback_http(base_url: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("base_url", "says"),
+    [
+        ("https://[::1", "IPv6 address in brackets"),
+        ("https://api.stripe.com:99999", "port from 1 to 65535"),
+        ("http://127.0.0.1:0", "port from 1 to 65535"),
+        ("https://api.stripe.com/v1", "must not include /v1"),
+        ("https://api.stripe.com/v1/", "must not include /v1"),
+        ("http://127.0.0.1:12111/v1", "must not include /v1"),
+    ],
+)
+def test_malformed_base_urls_say_what_to_pass(base_url: str, says: str) -> None:
+    with pytest.raises(ConfigurationError, match="base_url") as info:
+        Client(API_KEY, base_url=base_url, transport=StubTransport())
+    assert says in str(info.value)
+    assert "https://api.stripe.com'" in str(info.value)
+
+
+@pytest.mark.parametrize(
     "base_url",
     [
         "https://api.stripe.com",

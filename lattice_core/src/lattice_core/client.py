@@ -83,9 +83,25 @@ def _check_api_key(api_key: object) -> str:
 
 
 def _check_base_url(base_url: object) -> str:
+    example = "such as 'https://api.stripe.com' or 'http://127.0.0.1:12111'"
     if not isinstance(base_url, str) or not base_url:
-        raise ConfigurationError("base_url must be a URL string such as 'https://api.stripe.com'.")
-    parts = urlsplit(base_url)
+        raise ConfigurationError(f"base_url must be a URL string {example}.")
+    try:
+        parts = urlsplit(base_url)
+        port = parts.port
+    except ValueError as exc:  # "[::1" or a port out of range
+        raise ConfigurationError(
+            f"base_url is not a valid URL ({exc}); pass a scheme, a host (an IPv6 address in "
+            f"brackets, e.g. 'http://[::1]:12111') and an optional port from 1 to 65535, "
+            f"{example}."
+        ) from None
+    if port == 0:
+        raise ConfigurationError(f"base_url has port 0; pass a port from 1 to 65535, {example}.")
+    if "v1" in parts.path.split("/"):
+        raise ConfigurationError(
+            f"base_url must not include /v1 (Lattice adds '/v1/...' to every call); pass "
+            f"the origin only, {example}."
+        )
     host = parts.hostname or ""
     if (parts.scheme == "https" and host) or (parts.scheme == "http" and is_loopback_host(host)):
         pass
