@@ -73,7 +73,10 @@ def test_a_cancelled_call_leaves_the_pool_usable(gated: tuple[Gate, LoopbackServ
     gate, server = gated
 
     async def main() -> list[Session]:
-        async with AsyncClient(API_KEY, base_url=server.url, max_retries=0) as client:
+        # One connection: if the cancelled call leaked it, every later call would wait forever.
+        transport = AiohttpTransport(limit=1)
+        client = AsyncClient(API_KEY, base_url=server.url, max_retries=0, transport=transport)
+        async with client:
             gate.open.clear()
             stuck = asyncio.ensure_future(Session.create_async(client, {"customer": "cus_stuck"}))
             # Wait until the request is really in flight at the server, then cancel it.
@@ -82,9 +85,9 @@ def test_a_cancelled_call_leaves_the_pool_usable(gated: tuple[Gate, LoopbackServ
             with pytest.raises(asyncio.CancelledError):
                 await stuck
             gate.open.set()
-            return [
-                await Session.create_async(client, {"customer": f"cus_{i}"}) for i in range(100)
-            ]
+            later = [Session.create_async(client, {"customer": f"cus_{i}"}) for i in range(100)]
+            # A guard against hanging on a leaked connection, not a timing assumption.
+            return await asyncio.wait_for(asyncio.gather(*later), timeout=30)
 
     sessions = asyncio.run(main())
     assert len(sessions) == 100

@@ -124,6 +124,19 @@ TransportT = TypeVar("TransportT", Transport, AsyncTransport)
 TransportFactory = Callable[[TransportOptions], AnyTransport]
 
 
+def _discard(instance: AnyTransport) -> None:
+    """Close a transport made for the wrong kind of client, without an event loop."""
+    if isinstance(instance, Transport):
+        instance.close()
+        return
+    closing = instance.aclose()
+    try:
+        closing.send(None)  # an unused async transport closes without awaiting I/O
+    except StopIteration:
+        return
+    closing.close()  # it wanted to wait: give up rather than block a constructor
+
+
 def resolve_transport(
     transport: str | AnyTransport,
     hooks: Hooks,
@@ -160,6 +173,8 @@ def resolve_transport(
             f"AsyncTransport instance, not {type(transport).__name__}."
         )
     if not isinstance(instance, want):
+        if isinstance(transport, str):  # we made it, so we close it; an instance is the caller's
+            _discard(instance)
         suggestion = (
             "'requests' (pip install lattice-stripe-requests); for asyncio use AsyncClient"
             if want is Transport
