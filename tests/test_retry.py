@@ -249,11 +249,13 @@ def test_the_deadline_cuts_each_attempts_timeout_to_the_time_left(harness: Harne
     timed = Timed(harness.clock)
     retry = Retry(deadline=4.0, clock=harness.clock.monotonic, rand=lambda: 0.0)
     slow = json_response(503, ERROR, {"Retry-After": "3"})
-    result, _ = harness.run(
+    result, sent = harness.run(
         slow, json_response(200, SESSION_JSON), retry=retry, timeout=30, extra=[timed]
     )
     assert isinstance(result, Session)
     assert timed.timeouts == [4.0, 1.0]  # 3 s of the 4 went on the wait
+    # The stub's record of each attempt keeps the timeout it was sent with.
+    assert [request.timeout for request in sent] == [4.0, 1.0]
 
 
 def test_the_client_timeout_is_kept_when_shorter_than_the_time_left(harness: Harness) -> None:

@@ -17,6 +17,8 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import attrs
+
 from ..builtin.redaction import mask, mask_value
 from ..encoding import encode_form
 from ..errors import APIConnectionError
@@ -80,16 +82,7 @@ class StubTransport(Transport):
     def handle_request(self, request: Request) -> Response:
         with self._lock:
             # Copy: the request object is reused across retry attempts.
-            self.requests.append(
-                Request(
-                    method=request.method,
-                    url=request.url,
-                    headers=dict(request.headers),
-                    params=request.params,
-                    content=request.content,
-                    attempt=request.attempt,
-                )
-            )
+            self.requests.append(attrs.evolve(request, headers=dict(request.headers), context={}))
             if self._handler is not None:
                 answer = self._handler(request)
             elif self._queue:
