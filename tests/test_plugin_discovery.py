@@ -104,7 +104,9 @@ def test_a_plugin_that_fails_to_import_names_its_distribution(
 
 
 def test_a_broken_plugin_can_be_disabled(broken_plugin_installed: None) -> None:
-    Client(API_KEY, transport=StubTransport(), disable_plugins=["broken"]).close()
+    with Client(API_KEY, transport=StubTransport(), disable_plugins=["broken"]) as client:
+        assert "broken" not in client.plugins
+        assert {"retry", "telemetry", "redaction"} <= set(client.plugins)
 
 
 def test_disabling_redaction_warns_loudly_once_at_the_users_line(
@@ -175,6 +177,36 @@ def test_an_invalid_plugin_object_is_a_configuration_error_naming_its_class() ->
     with pytest.raises(ConfigurationError, match="_WrongArguments") as info:
         Client(API_KEY, transport=StubTransport(), plugins=[_WrongArguments()])
     assert "nonsense" in str(info.value)
+
+
+class _MisspelledHook:
+    @hookimpl
+    def before_reqest(self, request: Any) -> None:
+        """A typo pluggy itself would accept; the hook would just never run."""
+
+
+def test_a_misspelled_hook_or_a_plugin_without_hooks_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="before_reqest matches no Lattice hook") as info:
+        Client(API_KEY, transport=StubTransport(), plugins=[_MisspelledHook()])
+    assert "_MisspelledHook" in str(info.value)
+    assert "before_request" in str(info.value)  # the list of real hooks, to spot the typo
+    with pytest.raises(ConfigurationError, match="int: it has no @hookimpl methods"):
+        Client(API_KEY, transport=StubTransport(), plugins=[42])
+
+
+def test_an_installed_plugin_with_a_misspelled_hook_names_its_distribution(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    found = (*plugins._entry_points(), _EntryPoint("typo", _MisspelledHook()))
+    monkeypatch.setattr(plugins, "_entry_points", lambda: found)
+    try:
+        with pytest.raises(ConfigurationError, match="before_reqest") as info:
+            Client(API_KEY, transport=StubTransport())
+        assert "plugin 'typo'" in str(info.value)
+        assert "lattice-odd-plugin" in str(info.value)
+        assert "disable_plugins=['typo']" in str(info.value)
+    finally:
+        plugins._load.cache_clear()
 
 
 def test_client_plugins_lists_what_is_registered_by_readable_name() -> None:

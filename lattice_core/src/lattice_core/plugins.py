@@ -59,12 +59,14 @@ def _entry_points() -> tuple[importlib.metadata.EntryPoint, ...]:
     return tuple(sorted(found, key=order))
 
 
-def _failure(entry_point: importlib.metadata.EntryPoint, what: str, exc: BaseException) -> str:
+def _failure(
+    entry_point: importlib.metadata.EntryPoint, what: str, why: BaseException | str
+) -> str:
     dist = entry_point.dist.name if entry_point.dist else "unknown distribution"
+    detail = f"{type(why).__name__}." if isinstance(why, BaseException) else why
     return (
         f"plugin {entry_point.name!r} ({entry_point.value}) from {dist} {what}: "
-        f"{type(exc).__name__}. Fix or uninstall {dist}, or pass "
-        f"disable_plugins=[{entry_point.name!r}]."
+        f"{detail} Fix or uninstall {dist}, or pass disable_plugins=[{entry_point.name!r}]."
     )
 
 
@@ -88,11 +90,45 @@ def _register_entry_point(pm: pluggy.PluginManager, ep: importlib.metadata.Entry
         pm.register(plugin, name=ep.name)
     except (pluggy.PluginValidationError, ValueError) as exc:
         raise ConfigurationError(f"{_failure(ep, 'is not a valid plugin', exc)} {exc}") from exc
+    problem = _hook_problem(pm, plugin)
+    if problem is not None:
+        pm.unregister(plugin)
+        raise ConfigurationError(_failure(ep, "is not a valid plugin", problem))
 
 
 def plugin_label(plugin: object) -> str:
     """A readable name for a plugin object: a module's name, else its class name."""
     return plugin.__name__ if isinstance(plugin, ModuleType) else type(plugin).__name__
+
+
+_HOOK_NAMES = tuple(
+    sorted(
+        name for name, f in vars(hookspecs).items() if hasattr(f, f"{hookspecs.PROJECT_NAME}_spec")
+    )
+)
+
+
+def _hook_problem(pm: pluggy.PluginManager, plugin: object) -> str | None:
+    """Why a registered plugin cannot work as written, or ``None``.
+
+    pluggy accepts a ``@hookimpl`` whose name matches no hook (it would just
+    never be called), so a typo such as ``before_reqest`` would fail silently.
+    """
+    callers = pm.get_hookcallers(plugin) or []
+    unknown = sorted(
+        caller.name
+        for caller in callers
+        if not caller.has_spec()
+        and not all(impl.optionalhook for impl in caller.get_hookimpls() if impl.plugin is plugin)
+    )
+    if unknown:
+        return (
+            f"@hookimpl {', '.join(unknown)} matches no Lattice hook "
+            f"(the hooks: {', '.join(_HOOK_NAMES)})."
+        )
+    if not callers:
+        return "it has no @hookimpl methods (decorate them with lattice_core.hookimpl)."
+    return None
 
 
 def _register_object(pm: pluggy.PluginManager, plugin: object) -> None:
@@ -104,6 +140,12 @@ def _register_object(pm: pluggy.PluginManager, plugin: object) -> None:
             "each @hookimpl is named after a hook in lattice_core.hookspecs and only takes "
             "that hook's arguments, and that no plugin object is passed twice."
         ) from exc
+    problem = _hook_problem(pm, plugin)
+    if problem is not None:
+        pm.unregister(plugin)
+        raise ConfigurationError(
+            f"plugins=[...] holds an invalid plugin {plugin_label(plugin)}: {problem}"
+        )
 
 
 def list_plugins() -> list[PluginInfo]:
