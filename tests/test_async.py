@@ -12,7 +12,14 @@ from typing import Any
 
 import pytest
 
-from lattice_core import APIConnectionError, AsyncClient, Client, ConfigurationError
+from lattice_core import (
+    APIConnectionError,
+    AsyncClient,
+    Client,
+    ConfigurationError,
+    Request,
+    hookimpl,
+)
 from lattice_core.billing_portal import Session
 from lattice_core.testing import AsyncStubTransport, FakeStripe, LoopbackServer, json_response
 from lattice_transport_aiohttp import AiohttpTransport
@@ -92,6 +99,56 @@ def test_a_cancelled_call_leaves_the_pool_usable(gated: tuple[Gate, LoopbackServ
     sessions = asyncio.run(main())
     assert len(sessions) == 100
     assert all(s.id.startswith("bps_") for s in sessions)
+
+
+class ShortFor:
+    """Shortens one customer's attempt timeout, as a before_request hook may."""
+
+    def __init__(self, customer: str, seconds: float) -> None:
+        self.customer = customer
+        self.seconds = seconds
+
+    @hookimpl
+    def before_request(self, request: Request) -> None:
+        if request.params.get("customer") == self.customer:
+            request.timeout = self.seconds
+
+
+def test_waiting_for_a_pooled_connection_is_bounded_by_the_timeout(
+    gated: tuple[Gate, LoopbackServer],
+) -> None:
+    gate, server = gated
+
+    async def main() -> BaseException | None:
+        transport = AiohttpTransport(limit=1)
+        client = AsyncClient(
+            API_KEY,
+            base_url=server.url,
+            max_retries=0,
+            transport=transport,
+            plugins=[ShortFor("cus_2", 0.2)],
+        )
+        async with client:
+            gate.open.clear()
+            holder = asyncio.ensure_future(Session.create_async(client, {"customer": "cus_1"}))
+            await asyncio.get_running_loop().run_in_executor(None, gate.waiting.acquire)
+            # The one connection is held at the gate: this call waits for the pool.
+            try:
+                await asyncio.wait_for(
+                    Session.create_async(client, {"customer": "cus_2"}), timeout=10
+                )
+            except APIConnectionError as exc:
+                error: BaseException | None = exc
+            else:
+                error = None
+            gate.open.set()
+            await holder
+            return error
+
+    error = asyncio.run(main())
+    assert isinstance(error, APIConnectionError)
+    customers = [body for _, _, _, body in gate.app.requests]
+    assert customers == [{"customer": "cus_1"}]  # the second call never reached the server
 
 
 def _free_port() -> int:

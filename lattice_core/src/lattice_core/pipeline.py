@@ -13,6 +13,7 @@ for hooks, retries and errors exist once.
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable, Generator, Mapping
@@ -52,6 +53,7 @@ CallFlow = Generator[Step, Outcome, Any]
 T = TypeVar("T")
 
 _MAX_IDEMPOTENCY_KEY = 255
+_ACCOUNT_ID = re.compile(r"acct_[A-Za-z0-9_]+")
 _SNIPPET_CHARS = 200
 
 _STATUS_ERRORS: dict[int, type[StripeError]] = {
@@ -82,7 +84,7 @@ def stripe_account_problem(value: object) -> str | None:
         return None
     if not isinstance(value, str):
         return f"stripe_account must be a connected account id string, not {type(value).__name__}."
-    if not (value.startswith("acct_") and len(value) > 5 and is_header_token(value)):
+    if not _ACCOUNT_ID.fullmatch(value):
         return (
             "stripe_account must be a connected account id such as 'acct_1032D82eZvKYlo2C' "
             f"('acct_' then letters, digits or '_'; {len(value)} characters given), or None."
@@ -103,7 +105,8 @@ def _check_options(stripe_account: str | None, idempotency_key: str | None) -> N
         return
     if not (
         isinstance(idempotency_key, str)
-        and 0 < len(idempotency_key.strip()) <= len(idempotency_key) <= _MAX_IDEMPOTENCY_KEY
+        and 0 < len(idempotency_key) <= _MAX_IDEMPOTENCY_KEY
+        and idempotency_key == idempotency_key.strip()  # aiohttp would strip it silently
         and idempotency_key.isascii()
         and idempotency_key.isprintable()
     ):
@@ -114,7 +117,7 @@ def _check_options(stripe_account: str | None, idempotency_key: str | None) -> N
         )
         raise InvalidParamsError(
             f"idempotency_key must be 1 to {_MAX_IDEMPOTENCY_KEY} printable ASCII characters "
-            f"(a UUID is a good choice) or None, got {got}.",
+            f"without leading or trailing spaces (a UUID is a good choice) or None, got {got}.",
             param="idempotency_key",
             reason="type",
         )
@@ -157,7 +160,7 @@ def decode_body(response: Response) -> Response:
     if response.content:
         try:
             response.body = json.loads(response.content)
-        except ValueError:  # JSONDecodeError and UnicodeDecodeError both
+        except (ValueError, RecursionError):  # bad JSON, bad UTF-8, absurd nesting
             response.body = None
     return response
 
@@ -231,19 +234,6 @@ def _redacted(error: APIConnectionError, hooks: Hooks) -> APIConnectionError:
     return error
 
 
-def _step(
-    step: Step, request: Request, response: Response | None, hooks: Hooks
-) -> Generator[Step, Outcome, Outcome]:
-    """Yield one step; if the driver throws an exception in, report the call as over."""
-    try:
-        return (yield step)
-    except GeneratorExit:  # the flow was dropped, not failed: nothing to report
-        raise
-    except BaseException as exc:
-        hooks.after_call(request, response, exc)
-        raise
-
-
 def _decoded(response: Response, decode: Callable[[dict[str, Any]], T], hooks: Hooks) -> T:
     """Decode a 2xx body, or raise an ``APIError`` that keeps the status and request id.
 
@@ -283,40 +273,40 @@ def call_flow(
     ``after_call`` has seen it).
     """
     response: Response | None = None
-    while True:
-        hooks.before_request(request)
-        started = time.perf_counter()
-        outcome = yield from _step(request, request, response, hooks)
-        elapsed = time.perf_counter() - started
-        response = outcome if isinstance(outcome, Response) else None
-        if response is not None:
-            decode_body(response)
-            hooks.after_response(request, response, None, elapsed)
-            if 200 <= response.status_code < 300:
-                try:
+    try:
+        while True:
+            hooks.before_request(request)
+            started = time.perf_counter()
+            outcome = yield request
+            elapsed = time.perf_counter() - started
+            response = outcome if isinstance(outcome, Response) else None
+            if response is not None:
+                decode_body(response)
+                hooks.after_response(request, response, None, elapsed)
+                if 200 <= response.status_code < 300:
                     result = _decoded(response, decode, hooks)
-                except APIError as undecodable:
-                    hooks.after_call(request, response, undecodable)
-                    raise
-                hooks.after_call(request, response, None)
-                return result
-            failure: StripeError = error_from_response(response, hooks)
-        elif isinstance(outcome, APIConnectionError):
-            failure = _redacted(outcome, hooks)
-            hooks.after_response(request, None, failure, elapsed)
-        else:
-            raise TypeError(f"call_flow was sent {type(outcome).__name__}, expected a Response")
-        network_error = None if response is not None else failure
-        delay = (
-            hooks.retry_delay(request, response, network_error, max_retries)
-            if request.attempt <= max_retries
-            else None
-        )
-        if delay is None:
-            hooks.after_call(request, response, failure)
-            raise failure
-        yield from _step(delay, request, response, hooks)
-        request.attempt += 1
+                    break
+                failure: StripeError = error_from_response(response, hooks)
+            elif isinstance(outcome, APIConnectionError):
+                failure = _redacted(outcome, hooks)
+                hooks.after_response(request, None, failure, elapsed)
+            else:
+                raise TypeError(f"call_flow was sent {type(outcome).__name__}, expected a Response")
+            network_error = None if response is not None else failure
+            if request.attempt > max_retries:
+                raise failure
+            delay = hooks.retry_delay(request, response, network_error, max_retries)
+            if delay is None:
+                raise failure
+            yield delay
+            request.attempt += 1
+    except GeneratorExit:  # the flow was dropped, not failed: nothing to report
+        raise
+    except BaseException as exc:  # a Stripe error, a cancellation, a plugin that raised
+        hooks.after_call(request, response, exc)
+        raise
+    hooks.after_call(request, response, None)
+    return result
 
 
 class Call(Generic[T]):

@@ -14,7 +14,7 @@ import importlib.metadata
 import logging
 import sys
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
@@ -224,16 +224,43 @@ def _warn_redaction_disabled() -> None:
     warnings.warn(_REDACTION_DISABLED, UserWarning, stacklevel=_user_stacklevel())
 
 
+_logger = logging.getLogger("lattice")
+
+
+class _Observer(NamedTuple):
+    hook: str
+    plugin_name: str
+    function: Callable[..., object]
+    positions: tuple[int, ...]  # where each of its arguments sits in the hook's signature
+
+
+def _observers(caller: Any) -> tuple[_Observer, ...]:
+    """The implementations of an observe-only hook, in pluggy's call order."""
+    spec_args = list(caller.spec.argnames)
+    found = []
+    for impl in reversed(caller.get_hookimpls()):
+        if impl.hookwrapper or impl.wrapper:
+            raise ConfigurationError(
+                f"plugin {impl.plugin_name!r} wraps {caller.name}, an observe-only hook; "
+                f"implement it as a plain @hookimpl instead."
+            )
+        positions = tuple(spec_args.index(name) for name in impl.argnames)
+        found.append(_Observer(caller.name, impl.plugin_name, impl.function, positions))
+    return tuple(found)
+
+
 class Hooks:
     """Typed calls into a plugin manager's hooks (``pm.hook`` itself is untyped)."""
 
-    __slots__ = ("_hook", "_redactors", "flow_types", "pm")
+    __slots__ = ("_after_call", "_after_response", "_hook", "_redactors", "flow_types", "pm")
 
     def __init__(self, pm: pluggy.PluginManager) -> None:
         self.pm = pm
         self._hook: Any = pm.hook
-        # Snapshot: clients register their plugins before the first call.
+        # Snapshots: clients register their plugins before the first call.
         self._redactors = [impl.function for impl in reversed(pm.hook.redact.get_hookimpls())]
+        self._after_response = _observers(pm.hook.after_response)
+        self._after_call = _observers(pm.hook.after_call)
         registered: list[FlowType] = []
         self._hook.register_flow_types(register=registered.append)
         #: Flow types plugins added, in registration order (built-ins not included).
@@ -261,12 +288,37 @@ class Hooks:
         error: LatticeError | None,
         elapsed: float,
     ) -> None:
-        self._hook.after_response(request=request, response=response, error=error, elapsed=elapsed)
+        self._observe(self._after_response, (request, response, error, elapsed))
 
     def after_call(
         self, request: Request, response: Response | None, error: BaseException | None
     ) -> None:
-        self._hook.after_call(request=request, response=response, error=error)
+        self._observe(self._after_call, (request, response, error))
+
+    def call_order(self, hook: str) -> list[str]:
+        """Names of the plugins implementing ``hook``, in the order they are called."""
+        observers = {"after_response": self._after_response, "after_call": self._after_call}
+        if hook in observers:
+            return [observer.plugin_name for observer in observers[hook]]
+        return [impl.plugin_name for impl in reversed(getattr(self.pm.hook, hook).get_hookimpls())]
+
+    def _observe(self, observers: tuple[_Observer, ...], args: tuple[Any, ...]) -> None:
+        """Call each observer on its own: one that raises is logged and skipped.
+
+        A broken metrics plugin must not turn a session Stripe created into an
+        error, swallow a cancellation, or stop the next plugin from ending its span.
+        """
+        for observer in observers:
+            try:
+                observer.function(*(args[i] for i in observer.positions))
+            except Exception as exc:
+                _logger.warning(
+                    "plugin %r raised %s in %s; ignored: %s",
+                    observer.plugin_name,
+                    type(exc).__name__,
+                    observer.hook,
+                    self.redact(str(exc)),
+                )
 
     def retry_delay(
         self,

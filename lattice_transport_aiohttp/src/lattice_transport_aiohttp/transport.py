@@ -114,7 +114,11 @@ class AiohttpTransport(AsyncTransport):
                 headers=request.headers,
                 allow_redirects=False,
                 proxy=self._proxy_for(request.url),
-                timeout=aiohttp.ClientTimeout(sock_connect=seconds, sock_read=seconds),
+                # ``connect`` also bounds the wait for a free pooled connection, so a
+                # saturated pool cannot stretch a call past its timeout or deadline.
+                timeout=aiohttp.ClientTimeout(
+                    connect=seconds, sock_connect=seconds, sock_read=seconds
+                ),
             ) as raw:
                 content = await raw.read()
                 headers = {k.lower(): v for k, v in raw.headers.items()}

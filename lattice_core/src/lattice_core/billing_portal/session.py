@@ -86,9 +86,12 @@ class Session:
         ``params`` is a mapping as in Stripe's docs, e.g.
         ``{"customer": "cus_123", "return_url": "https://example.com/account"}``;
         :class:`FlowData` and the other flow models may stand in for dicts.
-        Params are checked before any request is sent
-        (:class:`~lattice_core.errors.InvalidParamsError`); Stripe's refusals
-        raise the matching :class:`~lattice_core.errors.StripeError`.
+        Params and the per-call options are checked before any request is sent
+        (:class:`~lattice_core.errors.InvalidParamsError`; ``stripe_account``
+        must be an ``acct_`` id). Stripe's refusals raise the matching
+        :class:`~lattice_core.errors.StripeError`, and so does a 2xx body that
+        is not a session (``APIError``, keeping status and request id). An
+        ``AsyncClient`` here is a ``ConfigurationError``: use :meth:`create_async`.
         ``stripe_account`` overrides the client's for this call; a missing
         ``idempotency_key`` is generated, and kept the same across retries.
         """

@@ -75,11 +75,25 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
+def _is_utf8(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _check(rule: Rule, value: Any, path: str) -> None:
     kind = rule.kind
     if kind == "string":
         if not isinstance(value, str):
             raise _fail(path, "type", f"{path} must be {_what(rule)}, not {type(value).__name__}.")
+        if not value.isascii() and not _is_utf8(value):
+            raise _fail(
+                path,
+                "type",
+                f"{path} must be text that UTF-8 can encode (it has a lone surrogate).",
+            )
         if rule.enum is not None and value not in rule.enum:
             shown = _shown(value)
             got = repr(shown) if shown is not None else f"a {len(value)}-character string"
@@ -92,7 +106,8 @@ def _check(rule: Rule, value: Any, path: str) -> None:
             )
         if rule.url:
             parts = urlsplit(value)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
+            spaced = any(c.isspace() or not c.isprintable() for c in value)
+            if parts.scheme not in ("http", "https") or not parts.netloc or spaced:
                 raise _fail(path, "url", f"{path} must be {_what(rule)}.")
     elif kind == "integer":
         ok = isinstance(value, int) and not isinstance(value, bool)

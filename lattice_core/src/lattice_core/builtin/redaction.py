@@ -10,7 +10,8 @@ mappings and lists, and masks whole values under sensitive keys.
 The client calls the ``redact`` hook on exception messages and the telemetry
 plugin on every log message; ``repr`` of clients and sessions masks on its own.
 Add rules by implementing ``redact`` in your own plugin: implementations chain.
-Disabling this plugin is allowed, and logs a loud warning once.
+Disabling this plugin is allowed, and warns once per process: a ``UserWarning``
+at the user's line and a WARNING on the ``lattice`` logger.
 """
 
 from __future__ import annotations

@@ -1,0 +1,155 @@
+"""A plugin that raises: observers are isolated, everything else ends the call, once.
+
+The same cases for the sync and the async client (the ``harness`` fixture).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import pytest
+
+from lattice_core import (
+    APIError,
+    AsyncClient,
+    AsyncTransport,
+    Client,
+    ConfigurationError,
+    Request,
+    Response,
+    StripeError,
+    hookimpl,
+)
+from lattice_core.billing_portal import Session
+from lattice_core.testing import StubTransport, json_response
+
+from .conftest import API_KEY, SESSION_JSON
+from .test_retry import ERROR, Harness
+
+
+@pytest.fixture(params=["sync", "async"])
+def harness(request: pytest.FixtureRequest) -> Harness:
+    return Harness(request.param)
+
+
+class Recorder:
+    """Counts every end of a call, as a metrics plugin would."""
+
+    def __init__(self) -> None:
+        self.ends: list[BaseException | None] = []
+
+    @hookimpl
+    def after_call(self, error: BaseException | None) -> None:
+        self.ends.append(error)
+
+
+class Raises:
+    """Raises from one hook, with the API key in the message (it must not be logged)."""
+
+    def __init__(self, hook: str) -> None:
+        self.hook = hook
+
+    def _boom(self) -> None:
+        raise RuntimeError(f"plugin bug while holding {API_KEY}")
+
+    @hookimpl
+    def before_request(self) -> None:
+        if self.hook == "before_request":
+            self._boom()
+
+    @hookimpl
+    def after_response(self) -> None:
+        if self.hook == "after_response":
+            self._boom()
+
+    @hookimpl
+    def after_call(self) -> None:
+        if self.hook == "after_call":
+            self._boom()
+
+    @hookimpl(tryfirst=True)
+    def retry_delay(self) -> float | None:
+        if self.hook == "retry_delay":
+            self._boom()
+        return None
+
+
+@pytest.mark.parametrize("hook", ["after_response", "after_call"])
+def test_an_observer_that_raises_never_turns_a_created_session_into_an_error(
+    harness: Harness, hook: str, no_secret_in_logs: list[logging.LogRecord]
+) -> None:
+    recorder = Recorder()
+    result, sent = harness.run(json_response(200, SESSION_JSON), extra=[Raises(hook), recorder])
+    assert isinstance(result, Session)
+    assert len(sent) == 1
+    assert recorder.ends == [None]  # the next plugin still ran
+    warnings = [r.getMessage() for r in no_secret_in_logs if r.levelno == logging.WARNING]
+    assert [w for w in warnings if "raised RuntimeError in " + hook in w]
+    assert not [w for w in warnings if API_KEY in w]  # its message went through redaction
+
+
+@pytest.mark.parametrize("hook", ["before_request", "retry_delay"])
+def test_a_deciding_hook_that_raises_ends_the_call_and_is_reported_once(
+    harness: Harness, hook: str
+) -> None:
+    recorder = Recorder()
+    answers = [json_response(500, ERROR), json_response(200, SESSION_JSON)]
+    with pytest.raises(RuntimeError, match="plugin bug") as info:
+        harness.run(*answers, extra=[Raises(hook), recorder])
+    assert recorder.ends == [info.value]
+    assert harness.clock.slept == []  # not retried
+
+
+def test_a_body_too_deep_to_parse_is_a_typed_error_not_a_recursion_error(
+    harness: Harness,
+) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    recorder = Recorder()
+    for status in (200, 400):
+        answer = Response(status, {"request-id": "req_deep"}, deep)
+        result, _ = harness.run(answer, extra=[recorder], max_retries=0)
+        assert isinstance(result, StripeError)
+        assert isinstance(result, APIError) == (status == 200)
+        assert (result.http_status, result.request_id) == (status, "req_deep")
+    assert len(recorder.ends) == 2
+
+
+class Hangs(AsyncTransport):
+    """An attempt that never ends until cancelled."""
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+
+    async def handle_async_request(self, request: Request) -> Response:
+        self.started.set()
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+def test_cancellation_survives_an_after_call_that_raises() -> None:
+    async def main() -> tuple[asyncio.Task[Session], Recorder]:
+        hangs, recorder = Hangs(), Recorder()
+        plugins = [Raises("after_call"), recorder]
+        async with AsyncClient(API_KEY, transport=hangs, plugins=plugins) as client:
+            task = asyncio.ensure_future(Session.create_async(client, {"customer": "cus_1"}))
+            await hangs.started.wait()
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            return task, recorder
+
+    task, recorder = asyncio.run(main())
+    assert task.cancelled()
+    assert len(recorder.ends) == 1
+    assert isinstance(recorder.ends[0], asyncio.CancelledError)
+
+
+def test_a_wrapper_on_an_observe_only_hook_is_refused() -> None:
+    class Wraps:
+        @hookimpl(wrapper=True)
+        def after_call(self) -> Any:
+            return (yield)
+
+    with pytest.raises(ConfigurationError, match="wraps after_call, an observe-only hook"):
+        Client(API_KEY, transport=StubTransport(), plugins=[Wraps()])
