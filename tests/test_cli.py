@@ -89,7 +89,11 @@ def test_each_flow_type(served: tuple[FakeStripe, str], flow_type: str) -> None:
     fake, url = served
     result = create(url, "customer=cus_1", f"flow_data[type]={flow_type}", *FLOWS[flow_type])
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["flow"]["type"] == flow_type
+    printed = json.loads(result.stdout)["flow"]
+    assert printed["type"] == flow_type
+    assert "sub_1" not in result.stdout  # the flow's ids are masked, its shape kept
+    if flow_type in ("subscription_cancel", "subscription_pause", "subscription_update"):
+        assert printed[flow_type]["subscription"] == "***"
     sent = fake.requests[0][3]["flow_data"]
     assert sent["type"] == flow_type
 

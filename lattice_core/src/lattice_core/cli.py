@@ -9,8 +9,10 @@
 
 Exit codes: 0 success, 2 bad input (the message names the field; nothing was
 sent), 1 Stripe or network error (with Stripe's message and request id).
-The session prints as JSON with its ``url`` masked; ``--show-url`` prints the
-url alone, for piping into a browser or an email.
+The session prints as JSON with its ``url`` masked and its ``flow`` reduced to
+its shape and ``type`` values (as ``repr`` does: the flow names the customer's
+subscriptions); ``--show-url`` prints the url alone, for piping into a browser
+or an email.
 """
 
 from __future__ import annotations
@@ -187,7 +189,19 @@ def _print_session(session: Session, show_url: bool) -> None:
         return
     data = session.to_dict()
     data["url"] = "***" if data.get("url") else data.get("url")
+    data["flow"] = _flow_shape(data.get("flow"))
     print(json.dumps(data, indent=2))
+
+
+def _flow_shape(node: Any, key: str = "") -> Any:
+    """The flow with every value masked but ``type`` (an enum) and ``null``."""
+    if isinstance(node, dict):
+        return {k: _flow_shape(v, k) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_flow_shape(item) for item in node]
+    if node is None or (key == "type" and isinstance(node, str)):
+        return node
+    return "***"
 
 
 def _serve(args: argparse.Namespace) -> None:

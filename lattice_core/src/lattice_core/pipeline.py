@@ -172,6 +172,12 @@ def _snippet(content: bytes) -> str:
     return text or "<empty body>"
 
 
+def _redacted_or_none(value: object, hooks: Hooks) -> str | None:
+    """A string Stripe echoes back (``param`` may hold what was sent), redacted."""
+    text = _str_or_none(value)
+    return None if text is None else hooks.redact(text)
+
+
 def error_from_response(response: Response, hooks: Hooks) -> StripeError:
     """Map a non-2xx response onto the error tree; never raises itself.
 
@@ -192,7 +198,7 @@ def error_from_response(response: Response, hooks: Hooks) -> StripeError:
         fields: dict[str, Any] = {
             "type": err_type,
             "code": code,
-            "param": _str_or_none(error.get("param")),
+            "param": _redacted_or_none(error.get("param"), hooks),
             "decline_code": _str_or_none(error.get("decline_code")),
             "doc_url": _str_or_none(error.get("doc_url")),
         }

@@ -192,8 +192,10 @@ def _user_stacklevel() -> int:
 
 @functools.cache
 def _warn_unknown_disabled(unknown: tuple[str, ...], known: tuple[str, ...]) -> None:
+    from .builtin.redaction import mask  # a pasted secret must not reach the warning
+
     warnings.warn(
-        f"disable_plugins names no installed plugin: {', '.join(map(repr, unknown))}. "
+        f"disable_plugins names no installed plugin: {mask(', '.join(map(repr, unknown)))}. "
         f"Installed plugins: {', '.join(known)}.",
         UserWarning,
         stacklevel=_user_stacklevel(),

@@ -142,6 +142,11 @@ class StubTransport(Transport):
                 expected, got = (
                     mask_value({header: v})[header] for v in (value, request.headers.get(header))
                 )
+                if expected == got:  # both fully masked (Authorization): say that they differ
+                    raise AssertionError(
+                        f"header {header}: the value sent differs from the one expected "
+                        "(both masked; compare them in your test, not in this message)"
+                    )
                 raise AssertionError(f"header {header}: expected {expected!r}, got {got!r}")
 
     def close(self) -> None:
