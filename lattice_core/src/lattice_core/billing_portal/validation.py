@@ -106,7 +106,7 @@ def _check(rule: Rule, value: Any, path: str) -> None:
             )
         if rule.url:
             parts = urlsplit(value)
-            spaced = any(c.isspace() or not c.isprintable() for c in value)
+            spaced = " " in value or not value.isprintable()  # CR/LF/tab are not printable
             if parts.scheme not in ("http", "https") or not parts.netloc or spaced:
                 raise _fail(path, "url", f"{path} must be {_what(rule)}.")
     elif kind == "integer":
