@@ -228,7 +228,9 @@ def no_secret_in_logs() -> Iterator[list[logging.LogRecord]]:
         root.removeHandler(handler)
         root.setLevel(old_level)
     for record in handler.records:
-        text = record.getMessage()
+        # The message, and every field a handler could print (structured ``record.lattice``
+        # fields, arguments, an exception's text), not only the formatted message.
+        text = " ".join([record.getMessage(), *map(repr, vars(record).values())])
         for pattern, what in LEAKS:
             if pattern.search(text):  # pytest.fail, not assert: an assert would print the match
                 pytest.fail(f"{what} in a log record of {record.name!r}", pytrace=False)

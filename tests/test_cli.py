@@ -177,10 +177,24 @@ def test_api_errors_exit_1_with_the_message_and_request_id(served: tuple[FakeStr
     assert "request_id: req_" in result.stderr
 
 
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port  # closed again: a connection to it is refused
+
+
 def test_network_errors_exit_1() -> None:
-    result = create("http://127.0.0.1:9", "customer=cus_1")
+    url = f"http://127.0.0.1:{_closed_port()}"
+    result = create(url, "customer=cus_1", extra=("--max-retries", "0"))
     assert result.returncode == 1
     assert "APIConnectionError" in result.stderr
+
+
+def test_max_retries_must_be_a_whole_number() -> None:
+    result = create("http://127.0.0.1:1", "customer=cus_1", extra=("--max-retries", "-1"))
+    assert result.returncode == 2
+    assert "max retries must be a whole number" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,9 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from .conftest import ROOT
 
@@ -79,3 +82,75 @@ def test_write_your_own_telemetry_plugin_example_runs() -> None:
     assert metrics.calls == {"ok": 2}  # type: ignore[attr-defined]
     assert metrics.seconds > 0  # type: ignore[attr-defined]
     namespace["client"].close()  # type: ignore[attr-defined]
+
+
+def test_async_page_examples_run_against_the_fake(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/async.md: the script and the FastAPI-style handler, with FastAPI stood in for.
+
+    The examples build their own ``AsyncClient``; the test points that name at one wired
+    to the fake, the way docs/testing.md tells users to test such apps.
+    """
+    import asyncio
+    import functools
+    import re
+    import types
+
+    import lattice_core
+    from lattice_core.testing import AsyncStubTransport, FakeStripe
+
+    fake = FakeStripe()
+    wired = functools.partial(lattice_core.AsyncClient, transport=AsyncStubTransport.from_app(fake))
+    monkeypatch.setattr(lattice_core, "AsyncClient", wired)
+    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_docs_examples")
+
+    class FastAPI:
+        def __init__(self, lifespan: Any) -> None:
+            self.lifespan = lifespan
+            self.routes: dict[str, Any] = {}
+
+        def post(self, path: str) -> Any:
+            return lambda handler: self.routes.setdefault(path, handler)
+
+    class HTTPException(Exception):
+        def __init__(self, status: int, detail: str) -> None:
+            super().__init__(status, detail)
+
+    class RedirectResponse:
+        def __init__(self, url: str, status_code: int) -> None:
+            self.url, self.status_code = url, status_code
+
+    class User:
+        stripe_customer_id = "cus_docs"
+
+    stand_ins = {
+        "fastapi": {"FastAPI": FastAPI, "HTTPException": HTTPException, "Depends": lambda f: f},
+        "fastapi.responses": {"RedirectResponse": RedirectResponse},
+        "myapp": {},
+        "myapp.auth": {"User": User, "current_user": User},
+    }
+    for name, attributes in stand_ins.items():
+        module = types.ModuleType(name)
+        vars(module).update(attributes)
+        monkeypatch.setitem(sys.modules, name, module)
+
+    script, web_app = re.findall(
+        r"```python\n(.*?)```", (ROOT / "docs" / "async.md").read_text(), re.S
+    )[:2]
+    exec(compile(script, "docs/async.md", "exec"), {})  # noqa: S102 - runs asyncio.run(main())
+    assert "Session(id='bps_" in capsys.readouterr().out
+
+    namespace: dict[str, Any] = {}
+    exec(compile(web_app, "docs/async.md", "exec"), namespace)  # noqa: S102
+    app = namespace["app"]
+
+    async def serve_one_request() -> Any:
+        async with app.lifespan(app):
+            return await app.routes["/billing"](User())
+
+    response = asyncio.run(serve_one_request())
+    assert response.status_code == 303
+    assert response.url == fake.sessions[-1]["url"]
+    assert fake.sessions[-1]["customer"] == "cus_docs"
+    assert len(fake.sessions) == 2

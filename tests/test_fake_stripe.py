@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -9,16 +10,24 @@ import pytest
 import requests
 
 from lattice_core import (
+    AsyncClient,
     AuthenticationError,
     Client,
     IdempotencyError,
     InvalidParamsError,
     InvalidRequestError,
+    StripeError,
 )
 from lattice_core.billing_portal import Session
 from lattice_core.builtin.redaction import mask
 from lattice_core.encoding import encode_form
-from lattice_core.testing import FakeStripe, LoopbackServer, StubTransport, decode_form
+from lattice_core.testing import (
+    AsyncStubTransport,
+    FakeStripe,
+    LoopbackServer,
+    StubTransport,
+    decode_form,
+)
 
 from .conftest import API_KEY, SHARED, UNMASKED_KEY
 
@@ -131,15 +140,68 @@ def test_idempotent_replay_and_mismatch() -> None:
     assert len(fake.sessions) == 2
 
 
-def test_one_fake_answers_http_and_stub_with_the_same_objects() -> None:
+def _create_through(
+    kind: str, fake: FakeStripe, url: str, params: dict[str, Any], key: str
+) -> Session | StripeError:
+    """One create through one way of reaching the fake: real HTTP or in memory, sync or async."""
+
+    async def run_async(client: AsyncClient) -> Session | StripeError:
+        async with client:
+            try:
+                return await Session.create_async(client, params, idempotency_key=key)
+            except StripeError as exc:
+                return exc
+
+    if kind == "aiohttp":
+        return asyncio.run(run_async(AsyncClient(API_KEY, base_url=url, max_retries=0)))
+    if kind == "async-stub":
+        stub = AsyncStubTransport.from_app(fake)
+        return asyncio.run(run_async(AsyncClient(API_KEY, transport=stub, max_retries=0)))
+    if kind == "requests":
+        client = Client(API_KEY, base_url=url, max_retries=0)
+    else:
+        client = Client(API_KEY, transport=StubTransport.from_app(fake), max_retries=0)
+    with client:
+        try:
+            return Session.create(client, params, idempotency_key=key)
+        except StripeError as exc:
+            return exc
+
+
+KINDS = ["requests", "stub", "aiohttp", "async-stub"]
+
+
+def test_one_fake_answers_http_and_stubs_with_the_same_objects() -> None:
+    fake = FakeStripe()
+    flow = {"type": "subscription_cancel", "subscription_cancel": {"subscription": "sub_1"}}
+    params = {"customer": "cus_1", "flow_data": flow}
+    with LoopbackServer(fake) as server:
+        # The same idempotency key everywhere: all four must get the one stored session.
+        same = [_create_through(kind, fake, server.url, params, "same") for kind in KINDS]
+        # Fresh keys: four new sessions, shaped alike.
+        fresh = [_create_through(kind, fake, server.url, params, kind) for kind in KINDS]
+    assert all(isinstance(s, Session) for s in [*same, *fresh])
+    assert same[1:] == same[:1] * 3
+    assert len({s.id for s in fresh if isinstance(s, Session)}) == 4
+    shapes = [(s.object, s.customer, s.livemode, s.flow) for s in fresh if isinstance(s, Session)]
+    assert shapes == shapes[:1] * 4
+    assert len(fake.sessions) == 5
+
+
+def test_the_fake_refuses_alike_over_http_and_in_memory() -> None:
+    # Valid for the SDK's pre-flight checks, refused by the fake as Stripe would.
     fake = FakeStripe()
     with LoopbackServer(fake) as server:
-        with Client(API_KEY, base_url=server.url) as http_client:
-            over_http = Session.create(http_client, {"customer": "cus_1"}, idempotency_key="same")
-        with Client(API_KEY, transport=StubTransport.from_app(fake)) as stub_client:
-            in_memory = Session.create(stub_client, {"customer": "cus_1"}, idempotency_key="same")
-    assert over_http == in_memory
-    assert len(fake.sessions) == 1
+        errors = [
+            _create_through(kind, fake, server.url, {"customer": "not_a_customer"}, kind)
+            for kind in KINDS
+        ]
+    assert all(isinstance(e, StripeError) for e in errors)
+    details = {
+        (e.http_status, e.code, e.param, e.message) for e in errors if isinstance(e, StripeError)
+    }
+    assert len(details) == 1
+    assert fake.sessions == []
 
 
 def test_raw_http_clients_get_the_same_validation() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import inspect
 import subprocess
 import sys
+import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -62,11 +64,54 @@ def test_import_lattice_core_loads_no_http_library() -> None:
     assert out.strip() == "[]"
 
 
-@pytest.mark.parametrize("module", PACKAGES, ids=lambda m: m.__name__)
-def test_py_typed_is_shipped(module: object) -> None:
-    assert module.__file__ is not None  # type: ignore[attr-defined]
-    package_dir = ROOT / module.__name__  # type: ignore[attr-defined]
-    assert (package_dir / "src" / module.__name__ / "py.typed").is_file()  # type: ignore[attr-defined]
+WHEEL_CONTENTS = {
+    "lattice_core": (
+        "lattice-stripe-core",
+        ["[lattice]", "retry = lattice_core.builtin.retry:Retry", "[pytest11]", "lattice-stripe ="],
+        ["Requires-Dist: pluggy>=1.5", "Requires-Dist: attrs", "Requires-Dist: cattrs"],
+    ),
+    "lattice_transport_requests": (
+        "lattice-stripe-requests",
+        ["[lattice]", "requests = lattice_transport_requests.plugin"],
+        ["Requires-Dist: lattice-stripe-core==0.1.0", "Requires-Dist: requests"],
+    ),
+    "lattice_transport_aiohttp": (
+        "lattice-stripe-aiohttp",
+        ["[lattice]", "aiohttp = lattice_transport_aiohttp.plugin"],
+        ["Requires-Dist: lattice-stripe-core==0.1.0", "Requires-Dist: aiohttp"],
+    ),
+}
+
+
+@pytest.mark.parametrize("folder", sorted(WHEEL_CONTENTS))
+def test_the_built_wheel_ships_py_typed_entry_points_and_no_tests(
+    folder: str, tmp_path: Path
+) -> None:
+    """Build the wheel as a user's installer would get it, and look inside."""
+    build = (
+        "import os, sys; from hatchling.build import build_wheel; "
+        "os.chdir(sys.argv[1]); print(build_wheel(sys.argv[2]))"
+    )
+    name = subprocess.run(
+        [sys.executable, "-c", build, str(ROOT / folder), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    dist, entry_points, requires = WHEEL_CONTENTS[folder]
+    with zipfile.ZipFile(tmp_path / name) as wheel:
+        files = wheel.namelist()
+        info = next(f for f in files if f.endswith(".dist-info/METADATA")).rsplit("/", 1)[0]
+        metadata = wheel.read(f"{info}/METADATA").decode()
+        entry_text = wheel.read(f"{info}/entry_points.txt").decode()
+    assert f"{folder}/py.typed" in files
+    assert f"Name: {dist}\n" in metadata
+    assert "Version: 0.1.0\n" in metadata
+    for line in requires:
+        assert line in metadata
+    for line in entry_points:
+        assert line in entry_text
+    assert not [f for f in files if f.startswith("tests/") or "/tests/" in f]
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,8 @@ from lattice_core import (
     InvalidParamsError,
     InvalidRequestError,
     LatticeError,
+    Request,
+    Response,
     hookimpl,
 )
 from lattice_core.billing_portal import FlowData, Session
@@ -22,7 +24,15 @@ from lattice_core.billing_portal.validation import validate_create_params
 from lattice_core.builtin.redaction import mask, mask_value
 from lattice_core.testing import StubTransport, json_response
 
-from .conftest import API_KEY, SESSION_JSON, leaked_errors
+from .conftest import (
+    API_KEY,
+    SESSION_JSON,
+    UNMASKED_BEARER,
+    UNMASKED_KEY,
+    UNMASKED_PORTAL_URL,
+    Wire,
+    leaked_errors,
+)
 
 LIVE_KEY = "sk_" + "live_51HSecretTail0123456789wxyz"
 PORTAL_TOKEN = "test_YWNjdF8xSecretPortalToken"
@@ -325,3 +335,42 @@ def test_an_unknown_disable_plugins_name_is_masked_in_the_warning() -> None:
     with pytest.warns(UserWarning, match="names no installed plugin") as caught:
         Client(API_KEY, transport=StubTransport(), disable_plugins=[LIVE_KEY]).close()
     assert "SecretTail" not in str(caught[0].message)
+
+
+class _Keeps:
+    """A plugin that keeps what every hook is handed, as a careless logging plugin might."""
+
+    def __init__(self) -> None:
+        self.seen: list[object] = []
+
+    @hookimpl
+    def before_request(self, request: Request) -> None:
+        self.seen.append(request)
+
+    @hookimpl
+    def after_response(self, request: Request, response: Response | None) -> None:
+        self.seen.extend([request, response])
+
+    @hookimpl
+    def after_call(self, request: Request, response: Response | None) -> None:
+        self.seen.extend([request, response])
+
+
+def test_repr_of_everything_a_plugin_or_a_test_holds_hides_the_secrets(wire: Wire) -> None:
+    keeps = _Keeps()
+    wire.answer(200, SESSION_JSON)
+    caller = wire.client(plugins=[keeps])
+    session = caller.create({"customer": "cus_1"})
+    held: list[object] = [
+        *keeps.seen,
+        caller.client,
+        session,
+        session.flow,
+        getattr(caller.client, "_transport", None),
+    ]
+    assert any(isinstance(item, Request) for item in held)
+    assert any(isinstance(item, Response) for item in held)
+    patterns = (UNMASKED_KEY, UNMASKED_BEARER, UNMASKED_PORTAL_URL)
+    # Only the names of the leaking objects, so a failure never prints the secret itself.
+    leaking = [type(item).__name__ for item in held if any(p.search(repr(item)) for p in patterns)]
+    assert leaking == []

@@ -80,6 +80,12 @@ def _build_parser() -> argparse.ArgumentParser:
     create.add_argument(
         "--transport", help="transport name (default: requests if installed, else aiohttp)"
     )
+    create.add_argument(
+        "--max-retries",
+        type=_retries,
+        default=2,
+        help="retries after a network error, 409, 429 or 5xx (default: 2)",
+    )
     create.add_argument("--show-url", action="store_true", help="print only the session url")
 
     fake = commands.add_parser(
@@ -105,6 +111,12 @@ def _port(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"port must be 0-65535, got {port}")
     return port
+
+
+def _retries(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"max retries must be a whole number >= 0, got {text!r}")
+    return int(text)
 
 
 def _params(pairs: Sequence[str]) -> dict[str, Any]:
@@ -162,7 +174,7 @@ def _create(args: argparse.Namespace) -> Session:
         raise ConfigurationError("no API key: pass --api-key or set STRIPE_API_KEY.")
     params = _params(args.data)
     transport = _transport(args.transport or _installed_transport())
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = {"max_retries": args.max_retries}
     if args.api_base:
         options["base_url"] = args.api_base
     call = {"stripe_account": args.stripe_account, "idempotency_key": args.idempotency_key}
