@@ -14,10 +14,8 @@ import pytest
 from lattice_core import (
     APIError,
     AsyncClient,
-    AsyncTransport,
     Client,
     ConfigurationError,
-    Request,
     Response,
     StripeError,
     hookimpl,
@@ -26,6 +24,7 @@ from lattice_core.billing_portal import Session
 from lattice_core.testing import StubTransport, json_response
 
 from .conftest import API_KEY, SESSION_JSON
+from .test_call_outcomes import Hanging
 from .test_retry import ERROR, Harness
 
 
@@ -116,25 +115,13 @@ def test_a_body_too_deep_to_parse_is_a_typed_error_not_a_recursion_error(
     assert len(recorder.ends) == 2
 
 
-class Hangs(AsyncTransport):
-    """An attempt that never ends until cancelled."""
-
-    def __init__(self) -> None:
-        self.started = asyncio.Event()
-
-    async def handle_async_request(self, request: Request) -> Response:
-        self.started.set()
-        await asyncio.Event().wait()
-        raise AssertionError("unreachable")
-
-
 def test_cancellation_survives_an_after_call_that_raises() -> None:
     async def main() -> tuple[asyncio.Task[Session], Recorder]:
-        hangs, recorder = Hangs(), Recorder()
+        hangs, recorder = Hanging(), Recorder()
         plugins = [Raises("after_call"), recorder]
         async with AsyncClient(API_KEY, transport=hangs, plugins=plugins) as client:
             task = asyncio.ensure_future(Session.create_async(client, {"customer": "cus_1"}))
-            await hangs.started.wait()
+            await hangs.entered.wait()
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
             return task, recorder
