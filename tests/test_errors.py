@@ -114,9 +114,10 @@ def test_shared_error_example_decodes_with_all_fields(wire: Wire) -> None:
             APIError,
             "<html><body><h1>502 Bad Gateway</h1> <p>nginx</p></body></html>",
         ),
-        (503, b"", "text/plain", APIError, "<empty body>"),
+        (503, b"", "text/plain", APIError, "an empty body"),
         (429, b"slow down", "text/plain", RateLimitError, "slow down"),
-        (400, b'{"not_error": 1}', "application/json", InvalidRequestError, '{"not_error": 1}'),
+        # JSON is never quoted (it may hold a session); its size is.
+        (400, b'{"not_error": 1}', "application/json", InvalidRequestError, "JSON body (16 bytes)"),
         (401, b"\xff\xfe not utf8", "text/plain", AuthenticationError, "not utf8"),
     ],
 )

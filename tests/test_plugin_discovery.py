@@ -13,6 +13,7 @@ import pytest
 
 from lattice_core import Client, ConfigurationError, hookimpl, plugins
 from lattice_core.billing_portal import Session
+from lattice_core.masking import mask
 from lattice_core.testing import StubTransport, json_response
 
 from .conftest import API_KEY, SESSION_JSON
@@ -110,19 +111,18 @@ def test_a_broken_plugin_can_be_disabled(broken_plugin_installed: None) -> None:
         assert {"retry", "telemetry", "redaction"} <= set(client.plugins)
 
 
-def test_disabling_redaction_warns_loudly_once_at_the_users_line(
+def test_disabling_redaction_cannot_unmask_anything(
     no_secret_in_logs: list[logging.LogRecord],
 ) -> None:
-    plugins._warn_redaction_disabled.cache_clear()
+    # Masking is core: without the plugin, messages and logs are masked all the same.
+    logging.getLogger("lattice").setLevel(logging.DEBUG)
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")  # "once" must come from Lattice, not the filters
-        for _ in range(3):
-            Client(API_KEY, transport=StubTransport(), disable_plugins=["redaction"]).close()
-    assert [str(w.message)[:34] for w in caught] == ["THE 'redaction' PLUGIN IS DISABLED"]
-    assert caught[0].category is UserWarning
-    assert caught[0].filename == __file__  # points at the Client(...) line, not at Lattice
-    records = [r for r in no_secret_in_logs if "'redaction' PLUGIN IS DISABLED" in r.getMessage()]
-    assert [r.levelname for r in records] == ["WARNING"]
+        warnings.simplefilter("always")
+        client = Client(API_KEY, transport=StubTransport(), disable_plugins=["redaction"])
+    assert caught == []
+    assert "redaction" not in client.plugins
+    assert client.hooks.redact(f"key {API_KEY}") == f"key {mask(API_KEY)}"
+    client.close()
 
 
 class _EntryPoint:

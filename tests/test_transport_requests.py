@@ -10,6 +10,7 @@ import requests
 
 from lattice_core import APIConnectionError, Client, Request
 from lattice_core.billing_portal import Session
+from lattice_core.errors import CauseSummary
 from lattice_core.testing import FakeStripe, LoopbackServer
 from lattice_transport_requests import RequestsTransport
 
@@ -105,8 +106,13 @@ def test_every_requests_exception_becomes_api_connection_error() -> None:
     request = Request("POST", "https://api.stripe.com/v1/x", {}, {}, b"a=1")
     with pytest.raises(APIConnectionError) as info:
         transport.handle_request(request)
-    assert isinstance(info.value.__cause__, requests.exceptions.SSLError)
+    # The cause names requests' exception but is a summary: the original holds the request.
+    assert isinstance(info.value.__cause__, CauseSummary)
+    assert info.value.__cause__.type_name == "requests.exceptions.SSLError"
+    assert info.value.__cause__.__cause__ is None
+    assert info.value.__context__ is None
     assert "SSLError" in str(info.value)
+    assert info.value.should_retry is False  # a failed certificate check cannot pass later
 
 
 def test_close_releases_the_pool_and_is_idempotent(fake_stripe: tuple[FakeStripe, str]) -> None:

@@ -29,9 +29,9 @@ from urllib.parse import urlencode
 
 from .billing_portal import Session
 from .billing_portal.validation import coerce_form_values
-from .builtin.redaction import mask
 from .client import AsyncClient, Client
 from .errors import ConfigurationError, InvalidParamsError, StripeError
+from .masking import mask
 from .plugins import Hooks, list_plugins, make_plugin_manager
 from .testing.fake_stripe import decode_form
 from .transport import AnyTransport, AsyncTransport, Transport, TransportOptions

@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 
 from . import pipeline
 from ._version import __version__
-from .builtin.redaction import mask
 from .errors import ConfigurationError
 from .http import is_loopback_host
+from .masking import mask
 from .plugins import Hooks, make_plugin_manager, plugin_label
 from .transport import (
     AnyTransport,
@@ -194,7 +194,7 @@ class _BaseClient(Generic[TransportT]):
         stripe_account: str | None = None,
         idempotency_key: str | None = None,
     ) -> pipeline.Call[T]:
-        """Build one API call for :meth:`send`; nothing is sent yet.
+        """Build one API call for :meth:`send`; nothing is sent, no hook fires.
 
         ``decode`` turns the 2xx JSON object into the result inside the call, so
         an ``APIError`` it raises (a body of the wrong shape) keeps the response's
@@ -258,6 +258,7 @@ class Client(_BaseClient[Transport]):
 
     def send(self, call: pipeline.Call[T]) -> T:
         """Run a call made by :meth:`prepare` to its end; return its decoded result."""
+        call.start()
         while call.step is not None:
             call.feed(self._perform(call.step))
         return call.result
@@ -313,6 +314,7 @@ class AsyncClient(_BaseClient[AsyncTransport]):
     async def send(self, call: pipeline.Call[T]) -> T:
         """Run a call made by :meth:`prepare` to its end; return its decoded result."""
         self._used = True
+        call.start()
         while call.step is not None:
             call.feed(await self._perform(call.step))
         return call.result

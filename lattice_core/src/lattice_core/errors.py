@@ -17,8 +17,15 @@ The tree::
         ├── APIError                  5xx and anything unknown
         └── APIConnectionError        network failure or timeout; no HTTP status
 
-Messages never carry the API key: the client passes every message through the
-``redact`` hook before raising, and nothing here formats headers.
+    CauseSummary                      what stands in a cause chain for a library's
+                                      exception (never raised)
+
+Nothing an error holds carries a secret: messages, ``param``, ``headers`` and
+``json_body`` are masked (:mod:`lattice_core.masking`) when the error is made,
+and the client also passes messages through the ``redact`` hook. An exception
+from an HTTP library is never chained as it is (aiohttp's and requests'
+exceptions hold the request, ``Authorization`` header included): a
+:class:`CauseSummary` with its type's name and a masked message stands in.
 """
 
 from __future__ import annotations
@@ -26,11 +33,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .masking import mask, mask_headers, mask_value
+
 __all__ = [
     "APIConnectionError",
     "APIError",
     "AuthenticationError",
     "CardError",
+    "CauseSummary",
     "ConfigurationError",
     "ConflictError",
     "IdempotencyError",
@@ -44,11 +54,66 @@ __all__ = [
 
 
 class LatticeError(Exception):
-    """Base class of every error Lattice raises."""
+    """Base class of every error Lattice raises; its message is masked when it is made."""
+
+    def __init__(self, message: str = "") -> None:
+        self.message = mask(message)
+        super().__init__(self.message)
 
 
 class ConfigurationError(LatticeError):
     """The client or a plugin is set up wrongly; the message says what to change."""
+
+
+_SUMMARY_CHARS = 300
+
+
+class CauseSummary(Exception):
+    """Stands in a cause chain for another library's exception, secrets removed.
+
+    ``type_name`` is the original exception's qualified class name, and the
+    message is its text masked and cut short. It holds no reference to the
+    original (whose attributes may carry the request and its ``Authorization``
+    header), so an error tracker that renders the chain shows nothing secret.
+    """
+
+    def __init__(self, type_name: str, message: str) -> None:
+        super().__init__(f"{type_name}: {message}" if message else type_name)
+        self.type_name = type_name
+
+    @classmethod
+    def of(cls, exc: BaseException) -> CauseSummary:
+        """Summarise ``exc``: its type and masked text (``str`` of it failing is no error)."""
+        kind = type(exc)
+        try:
+            text = " ".join(str(exc).split())
+        except Exception:  # a broken __str__ must not hide the real error
+            text = ""
+        if len(text) > _SUMMARY_CHARS:
+            text = text[:_SUMMARY_CHARS] + "…"
+        return cls(f"{kind.__module__}.{kind.__qualname__}", mask(text))
+
+
+def sanitize_chain(error: BaseException) -> BaseException:
+    """Replace every foreign exception in ``error``'s cause chain with a :class:`CauseSummary`.
+
+    Lattice errors and summaries are kept (and their own chains cleaned); an
+    implicit ``__context__`` that is not shown anyway is dropped. Returns ``error``.
+    """
+    seen: set[int] = set()
+    link: BaseException | None = error
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        if link.__suppress_context__:
+            link.__context__ = None
+        nxt = link.__cause__ if link.__cause__ is not None else link.__context__
+        if nxt is not None and not isinstance(nxt, (LatticeError, CauseSummary)):
+            summary = CauseSummary.of(nxt)
+            link.__cause__ = summary  # also sets __suppress_context__
+            link.__context__ = None
+            nxt = None
+        link = nxt
+    return error
 
 
 class InvalidParamsError(LatticeError, ValueError):
@@ -65,8 +130,7 @@ class InvalidParamsError(LatticeError, ValueError):
         self, message: str, *, param: str | None = None, reason: str | None = None
     ) -> None:
         super().__init__(message)
-        self.message = message
-        self.param = param
+        self.param = None if param is None else mask(param)
         self.reason = reason
 
 
@@ -94,16 +158,15 @@ class StripeError(LatticeError):
         json_body: Any = None,
     ) -> None:
         super().__init__(message)
-        self.message = message
         self.type = type
         self.code = code
-        self.param = param
+        self.param = None if param is None else mask(param)
         self.decline_code = decline_code
         self.doc_url = doc_url
         self.http_status = http_status
         self.request_id = request_id
-        self.headers: Mapping[str, str] = dict(headers or {})
-        self.json_body = json_body
+        self.headers: Mapping[str, str] = mask_headers(headers or {})
+        self.json_body = mask_value(json_body)
 
     def __str__(self) -> str:
         parts = []
@@ -157,5 +220,11 @@ class APIError(StripeError):
 class APIConnectionError(StripeError):
     """The request did not get an HTTP answer: DNS, refused connection, TLS, timeout.
 
-    The transport's own exception is chained as ``__cause__``.
+    ``__cause__`` is a :class:`CauseSummary` of the transport library's
+    exception (its type and masked message). ``should_retry`` is ``False`` when
+    repeating cannot help, as after a failed TLS certificate check.
     """
+
+    def __init__(self, message: str, *, should_retry: bool = True, **fields: Any) -> None:
+        super().__init__(message, **fields)
+        self.should_retry = should_retry

@@ -25,15 +25,20 @@ from .errors import (
     APIError,
     AuthenticationError,
     CardError,
+    ConfigurationError,
     ConflictError,
     IdempotencyError,
     InvalidParamsError,
     InvalidRequestError,
+    LatticeError,
     PermissionDeniedError,
     RateLimitError,
     StripeError,
+    sanitize_chain,
 )
 from .http import Request, Response
+from .limits import MAX_DEPTH, nested_deeper_than
+from .masking import mask
 from .plugins import Hooks
 
 __all__ = [
@@ -54,7 +59,7 @@ T = TypeVar("T")
 
 _MAX_IDEMPOTENCY_KEY = 255
 _ACCOUNT_ID = re.compile(r"acct_[A-Za-z0-9_]+")
-_SNIPPET_CHARS = 200
+_SNIPPET_CHARS = 120
 
 _STATUS_ERRORS: dict[int, type[StripeError]] = {
     400: InvalidRequestError,
@@ -156,20 +161,49 @@ def build_request(
 
 
 def decode_body(response: Response) -> Response:
-    """Fill ``response.body`` with the decoded JSON, or leave it ``None`` if it is not JSON."""
-    if response.content:
+    """Fill ``response.body`` with the decoded JSON, or leave it ``None``.
+
+    ``None`` when the body is not JSON, or nests deeper than
+    :data:`~lattice_core.limits.MAX_DEPTH` (a cheap count of brackets spares
+    ordinary bodies the walk).
+    """
+    content = response.content
+    if content:
         try:
-            response.body = json.loads(response.content)
+            body = json.loads(content)
         except (ValueError, RecursionError):  # bad JSON, bad UTF-8, absurd nesting
-            response.body = None
+            return response
+        if content.count(b"{") + content.count(b"[") > MAX_DEPTH and nested_deeper_than(body):
+            return response
+        response.body = body
     return response
 
 
-def _snippet(content: bytes) -> str:
+def _describe_body(response: Response) -> str:
+    """What came back, for a message: never a body that parsed (or may parse) as JSON.
+
+    A body that parsed may hold a session (its ``url`` is a credential), and a
+    cut or malformed one may too, so only a short masked snippet of text that
+    does not look like JSON is quoted (an HTML page from a proxy, say).
+    """
+    content = response.content
+    if not content:
+        return "an empty body"
+    size = f"{len(content)} bytes"
+    if response.body is not None:
+        return f"a JSON body ({size}) that is not what was expected"
     text = " ".join(content.decode("utf-8", "replace").split())
+    if text[:1] in ("{", "[", '"'):
+        try:
+            json.loads(content)
+        except RecursionError:
+            return f"a JSON body nested too deeply ({size})"
+        except ValueError:
+            return f"a body that is not valid JSON, perhaps cut short ({size})"
+        return f"a JSON body nested deeper than {MAX_DEPTH} levels ({size})"
     if len(text) > _SNIPPET_CHARS:
         text = text[:_SNIPPET_CHARS] + "…"
-    return text or "<empty body>"
+    return f"a body that is not JSON ({size}): {mask(text)}"
 
 
 def _redacted_or_none(value: object, hooks: Hooks) -> str | None:
@@ -204,10 +238,7 @@ def error_from_response(response: Response, hooks: Hooks) -> StripeError:
         }
     else:
         err_type = code = None
-        message = (
-            f"Stripe returned HTTP {status} with a body that is not Stripe's error JSON: "
-            f"{_snippet(response.content)}"
-        )
+        message = f"Stripe returned HTTP {status} with {_describe_body(response)}"
         fields = {}
     if err_type == "idempotency_error":
         cls: type[StripeError] = IdempotencyError
@@ -231,8 +262,18 @@ def _str_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _redacted(error: APIConnectionError, hooks: Hooks) -> APIConnectionError:
-    """Mask a transport's error message in place, as every message leaving the SDK is."""
+E = TypeVar("E", bound=LatticeError)
+
+
+def _redacted(error: E, hooks: Hooks) -> E:
+    """Clean an error in place before anyone sees it: no foreign cause, message redacted.
+
+    A transport (a third-party one too) may have chained its library's
+    exception, whose attributes hold the request and its ``Authorization``
+    header; the chain keeps a summary of it instead. The message goes through
+    the ``redact`` hook, so users' own rules apply as well.
+    """
+    sanitize_chain(error)
     masked = hooks.redact(error.message)
     if masked != error.message:
         error.message = masked
@@ -256,8 +297,9 @@ def _decoded(response: Response, decode: Callable[[dict[str, Any]], T], hooks: H
             message = exc.message
     else:
         message = (
-            f"Stripe returned HTTP {response.status_code} with a body that is not a "
-            f"JSON object: {_snippet(response.content)}"
+            f"Stripe returned HTTP {response.status_code} with {_describe_body(response)}, "
+            "not the JSON object expected. The object may have been created: retry with "
+            "the same idempotency_key to get it without creating another."
         )
     raise APIError(
         hooks.redact(message),
@@ -301,6 +343,8 @@ def call_flow(
             network_error = None if response is not None else failure
             if request.attempt > max_retries:
                 raise failure
+            if isinstance(network_error, APIConnectionError) and not network_error.should_retry:
+                raise failure  # a failed certificate check: no plugin can make it pass
             delay = hooks.retry_delay(request, response, network_error, max_retries)
             if delay is None:
                 raise failure
@@ -309,6 +353,8 @@ def call_flow(
     except GeneratorExit:  # the flow was dropped, not failed: nothing to report
         raise
     except BaseException as exc:  # a Stripe error, a cancellation, a plugin that raised
+        if isinstance(exc, LatticeError):
+            _redacted(exc, hooks)
         hooks.after_call(request, response, exc)
         raise
     hooks.after_call(request, response, None)
@@ -316,20 +362,32 @@ def call_flow(
 
 
 class Call(Generic[T]):
-    """One call in progress, for a driver loop: what to do next, until ``result``.
+    """One call, prepared: inert until a driver starts it, then stepped to its end.
 
-    ``step`` is the request to send or the seconds to sleep, or ``None`` once
-    the call has finished (then ``result`` holds the decoded answer);
-    :meth:`feed` hands back what the step produced.
+    Building a call fires nothing (no hook, no span): :meth:`start` runs it to
+    its first step, ``step`` is then the request to send or the seconds to
+    sleep, or ``None`` once the call has finished (``result`` holds the decoded
+    answer); :meth:`feed` hands back what the step produced. A call runs once.
     """
 
-    __slots__ = ("_flow", "result", "step")
+    __slots__ = ("_flow", "_started", "result", "step")
 
     result: T
 
     def __init__(self, flow: Generator[Step, Outcome, T]) -> None:
         self._flow = flow
-        self.step: Step | None = next(flow)
+        self._started = False
+        self.step: Step | None = None
+
+    def start(self) -> None:
+        """Run the call to its first step (``before_request`` hooks fire here)."""
+        if self._started:
+            raise ConfigurationError(
+                "this call was already sent; prepare a new one (client.prepare(...)) to "
+                "send the request again."
+            )
+        self._started = True
+        self.step = next(self._flow)
 
     def feed(self, outcome: Outcome) -> None:
         """Hand back what the step produced: a response, ``None`` after a sleep, or an exception.

@@ -22,6 +22,7 @@ import pluggy
 
 from . import hookspecs
 from .errors import ConfigurationError, LatticeError
+from .masking import mask
 
 if TYPE_CHECKING:
     from .billing_portal.rules import FlowType
@@ -155,12 +156,46 @@ def list_plugins() -> list[PluginInfo]:
     ]
 
 
+class PluginManager(pluggy.PluginManager):
+    """A client's plugin manager: complete once the client is built.
+
+    :class:`Hooks` works out who observes ``after_response`` / ``after_call``
+    and the ``redact`` chain once, when the client is made; a plugin
+    registered afterwards would get ``before_request`` but never ``after_call``
+    (a span nothing ends). So once sealed, :meth:`register` and
+    :meth:`unregister` raise :class:`~lattice_core.errors.ConfigurationError`
+    saying to pass the plugin when building the client instead.
+    """
+
+    sealed = False
+
+    def _refuse_if_sealed(self, what: str) -> None:
+        if self.sealed:
+            raise ConfigurationError(
+                f"cannot {what} a plugin on a client that is already built: its hooks are "
+                "fixed when it is made. Pass plugins=[...] (or disable_plugins=[...]) to "
+                "Client(...) / AsyncClient(...) instead."
+            )
+
+    def register(self, plugin: object, name: str | None = None) -> str | None:
+        self._refuse_if_sealed("register")
+        return super().register(plugin, name)
+
+    def unregister(self, plugin: object | None = None, name: str | None = None) -> Any:
+        self._refuse_if_sealed("unregister")
+        return super().unregister(plugin, name)
+
+    def set_blocked(self, name: str) -> None:
+        self._refuse_if_sealed("block")
+        super().set_blocked(name)
+
+
 def make_plugin_manager(
     plugins: Iterable[object] = (),
     disable_plugins: Iterable[str] = (),
-) -> pluggy.PluginManager:
+) -> PluginManager:
     """Build a fresh plugin manager: entry points minus ``disable_plugins``, plus ``plugins``."""
-    pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    pm = PluginManager(hookspecs.PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
     disabled = tuple(disable_plugins)
     for name in disabled:
@@ -175,8 +210,6 @@ def make_plugin_manager(
     for plugin in plugins:
         _register_object(pm, plugin)
     _check_one_retry(pm)
-    if pm.is_blocked("redaction"):
-        _warn_redaction_disabled()
     return pm
 
 
@@ -192,8 +225,6 @@ def _user_stacklevel() -> int:
 
 @functools.cache
 def _warn_unknown_disabled(unknown: tuple[str, ...], known: tuple[str, ...]) -> None:
-    from .builtin.redaction import mask  # a pasted secret must not reach the warning
-
     warnings.warn(
         f"disable_plugins names no installed plugin: {mask(', '.join(map(repr, unknown)))}. "
         f"Installed plugins: {', '.join(known)}.",
@@ -211,19 +242,6 @@ def _check_one_retry(pm: pluggy.PluginManager) -> None:
             "in plugins=[...]. Both would decide and spend budget, and the built-in would "
             "ignore your deadline. Pass disable_plugins=['retry'] with plugins=[Retry(...)]."
         )
-
-
-_REDACTION_DISABLED = (
-    "THE 'redaction' PLUGIN IS DISABLED: API keys, Authorization headers and portal URLs "
-    "may now appear in Lattice's logs and error messages. Do not do this in production."
-)
-
-
-@functools.cache
-def _warn_redaction_disabled() -> None:
-    """Once per process: a ``UserWarning`` at the user's line (seen by default), and a log."""
-    logging.getLogger("lattice").warning(_REDACTION_DISABLED)
-    warnings.warn(_REDACTION_DISABLED, UserWarning, stacklevel=_user_stacklevel())
 
 
 _logger = logging.getLogger("lattice")
@@ -259,7 +277,9 @@ class Hooks:
     def __init__(self, pm: pluggy.PluginManager) -> None:
         self.pm = pm
         self._hook: Any = pm.hook
-        # Snapshots: clients register their plugins before the first call.
+        # Snapshots, so sealed: a plugin registered later would see only half a call.
+        if isinstance(pm, PluginManager):
+            pm.sealed = True
         self._redactors = [impl.function for impl in reversed(pm.hook.redact.get_hookimpls())]
         self._after_response = _observers(pm.hook.after_response)
         self._after_call = _observers(pm.hook.after_call)
@@ -335,9 +355,13 @@ class Hooks:
         return None if delay is None else float(delay)
 
     def redact(self, text: str) -> str:
-        """Run ``text`` through every ``redact`` implementation, each on the last's output."""
+        """Run ``text`` through every ``redact`` implementation, then core masking.
+
+        Implementations chain, each on the last's output; :func:`~lattice_core.masking.mask`
+        runs last whatever the plugins did, so no plugin setup can unmask a key.
+        """
         for function in self._redactors:
             masked = function(text=text)
             if isinstance(masked, str):
                 text = masked
-        return text
+        return mask(text)

@@ -10,12 +10,13 @@ no decoding. Each transport package maps its library's exceptions onto
 from __future__ import annotations
 
 import abc
+import ssl
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar, Union
 
 import attrs
 
-from .errors import APIConnectionError, ConfigurationError
+from .errors import APIConnectionError, CauseSummary, ConfigurationError
 
 if TYPE_CHECKING:
     from .http import Request, Response
@@ -27,6 +28,7 @@ __all__ = [
     "TransportFactory",
     "TransportOptions",
     "attempt_timeout",
+    "certificate_error",
     "closed_error",
     "connection_error",
     "resolve_transport",
@@ -78,23 +80,70 @@ class AsyncTransport(abc.ABC):
         """Release pooled connections. Safe to call more than once."""
 
 
+_OPENSSL_VERIFY_FAILED = "certificate verify failed"
+
+
+def certificate_error(exc: BaseException) -> str | None:
+    """Why a certificate check failed, if that is what ``exc`` is about; else ``None``.
+
+    HTTP libraries wrap it differently (requests: ``SSLError`` around urllib3's
+    ``MaxRetryError`` around ``ssl.SSLCertVerificationError``; aiohttp:
+    ``ClientConnectorCertificateError``), so this follows causes, ``args`` and
+    the usual wrapper attributes a few levels down, and knows OpenSSL's wording.
+    """
+    todo: list[object] = [exc]
+    seen: set[int] = set()
+    while todo and len(seen) < 32:
+        item = todo.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, ssl.SSLCertVerificationError):
+            return item.verify_message or item.reason or "certificate verify failed"
+        if _OPENSSL_VERIFY_FAILED in str(item).lower():
+            return "certificate verify failed"
+        todo.extend((item.__cause__, item.__context__, *item.args))
+        todo.extend(getattr(item, name, None) for name in ("reason", "certificate_error"))
+    return None
+
+
 def connection_error(
     request: Request, exc: BaseException, *, timed_out: bool
 ) -> APIConnectionError:
-    """The ``APIConnectionError`` a transport raises (``from exc``) when no answer came.
+    """The ``APIConnectionError`` a transport raises when no answer came.
 
-    One wording for every transport; it names the call, never a header or body.
+    One wording for every transport; it names the call, never a header or
+    body. Its ``__cause__`` is already set to a :class:`~lattice_core.errors.CauseSummary`
+    of ``exc`` (never ``exc`` itself, which holds the request and its
+    ``Authorization`` header): raise it as it is, not ``from exc``. A failed
+    certificate check is not worth retrying, so that error says so
+    (``should_retry=False``) and names what to check.
     """
     path = request.url.split("://", 1)[-1].partition("/")[2].partition("?")[0]
     what = f"{request.method} /{path}: {type(exc).__name__}"
-    if timed_out:
-        return APIConnectionError(
-            f"timed out talking to Stripe ({what}). The request may or may not have been "
-            "applied; retry with the same idempotency key to be safe."
+    bad_certificate = None if timed_out else certificate_error(exc)
+    if bad_certificate is not None:
+        host = request.url.split("://", 1)[-1].partition("/")[0]
+        reason = bad_certificate
+        error = APIConnectionError(
+            f"TLS certificate verification failed for {host} ({what}: {reason}); not retried. "
+            "Check that base_url names the right host, that this machine's clock is right, "
+            "and that the CA bundle trusts the server's certificate (REQUESTS_CA_BUNDLE or "
+            "SSL_CERT_FILE, or the CA of a TLS-inspecting proxy).",
+            should_retry=False,
         )
-    return APIConnectionError(
-        f"could not reach Stripe ({what}). Check the network, proxy settings and base_url."
-    )
+    elif timed_out:
+        limit = f" after {request.timeout:g} s" if request.timeout is not None else ""
+        error = APIConnectionError(
+            f"timed out{limit} talking to Stripe ({what}). The request may or may not have "
+            "been applied; retry with the same idempotency key to be safe."
+        )
+    else:
+        error = APIConnectionError(
+            f"could not reach Stripe ({what}). Check the network, proxy settings and base_url."
+        )
+    error.__cause__ = CauseSummary.of(exc)
+    return error
 
 
 DEFAULT_TIMEOUT = 80.0

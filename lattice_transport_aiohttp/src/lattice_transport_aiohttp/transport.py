@@ -12,14 +12,12 @@ client) per event loop.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import urllib.request
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import aiohttp
 
-from lattice_core import ConfigurationError, Request, Response
+from lattice_core import ConfigurationError, LatticeError, Request, Response
 from lattice_core.transport import (
     AsyncTransport,
     attempt_timeout,
@@ -29,31 +27,29 @@ from lattice_core.transport import (
 
 __all__ = ["AiohttpTransport"]
 
+_FAILURES = (asyncio.TimeoutError, aiohttp.ClientError, OSError, RuntimeError)
 
-@contextlib.contextmanager
-def _map_errors(request: Request, transport: AiohttpTransport) -> Iterator[None]:
-    """Turn every aiohttp / asyncio network failure into ``APIConnectionError``.
+
+def _mapped(request: Request, exc: BaseException, transport: AiohttpTransport) -> LatticeError:
+    """The Lattice error for an aiohttp / asyncio failure (its cause a masked summary).
 
     A failure because the client was closed mid-call is the ``ConfigurationError``
-    of a closed client instead, so it is not retried.
+    of a closed client instead, so it is not retried. aiohttp's exceptions
+    carry the request, ``Authorization`` header included: they are never chained.
     """
-    try:
-        yield
-    except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
-        raise connection_error(request, exc, timed_out=True) from exc
-    except (aiohttp.ClientError, OSError, RuntimeError) as exc:
-        if transport.closed:
-            raise closed_error() from exc
-        if isinstance(exc, RuntimeError):
-            raise
-        raise connection_error(request, exc, timed_out=False) from exc
+    if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
+        return connection_error(request, exc, timed_out=True)
+    if transport.closed:
+        return closed_error()
+    return connection_error(request, exc, timed_out=False)
 
 
 class AiohttpTransport(AsyncTransport):
     """Send requests through one pooled ``aiohttp.ClientSession``.
 
-    Each attempt may take ``request.timeout`` seconds to connect and again for
-    each read (the client's ``timeout``); ``timeout`` here, if given, caps that.
+    Each attempt may take ``request.timeout`` seconds in all, from waiting for
+    a pooled connection to reading the last byte (the client's ``timeout``);
+    ``timeout`` here, if given, caps that.
     ``limit`` caps the connections open at once (further calls wait for a free
     one): pass ``AsyncClient(transport=AiohttpTransport(limit=...))``, and the
     client's ``timeout`` still applies.
@@ -106,7 +102,7 @@ class AiohttpTransport(AsyncTransport):
     async def handle_async_request(self, request: Request) -> Response:
         session = self._get_session()
         seconds = attempt_timeout(request, self._own_timeout)
-        with _map_errors(request, self):
+        try:
             async with session.request(
                 request.method,
                 request.url,
@@ -114,15 +110,23 @@ class AiohttpTransport(AsyncTransport):
                 headers=request.headers,
                 allow_redirects=False,
                 proxy=self._proxy_for(request.url),
-                # ``connect`` also bounds the wait for a free pooled connection, so a
-                # saturated pool cannot stretch a call past its timeout or deadline.
+                # ``total`` bounds the whole attempt: the wait for a pooled connection,
+                # connecting, sending and reading the full body (a server trickling
+                # bytes cannot stretch it); the others fail a dead connection sooner.
                 timeout=aiohttp.ClientTimeout(
-                    connect=seconds, sock_connect=seconds, sock_read=seconds
+                    total=seconds, connect=seconds, sock_connect=seconds, sock_read=seconds
                 ),
             ) as raw:
                 content = await raw.read()
                 headers = {k.lower(): v for k, v in raw.headers.items()}
                 return Response(status_code=raw.status, headers=headers, content=content)
+        except _FAILURES as exc:
+            if isinstance(exc, RuntimeError) and not self.closed:
+                raise  # a bug, not a network failure: the flow reports it as it is
+            failure: BaseException = exc
+        # Raised outside the except block, so aiohttp's exception is not chained as
+        # __context__ either.
+        raise _mapped(request, failure, self)
 
     async def aclose(self) -> None:
         self.closed = True

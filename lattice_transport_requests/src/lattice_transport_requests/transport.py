@@ -4,45 +4,49 @@ One ``requests.Session`` per transport keeps connections alive between calls.
 Proxy and CA-bundle settings are read from the environment once per host
 instead of on every call (plain ``requests`` re-reads them each time, which is
 most of its per-call overhead), and netrc is never consulted: the API key is the
-only credential sent.
+only credential sent. Each attempt is bounded as a whole (connect, send, and
+reading the full response), not just per read: see :mod:`.deadline`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
-from collections.abc import Iterator
+import time
 
 import requests
 import requests.utils
 
-from lattice_core import Request, Response, Transport
+from lattice_core import LatticeError, Request, Response, Transport
 from lattice_core.transport import attempt_timeout, closed_error, connection_error
+
+from .deadline import DeadlineAdapter, attempt_deadline
 
 __all__ = ["RequestsTransport"]
 
 
-@contextlib.contextmanager
-def _map_errors(request: Request, transport: RequestsTransport) -> Iterator[None]:
-    """Turn every ``requests`` failure into ``APIConnectionError`` (cause chained).
+def _mapped(
+    request: Request, exc: BaseException, transport: RequestsTransport, deadline: float
+) -> LatticeError:
+    """The Lattice error for a ``requests`` failure (its cause a masked summary).
 
     A failure because the client was closed mid-call is the ``ConfigurationError``
-    of a closed client instead, so it is not retried.
+    of a closed client instead, so it is not retried. Running out of the
+    attempt's time shows up as whatever the interrupted read raised; it is a timeout.
     """
-    try:
-        yield
-    except requests.RequestException as exc:
-        if transport.closed:
-            raise closed_error() from exc
-        raise connection_error(request, exc, timed_out=isinstance(exc, requests.Timeout)) from exc
+    if transport.closed:
+        return closed_error()
+    timed_out = isinstance(exc, requests.Timeout) or time.monotonic() >= deadline
+    return connection_error(request, exc, timed_out=timed_out)
 
 
 class RequestsTransport(Transport):
     """Send requests through one pooled ``requests.Session``.
 
-    Each attempt may take ``request.timeout`` seconds to connect and again to
-    read (the client's ``timeout``); ``timeout`` here, if given, caps that. TLS
+    Each attempt may take ``request.timeout`` seconds in all, from connecting
+    to reading the last byte (the client's ``timeout``); ``timeout`` here, if
+    given, caps that. A ``session`` passed in keeps any adapter of its own;
+    one with requests' default adapters gets the whole-attempt bound too. TLS
     certificates are always verified (``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE``
     choose the bundle); proxies come from the environment (``HTTPS_PROXY``,
     ``NO_PROXY``...), read once per host.
@@ -55,6 +59,9 @@ class RequestsTransport(Transport):
     ) -> None:
         self._own_timeout = timeout
         self._session = session or requests.Session()
+        for prefix, adapter in list(self._session.adapters.items()):
+            if type(adapter) is requests.adapters.HTTPAdapter:
+                self._session.mount(prefix, _deadline_adapter_like(adapter))
         # Settings come from us, not re-read from the environment per call.
         self._session.trust_env = False
         self._verify: str | bool = (
@@ -84,21 +91,39 @@ class RequestsTransport(Transport):
         if request.content:
             prepared.headers["Content-Length"] = str(len(request.content))
         seconds = attempt_timeout(request, self._own_timeout)
-        with _map_errors(request, self):
-            raw = self._session.send(
-                prepared,
-                timeout=(seconds, seconds),
-                verify=self._verify,
-                proxies=self._proxies_for(request.url),
-                allow_redirects=False,
-                stream=False,
-            )
-        return Response(
-            status_code=raw.status_code,
-            headers={k.lower(): v for k, v in raw.headers.items()},
-            content=raw.content,
-        )
+        with attempt_deadline(seconds) as deadline:
+            try:
+                raw = self._session.send(
+                    prepared,
+                    timeout=(seconds, seconds),
+                    verify=self._verify,
+                    proxies=self._proxies_for(request.url),
+                    allow_redirects=False,
+                    stream=False,
+                )
+            except requests.RequestException as exc:
+                failure: BaseException = exc
+            else:
+                return Response(
+                    status_code=raw.status_code,
+                    headers={k.lower(): v for k, v in raw.headers.items()},
+                    content=raw.content,
+                )
+        # Raised here, outside the except block, so requests' exception (which holds the
+        # request, Authorization header and all) is not chained as __context__ either.
+        raise _mapped(request, failure, self, deadline)
 
     def close(self) -> None:
         self.closed = True
         self._session.close()
+
+
+def _deadline_adapter_like(adapter: requests.adapters.HTTPAdapter) -> DeadlineAdapter:
+    """A :class:`DeadlineAdapter` with ``adapter``'s pool sizes and retry settings."""
+    defaults = requests.adapters
+    return DeadlineAdapter(
+        pool_connections=getattr(adapter, "_pool_connections", defaults.DEFAULT_POOLSIZE),
+        pool_maxsize=getattr(adapter, "_pool_maxsize", defaults.DEFAULT_POOLSIZE),
+        max_retries=adapter.max_retries,
+        pool_block=getattr(adapter, "_pool_block", defaults.DEFAULT_POOLBLOCK),
+    )

@@ -21,8 +21,8 @@ from typing import Any, TypeVar
 
 import attrs
 
-from ..builtin.redaction import mask
 from ..converters import converter, structure_or_api_error
+from ..masking import mask
 
 __all__ = [
     "AfterCompletion",

@@ -30,9 +30,9 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from ..builtin.redaction import mask
 from ..converters import converter
 from ..errors import InvalidParamsError
+from ..masking import mask
 from .rules import BUILTIN_FLOW_TYPES, FlowType, Rule, session_create_rule
 
 __all__ = [

@@ -1,6 +1,7 @@
 """Built-in ``retry`` plugin: Stripe's rules for when a failed call is worth repeating.
 
-* Retries network errors and timeouts, 409, 429 and 5xx, at most
+* Retries network errors and timeouts (not a failed TLS certificate check,
+  which cannot pass on a second try), 409, 429 and 5xx, at most
   ``max_retries`` times (a client option, default 2).
 * ``Stripe-Should-Retry: true|false`` overrides the status rules either way.
 * Backoff: 0.5 s * 2^(n-1), capped at 5 s, jittered to 50-100 %, never below
@@ -47,8 +48,8 @@ _MIN_TIMEOUT = 0.001  # an attempt that starts always gets a (tiny) positive tim
 
 def should_retry(response: Response | None, error: LatticeError | None) -> bool:
     """Whether this outcome is worth another attempt, ignoring counts and budgets."""
-    if response is None:
-        return isinstance(error, APIConnectionError)
+    if response is None:  # no answer: worth another try unless the error says it is not
+        return isinstance(error, APIConnectionError) and error.should_retry
     verdict = response.headers.get("stripe-should-retry")
     if verdict == "true":
         return True

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from ..errors import LatticeError
 from ..hookspecs import hookimpl
 from ..http import Request, Response
-from .redaction import mask
+from ..masking import mask
 
 __all__ = ["Telemetry", "logger"]
 
