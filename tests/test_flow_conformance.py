@@ -39,6 +39,8 @@ DOCUMENTED_DIFFERENCES = {
     "unknown",
     "required-empty",
     "integer-float",
+    "nul",
+    "range",
 }
 
 
@@ -329,6 +331,26 @@ DIFFERENCE_EXAMPLES: list[tuple[dict[str, Any], str]] = [
             "after_completion": {"type": "redirect", "redirect": {"return_url": "/done"}},
         },
         "url",
+    ),
+    (
+        {
+            "type": "payment_method_update",
+            "after_completion": {
+                "type": "hosted_confirmation",
+                "hosted_confirmation": {"custom_message": "thanks\x00"},
+            },
+        },
+        "nul",
+    ),
+    (
+        {
+            "type": "subscription_update_confirm",
+            "subscription_update_confirm": {
+                "subscription": "sub_1",
+                "items": [{"id": "si_1", "quantity": 2**63}],
+            },
+        },
+        "range",
     ),
 ]
 

@@ -18,7 +18,8 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn
 
-from .errors import APIError
+from .errors import APIError, CauseSummary
+from .limits import MAX_DEPTH, nested_deeper_than
 
 __all__ = ["EXTRA_FIELD", "IdOrObject", "converter", "make_converter", "structure_or_api_error"]
 
@@ -106,7 +107,16 @@ def structure_or_api_error(data: Any, cls: type[T], what: str) -> T:
 
     The message names the fields at fault, never their values (a portal URL is a
     credential). ``what`` names the object for the message, e.g. ``"flow"``.
+    Data nested deeper than :data:`~lattice_core.limits.MAX_DEPTH` is refused
+    up front, so whatever decodes can be unstructured again (``to_dict()``).
+    The chained cause is a :class:`~lattice_core.errors.CauseSummary`, not
+    cattrs' exception (which holds the values it failed on).
     """
+    if nested_deeper_than(data):
+        raise APIError(
+            f"could not decode a {what} from Stripe's answer: it nests deeper than "
+            f"{MAX_DEPTH} levels, which no Stripe object does."
+        )
     try:
         return converter().structure(data, cls)
     except (cattrs.BaseValidationError, TypeError, ValueError, KeyError) as exc:
@@ -115,4 +125,6 @@ def structure_or_api_error(data: Any, cls: type[T], what: str) -> T:
             if isinstance(exc, cattrs.BaseValidationError)
             else type(exc).__name__
         )
-        raise APIError(f"could not decode a {what} from Stripe's answer: {where}") from exc
+        cause = CauseSummary.of(exc)
+    # Raised outside the except block, so cattrs' exception is not chained as __context__.
+    raise APIError(f"could not decode a {what} from Stripe's answer: {where}") from cause

@@ -17,6 +17,12 @@ datetimes are Unix seconds, insertion order is kept and brackets stay literal.
 One deliberate difference: inside a list, booleans and datetimes are converted
 the same way as anywhere else (``stripe`` sends ``True`` and the ``datetime``
 text there, which Stripe's API does not accept).
+
+Params that cannot be encoded are an :class:`~lattice_core.errors.InvalidParamsError`
+naming the bracketed key, not a crash: nesting deeper than
+:data:`~lattice_core.limits.MAX_DEPTH` (a cycle too) and integers outside
+Stripe's signed 64-bit range. ``Session.create`` checks all this earlier; this
+guards ``client.request`` with raw params.
 """
 
 from __future__ import annotations
@@ -26,10 +32,14 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
+from .errors import InvalidParamsError
+from .limits import INT_MAX, INT_MIN, MAX_DEPTH, int_in_range
+from .masking import mask
+
 __all__ = ["encode_form", "flatten_params"]
 
 
-def _scalar(value: Any) -> str:
+def _scalar(key: str, value: Any) -> str:
     if value is True:
         return "true"
     if value is False:
@@ -38,20 +48,34 @@ def _scalar(value: Any) -> str:
         return value
     if isinstance(value, datetime.datetime):
         return str(int(value.timestamp()))
+    if isinstance(value, int) and not int_in_range(value):
+        raise InvalidParamsError(
+            f"{mask(key)} must be an integer from {INT_MIN} to {INT_MAX} (Stripe's 64-bit "
+            f"range), got one of {value.bit_length()} bits.",
+            param=key,
+            reason="range",
+        )
     return str(value)
 
 
-def _flatten(key: str, value: Any) -> Iterator[tuple[str, str]]:
+def _flatten(key: str, value: Any, depth: int = 1) -> Iterator[tuple[str, str]]:
     if value is None:
         return
+    if isinstance(value, (Mapping, list, tuple)) and depth > MAX_DEPTH:
+        raise InvalidParamsError(
+            f"{mask(key)[:200]} nests deeper than {MAX_DEPTH} levels (or contains itself); "
+            "no Stripe param is that deep.",
+            param=key[:200],
+            reason="depth",
+        )
     if isinstance(value, Mapping):
         for sub_key, sub_value in value.items():
-            yield from _flatten(f"{key}[{sub_key}]", sub_value)
+            yield from _flatten(f"{key}[{sub_key}]", sub_value, depth + 1)
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            yield from _flatten(f"{key}[{index}]", item)
+            yield from _flatten(f"{key}[{index}]", item, depth + 1)
     else:
-        yield key, _scalar(value)
+        yield key, _scalar(key, value)
 
 
 def flatten_params(params: Mapping[str, Any]) -> list[tuple[str, str]]:

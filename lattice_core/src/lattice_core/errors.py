@@ -123,7 +123,9 @@ class InvalidParamsError(LatticeError, ValueError):
     or ``None`` when the problem is the params object itself. ``reason`` names
     the rule that failed: ``required``, ``requires`` (needed because of a
     ``type``), ``exclusive``, ``type``, ``enum``, ``max_length``, ``non_empty``,
-    ``url`` or ``unknown``.
+    ``url``, ``unknown``, ``nul`` (a string holding NUL), ``range`` (an integer
+    outside signed 64-bit), ``depth`` (nested deeper than
+    :data:`~lattice_core.limits.MAX_DEPTH`) or ``cycle`` (params that contain themselves).
     """
 
     def __init__(

@@ -93,18 +93,22 @@ def certificate_error(exc: BaseException) -> str | None:
     """
     todo: list[object] = [exc]
     seen: set[int] = set()
+    found: str | None = None
     while todo and len(seen) < 32:
         item = todo.pop()
         if not isinstance(item, BaseException) or id(item) in seen:
             continue
         seen.add(id(item))
         if isinstance(item, ssl.SSLCertVerificationError):
-            return item.verify_message or item.reason or "certificate verify failed"
-        if _OPENSSL_VERIFY_FAILED in str(item).lower():
-            return "certificate verify failed"
+            detail = getattr(item, "verify_message", None)  # a wrapper may lack it
+            if isinstance(detail, str) and detail:
+                return detail
+            found = _OPENSSL_VERIFY_FAILED
+        elif _OPENSSL_VERIFY_FAILED in str(item).lower():
+            found = _OPENSSL_VERIFY_FAILED
         todo.extend((item.__cause__, item.__context__, *item.args))
         todo.extend(getattr(item, name, None) for name in ("reason", "certificate_error"))
-    return None
+    return found
 
 
 def connection_error(

@@ -16,6 +16,12 @@ http(s), exactly one of ``customer`` / ``customer_account`` is needed,
 unknown keys are refused at every level (the schema only says so at the top),
 and an integer must be an ``int`` (JSON Schema calls ``2.0`` an
 integer, but it would be form-encoded as ``2.0``, which Stripe refuses).
+
+Before the table is consulted, :func:`plain_params` walks the whole params
+tree once, so hostile shapes are typed errors too, not crashes: nesting deeper
+than :data:`~lattice_core.limits.MAX_DEPTH`, a mapping or list that contains
+itself, keys that are not strings, integers outside signed 64-bit and strings
+holding NUL.
 """
 
 from __future__ import annotations
@@ -30,8 +36,9 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from ..converters import converter
+from ..converters import EXTRA_FIELD
 from ..errors import InvalidParamsError
+from ..limits import INT_MAX, INT_MIN, MAX_DEPTH, int_in_range
 from ..masking import mask
 from .rules import BUILTIN_FLOW_TYPES, FlowType, Rule, session_create_rule
 
@@ -104,11 +111,8 @@ def _check(rule: Rule, value: Any, path: str) -> None:
                 "max_length",
                 f"{path} must be at most {rule.max_length} characters, got {len(value)}.",
             )
-        if rule.url:
-            parts = urlsplit(value)
-            spaced = " " in value or not value.isprintable()  # CR/LF/tab are not printable
-            if parts.scheme not in ("http", "https") or not parts.netloc or spaced:
-                raise _fail(path, "url", f"{path} must be {_what(rule)}.")
+        if rule.url and not _is_web_url(value):
+            raise _fail(path, "url", f"{path} must be {_what(rule)}.")
     elif kind == "integer":
         ok = isinstance(value, int) and not isinstance(value, bool)
         if not ok and rule.unix_time and isinstance(value, datetime.datetime):
@@ -127,6 +131,18 @@ def _check(rule: Rule, value: Any, path: str) -> None:
             _check(rule.items, item, f"{path}[{index}]")
     else:
         _check_object(rule, value, path)
+
+
+def _is_web_url(value: str) -> bool:
+    """An absolute http(s) URL with a host, a valid port and no whitespace or control chars."""
+    if " " in value or not value.isprintable():  # CR/LF/tab/NUL are not printable
+        return False
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError:  # "https://[abc": an unclosed IPv6 bracket
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _check_object(rule: Rule, value: Any, path: str) -> None:
@@ -195,14 +211,76 @@ def _check_owner(params: Mapping[str, Any]) -> None:
 
 
 def plain_params(value: Any) -> Any:
-    """Turn Lattice models anywhere inside params into the equivalent plain mappings."""
-    if attrs.has(type(value)):
-        return converter().unstructure(value)
-    if isinstance(value, Mapping):
-        return {key: plain_params(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain_params(item) for item in value]
-    return value
+    """Params as plain data: Lattice models turned into mappings, the tree checked on the way.
+
+    Raises :class:`~lattice_core.errors.InvalidParamsError` naming the path for
+    what no rule table could reach safely: nesting deeper than
+    :data:`~lattice_core.limits.MAX_DEPTH` or a cycle, a key that is not a
+    string, an integer outside signed 64-bit, a string holding NUL.
+    """
+    return _plain(value, "", 0, set())
+
+
+def _model_fields(value: Any) -> dict[str, Any]:
+    """A flow model as the mapping it stands for, one level deep (``extra`` merged in).
+
+    The same shape the converter unstructures to, taken one level at a time so
+    the walk can bound what an ``extra`` mapping holds.
+    """
+    out = {
+        f.name: getattr(value, f.name) for f in attrs.fields(type(value)) if f.name != EXTRA_FIELD
+    }
+    extra = getattr(value, EXTRA_FIELD, None)
+    if isinstance(extra, Mapping):
+        out.update(extra)
+    return out
+
+
+def _plain(value: Any, path: str, depth: int, open_ids: set[int]) -> Any:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise _fail(
+                path, "nul", f"{path or 'params'} must not contain NUL characters ('\\x00')."
+            )
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not int_in_range(value):
+            raise _fail(
+                path,
+                "range",
+                f"{path} must be an integer from {INT_MIN} to {INT_MAX} (Stripe's 64-bit "
+                f"range), got one of {value.bit_length()} bits.",
+            )
+        return value
+    model = attrs.has(type(value))
+    if not (model or isinstance(value, (Mapping, list, tuple))):
+        return value
+    if depth >= MAX_DEPTH or id(value) in open_ids:
+        cycle = id(value) in open_ids
+        raise _fail(
+            path,
+            "cycle" if cycle else "depth",
+            f"{path or 'params'} contains itself (a cycle); pass a tree of plain values."
+            if cycle
+            else f"{path} nests deeper than {MAX_DEPTH} levels; no Stripe param is that deep.",
+        )
+    open_ids.add(id(value))
+    try:
+        if model or isinstance(value, Mapping):
+            items = _model_fields(value) if model else value
+            plain: dict[str, Any] = {}
+            for key, item in items.items():
+                if not isinstance(key, str):
+                    where = path or "params"
+                    raise _fail(
+                        where, "type", f"{where} keys must be strings, got {type(key).__name__}."
+                    )
+                name = key if _TOKEN.fullmatch(key) else f"<a {len(key)}-character key>"
+                plain[key] = _plain(item, _join(path, name), depth + 1, open_ids)
+            return plain
+        return [_plain(item, f"{path}[{i}]", depth + 1, open_ids) for i, item in enumerate(value)]
+    finally:
+        open_ids.discard(id(value))
 
 
 @functools.cache
@@ -220,9 +298,6 @@ def validate_create_params(
             f"params must be a mapping such as {{'customer': 'cus_123'}}, "
             f"not {type(params).__name__}."
         )
-    for key in params:
-        if not isinstance(key, str):
-            raise InvalidParamsError(f"params keys must be strings, got {type(key).__name__}.")
     plain: dict[str, Any] = plain_params(params)
     _check_object(validator_for(tuple(flow_types)), plain, "")
     _check_owner(plain)
