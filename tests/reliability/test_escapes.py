@@ -302,6 +302,12 @@ def test_a_malformed_url_is_an_invalid_params_error(
     stub.assert_not_called()
 
 
+@pytest.mark.parametrize("url", ["https://exa\x00mple.com", "https://a b.com", "https://a.com\r\n"])
+def test_a_base_url_with_control_characters_is_a_configuration_error(url: str) -> None:
+    with pytest.raises(ConfigurationError, match="control characters"):
+        Client(API_KEY, transport=StubTransport(), base_url=url)
+
+
 def _fill(value: Any, url: str) -> Any:
     if isinstance(value, dict):
         return {k: _fill(v, url) for k, v in value.items()}

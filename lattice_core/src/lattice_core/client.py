@@ -86,6 +86,11 @@ def _check_base_url(base_url: object) -> str:
     example = "such as 'https://api.stripe.com' or 'http://127.0.0.1:12111'"
     if not isinstance(base_url, str) or not base_url:
         raise ConfigurationError(f"base_url must be a URL string {example}.")
+    if not base_url.isprintable() or " " in base_url:
+        raise ConfigurationError(
+            f"base_url must not contain spaces or control characters (NUL, CR, LF, tab); "
+            f"pass a URL {example}."
+        )
     try:
         parts = urlsplit(base_url)
         port = parts.port
