@@ -31,7 +31,7 @@ from .billing_portal import Session
 from .billing_portal.validation import coerce_form_values
 from .client import AsyncClient, Client
 from .errors import ConfigurationError, InvalidParamsError, StripeError
-from .masking import mask
+from .masking import mask, mask_value
 from .plugins import Hooks, list_plugins, make_plugin_manager
 from .testing.fake_stripe import decode_form
 from .transport import AnyTransport, AsyncTransport, Transport, TransportOptions
@@ -43,8 +43,9 @@ EXIT_OK, EXIT_API, EXIT_INPUT = 0, 1, 2
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # argparse's own exit code is 2, like ours
+        # argparse quotes what it could not parse: a key pasted in the wrong place.
         self.print_usage(sys.stderr)
-        self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {mask(message)}\n")
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -202,7 +203,9 @@ def _print_session(session: Session, show_url: bool) -> None:
     data = session.to_dict()
     data["url"] = "***" if data.get("url") else data.get("url")
     data["flow"] = _flow_shape(data.get("flow"))
-    print(json.dumps(data, indent=2))
+    # Unknown fields and expanded objects may hold a portal url (or worse): masked too.
+    shown = {k: v if k in ("url", "flow") else mask_value(v) for k, v in data.items()}
+    print(json.dumps(shown, indent=2))
 
 
 def _flow_shape(node: Any, key: str = "") -> Any:

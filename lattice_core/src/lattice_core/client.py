@@ -21,6 +21,7 @@ from ._version import __version__
 from .errors import ConfigurationError
 from .http import is_loopback_host
 from .masking import mask
+from .plain import plain_params
 from .plugins import Hooks, make_plugin_manager, plugin_label
 from .transport import (
     AnyTransport,
@@ -258,8 +259,11 @@ class Client(_BaseClient[Transport]):
     def request(
         self, method: str, path: str, params: Mapping[str, Any], **options: Unpack[CallOptions]
     ) -> dict[str, Any]:
-        """Send one API call and return the decoded JSON object; raises ``StripeError``."""
-        return self.send(self.prepare(method, path, params, dict, **options))
+        """Send one API call and return the decoded JSON object; raises ``StripeError``.
+
+        ``params`` are checked as plain data first (see :func:`lattice_core.plain.plain_params`).
+        """
+        return self.send(self.prepare(method, path, plain_params(params), dict, **options))
 
     def send(self, call: pipeline.Call[T]) -> T:
         """Run a call made by :meth:`prepare` to its end; return its decoded result."""
@@ -313,8 +317,11 @@ class AsyncClient(_BaseClient[AsyncTransport]):
     async def request(
         self, method: str, path: str, params: Mapping[str, Any], **options: Unpack[CallOptions]
     ) -> dict[str, Any]:
-        """Send one API call and return the decoded JSON object; raises ``StripeError``."""
-        return await self.send(self.prepare(method, path, params, dict, **options))
+        """Send one API call and return the decoded JSON object; raises ``StripeError``.
+
+        ``params`` are checked as plain data first (see :func:`lattice_core.plain.plain_params`).
+        """
+        return await self.send(self.prepare(method, path, plain_params(params), dict, **options))
 
     async def send(self, call: pipeline.Call[T]) -> T:
         """Run a call made by :meth:`prepare` to its end; return its decoded result."""

@@ -132,7 +132,7 @@ class InvalidParamsError(LatticeError, ValueError):
         self, message: str, *, param: str | None = None, reason: str | None = None
     ) -> None:
         super().__init__(message)
-        self.param = None if param is None else mask(param)
+        self.param = _masked(param)
         self.reason = reason
 
 
@@ -160,13 +160,14 @@ class StripeError(LatticeError):
         json_body: Any = None,
     ) -> None:
         super().__init__(message)
-        self.type = type
-        self.code = code
-        self.param = None if param is None else mask(param)
-        self.decline_code = decline_code
-        self.doc_url = doc_url
+        # A server (or a proxy in front of it) may echo anything into these.
+        self.type = _masked(type)
+        self.code = _masked(code)
+        self.param = _masked(param)
+        self.decline_code = _masked(decline_code)
+        self.doc_url = _masked(doc_url)
         self.http_status = http_status
-        self.request_id = request_id
+        self.request_id = _masked(request_id)
         self.headers: Mapping[str, str] = mask_headers(headers or {})
         self.json_body = mask_value(json_body)
 
@@ -185,6 +186,10 @@ class StripeError(LatticeError):
             f"code={self.code!r}, param={self.param!r}, http_status={self.http_status!r}, "
             f"request_id={self.request_id!r})"
         )
+
+
+def _masked(value: str | None) -> str | None:
+    return None if value is None else mask(value)
 
 
 class InvalidRequestError(StripeError):

@@ -10,19 +10,51 @@ reading the full response), not just per read: see :mod:`.deadline`.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
+import traceback
 
 import requests
+import requests.cookies
 import requests.utils
 
 from lattice_core import LatticeError, Request, Response, Transport
+from lattice_core.masking import mask
 from lattice_core.transport import attempt_timeout, closed_error, connection_error
 
 from .deadline import DeadlineAdapter, attempt_deadline
 
 __all__ = ["RequestsTransport"]
+
+_NO_COOKIES = requests.cookies.RequestsCookieJar()
+
+
+class _MaskedRecords(logging.Filter):
+    """Mask secrets in urllib3's own log records before any handler sees them.
+
+    urllib3 logs a header line it cannot parse, with the exception, at WARNING:
+    a server (or proxy) that reflects the ``Authorization`` header into a
+    malformed line would put the key in the application's logs.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: keep its template, drop its arguments
+            message = str(record.msg)
+        record.msg, record.args = mask(message), None
+        if record.exc_info and record.exc_info[0] is not None:
+            record.exc_text = mask("".join(traceback.format_exception(*record.exc_info)))
+            record.exc_info = None
+        return True
+
+
+for _name in ("urllib3.connection", "urllib3.connectionpool"):
+    _logger = logging.getLogger(_name)
+    if not any(isinstance(f, _MaskedRecords) for f in _logger.filters):
+        _logger.addFilter(_MaskedRecords())
 
 
 def _mapped(
@@ -88,6 +120,9 @@ class RequestsTransport(Transport):
         prepared.url = request.url
         prepared.headers = requests.structures.CaseInsensitiveDict(request.headers)
         prepared.body = request.content or None
+        # requests' redirect bookkeeping reads the cookie jar even with redirects off;
+        # an empty one, never written (it copies it first), so a 3xx is just a status.
+        prepared.prepare_cookies(_NO_COOKIES)
         if request.content:
             prepared.headers["Content-Length"] = str(len(request.content))
         seconds = attempt_timeout(request, self._own_timeout)

@@ -17,11 +17,11 @@ unknown keys are refused at every level (the schema only says so at the top),
 and an integer must be an ``int`` (JSON Schema calls ``2.0`` an
 integer, but it would be form-encoded as ``2.0``, which Stripe refuses).
 
-Before the table is consulted, :func:`plain_params` walks the whole params
-tree once, so hostile shapes are typed errors too, not crashes: nesting deeper
-than :data:`~lattice_core.limits.MAX_DEPTH`, a mapping or list that contains
-itself, keys that are not strings, integers outside signed 64-bit and strings
-holding NUL.
+Before the table is consulted, :func:`lattice_core.plain.plain_params` walks
+the whole params tree once, so hostile shapes are typed errors too, not
+crashes: nesting deeper than :data:`~lattice_core.limits.MAX_DEPTH`, a
+mapping or list that contains itself, keys that are not strings, bytes,
+integers outside signed 64-bit, and text holding NUL or a lone surrogate.
 """
 
 from __future__ import annotations
@@ -34,18 +34,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-import attrs
-
-from ..converters import EXTRA_FIELD
 from ..errors import InvalidParamsError
-from ..limits import INT_MAX, INT_MIN, MAX_DEPTH, int_in_range
 from ..masking import mask
+from ..plain import plain_params
 from .rules import BUILTIN_FLOW_TYPES, FlowType, Rule, session_create_rule
 
 __all__ = [
     "coerce_form_values",
     "form_param",
-    "plain_params",
     "validate_create_params",
     "validator_for",
 ]
@@ -82,25 +78,11 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _is_utf8(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _check(rule: Rule, value: Any, path: str) -> None:
     kind = rule.kind
     if kind == "string":
         if not isinstance(value, str):
             raise _fail(path, "type", f"{path} must be {_what(rule)}, not {type(value).__name__}.")
-        if not value.isascii() and not _is_utf8(value):
-            raise _fail(
-                path,
-                "type",
-                f"{path} must be text that UTF-8 can encode (it has a lone surrogate).",
-            )
         if rule.enum is not None and value not in rule.enum:
             shown = _shown(value)
             got = repr(shown) if shown is not None else f"a {len(value)}-character string"
@@ -210,79 +192,6 @@ def _check_owner(params: Mapping[str, Any]) -> None:
         )
 
 
-def plain_params(value: Any) -> Any:
-    """Params as plain data: Lattice models turned into mappings, the tree checked on the way.
-
-    Raises :class:`~lattice_core.errors.InvalidParamsError` naming the path for
-    what no rule table could reach safely: nesting deeper than
-    :data:`~lattice_core.limits.MAX_DEPTH` or a cycle, a key that is not a
-    string, an integer outside signed 64-bit, a string holding NUL.
-    """
-    return _plain(value, "", 0, set())
-
-
-def _model_fields(value: Any) -> dict[str, Any]:
-    """A flow model as the mapping it stands for, one level deep (``extra`` merged in).
-
-    The same shape the converter unstructures to, taken one level at a time so
-    the walk can bound what an ``extra`` mapping holds.
-    """
-    out = {
-        f.name: getattr(value, f.name) for f in attrs.fields(type(value)) if f.name != EXTRA_FIELD
-    }
-    extra = getattr(value, EXTRA_FIELD, None)
-    if isinstance(extra, Mapping):
-        out.update(extra)
-    return out
-
-
-def _plain(value: Any, path: str, depth: int, open_ids: set[int]) -> Any:
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise _fail(
-                path, "nul", f"{path or 'params'} must not contain NUL characters ('\\x00')."
-            )
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        if not int_in_range(value):
-            raise _fail(
-                path,
-                "range",
-                f"{path} must be an integer from {INT_MIN} to {INT_MAX} (Stripe's 64-bit "
-                f"range), got one of {value.bit_length()} bits.",
-            )
-        return value
-    model = attrs.has(type(value))
-    if not (model or isinstance(value, (Mapping, list, tuple))):
-        return value
-    if depth >= MAX_DEPTH or id(value) in open_ids:
-        cycle = id(value) in open_ids
-        raise _fail(
-            path,
-            "cycle" if cycle else "depth",
-            f"{path or 'params'} contains itself (a cycle); pass a tree of plain values."
-            if cycle
-            else f"{path} nests deeper than {MAX_DEPTH} levels; no Stripe param is that deep.",
-        )
-    open_ids.add(id(value))
-    try:
-        if model or isinstance(value, Mapping):
-            items = _model_fields(value) if model else value
-            plain: dict[str, Any] = {}
-            for key, item in items.items():
-                if not isinstance(key, str):
-                    where = path or "params"
-                    raise _fail(
-                        where, "type", f"{where} keys must be strings, got {type(key).__name__}."
-                    )
-                name = key if _TOKEN.fullmatch(key) else f"<a {len(key)}-character key>"
-                plain[key] = _plain(item, _join(path, name), depth + 1, open_ids)
-            return plain
-        return [_plain(item, f"{path}[{i}]", depth + 1, open_ids) for i, item in enumerate(value)]
-    finally:
-        open_ids.discard(id(value))
-
-
 @functools.cache
 def validator_for(flow_types: Sequence[FlowType]) -> Rule:
     """The params rule for a set of flow types (cached: clients share it)."""
@@ -293,12 +202,7 @@ def validate_create_params(
     params: object, flow_types: Iterable[FlowType] = BUILTIN_FLOW_TYPES
 ) -> dict[str, Any]:
     """Check ``params`` of ``Session.create``; return them as plain data, ready to encode."""
-    if not isinstance(params, Mapping):
-        raise InvalidParamsError(
-            f"params must be a mapping such as {{'customer': 'cus_123'}}, "
-            f"not {type(params).__name__}."
-        )
-    plain: dict[str, Any] = plain_params(params)
+    plain = plain_params(params)
     _check_object(validator_for(tuple(flow_types)), plain, "")
     _check_owner(plain)
     return plain

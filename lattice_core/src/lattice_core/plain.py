@@ -1,0 +1,132 @@
+"""Params as plain data, checked on the way: one bounded walk before anything else.
+
+Params come from callers, and a careless (or hostile) one can pass anything:
+a tree nested thousands of levels deep, a mapping that contains itself, bytes,
+an ``int`` of 5,000 digits, text with NUL or a lone surrogate. Walked naively,
+each ends in ``RecursionError``, ``ValueError`` or ``UnicodeEncodeError`` far
+from the call. :func:`plain_params` walks the tree once, turns Lattice models
+(the ``FlowData`` family) into the mappings they stand for, and raises an
+:class:`~lattice_core.errors.InvalidParamsError` naming the path instead.
+``Session.create`` runs it before its rule table; ``client.request`` runs it on
+raw params.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from .converters import EXTRA_FIELD
+from .errors import InvalidParamsError
+from .limits import INT_MAX, INT_MIN, MAX_DEPTH, int_in_range
+
+__all__ = ["plain_params"]
+
+# A key shown in a path as it is; anything else (an id, a URL, a pasted key) is described.
+_TOKEN = re.compile(r"[A-Za-z0-9_.-]{1,40}")
+
+
+def plain_params(params: object) -> dict[str, Any]:
+    """``params`` as plain mappings, lists and scalars, or an ``InvalidParamsError``.
+
+    Refused, each naming the path (``reason`` in brackets): params that are not
+    a mapping (``type``), nesting deeper than :data:`~lattice_core.limits.MAX_DEPTH`
+    (``depth``), a mapping or list inside itself (``cycle``), keys that are not
+    strings and bytes values (``type``), integers outside signed 64-bit
+    (``range``), text with NUL (``nul``) or that UTF-8 cannot encode (``type``).
+    """
+    if not isinstance(params, Mapping) and not attrs.has(type(params)):
+        raise InvalidParamsError(
+            f"params must be a mapping such as {{'customer': 'cus_123'}}, "
+            f"not {type(params).__name__}.",
+            reason="type",
+        )
+    plain: dict[str, Any] = _plain(params, "", 0, set())
+    return plain
+
+
+def _fail(path: str, reason: str, message: str) -> InvalidParamsError:
+    return InvalidParamsError(message, param=path or None, reason=reason)
+
+
+def _text_problem(value: str) -> tuple[str, str] | None:
+    if "\x00" in value:
+        return "nul", "must not contain NUL characters ('\\x00')"
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "type", "must be text that UTF-8 can encode (it has a lone surrogate)"
+    return None
+
+
+def _model_fields(value: Any) -> dict[str, Any]:
+    """A flow model as the mapping it stands for, one level deep (``extra`` merged in).
+
+    The same shape the converter unstructures to, taken one level at a time so
+    the walk can bound what an ``extra`` mapping holds.
+    """
+    names = [f.name for f in attrs.fields(type(value)) if f.name != EXTRA_FIELD]
+    out = {name: getattr(value, name) for name in names}
+    extra = getattr(value, EXTRA_FIELD, None)
+    if isinstance(extra, Mapping):
+        out.update(extra)
+    return out
+
+
+def _plain(value: Any, path: str, depth: int, open_ids: set[int]) -> Any:
+    if isinstance(value, str):
+        problem = _text_problem(value)
+        if problem is not None:
+            raise _fail(path, problem[0], f"{path or 'params'} {problem[1]}.")
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not int_in_range(value):
+            raise _fail(
+                path,
+                "range",
+                f"{path} must be an integer from {INT_MIN} to {INT_MAX} (Stripe's 64-bit "
+                f"range), got one of {value.bit_length()} bits.",
+            )
+        return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        raise _fail(
+            path, "type", f"{path} must be text (str), not {type(value).__name__}; decode it first."
+        )
+    model = attrs.has(type(value))
+    if not (model or isinstance(value, (Mapping, list, tuple))):
+        return value
+    if id(value) in open_ids:
+        raise _fail(
+            path, "cycle", f"{path or 'params'} contains itself; pass a tree of plain values."
+        )
+    if depth >= MAX_DEPTH:
+        raise _fail(
+            path, "depth", f"{path} nests deeper than {MAX_DEPTH} levels; no Stripe param does."
+        )
+    open_ids.add(id(value))
+    try:
+        if model or isinstance(value, Mapping):
+            return _plain_mapping(_model_fields(value) if model else value, path, depth, open_ids)
+        return [_plain(item, f"{path}[{i}]", depth + 1, open_ids) for i, item in enumerate(value)]
+    finally:
+        open_ids.discard(id(value))
+
+
+def _plain_mapping(
+    items: Mapping[Any, Any], path: str, depth: int, open_ids: set[int]
+) -> dict[str, Any]:
+    plain: dict[str, Any] = {}
+    where = path or "params"
+    for key, item in items.items():
+        if not isinstance(key, str):
+            raise _fail(path, "type", f"{where} keys must be strings, got {type(key).__name__}.")
+        name = key if _TOKEN.fullmatch(key) else f"<a {len(key)}-character key>"
+        problem = _text_problem(key)
+        if problem is not None:
+            raise _fail(path, problem[0], f"a key of {where} {problem[1]}.")
+        plain[key] = _plain(item, f"{path}.{name}" if path else name, depth + 1, open_ids)
+    return plain
