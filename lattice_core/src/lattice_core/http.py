@@ -14,6 +14,8 @@ from typing import Any
 
 import attrs
 
+from .masking import mask_headers
+
 __all__ = ["Request", "Response", "is_loopback_host"]
 
 
@@ -25,10 +27,6 @@ def is_loopback_host(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def _masked_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    return {k: ("***" if k.lower() == "authorization" else v) for k, v in headers.items()}
 
 
 @attrs.define(slots=True, repr=False, eq=False)
@@ -57,7 +55,7 @@ class Request:
     def __repr__(self) -> str:
         return (
             f"Request(method={self.method!r}, url={self.url!r}, "
-            f"headers={_masked_headers(self.headers)!r}, attempt={self.attempt}, "
+            f"headers={mask_headers(self.headers)!r}, attempt={self.attempt}, "
             f"timeout={self.timeout!r})"
         )
 

@@ -30,8 +30,8 @@ from ..billing_portal.validation import (
     validate_create_params,
     validator_for,
 )
-from ..builtin.redaction import mask
 from ..errors import InvalidParamsError
+from ..masking import mask
 
 __all__ = ["FakeStripe", "decode_form"]
 

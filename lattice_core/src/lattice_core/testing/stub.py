@@ -19,10 +19,10 @@ from typing import Any
 
 import attrs
 
-from ..builtin.redaction import mask, mask_value
 from ..encoding import encode_form
 from ..errors import APIConnectionError
 from ..http import Request, Response
+from ..masking import mask, mask_value
 from ..transport import AsyncTransport, Transport
 from .fake_stripe import decode_form
 from .server import App
