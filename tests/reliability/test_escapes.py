@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import pickle
 import socket
 import ssl
 import threading
@@ -223,6 +224,15 @@ def test_a_malformed_answer_chains_no_object_that_holds_the_key(
     assert error.__cause__.__cause__ is None
     assert error.__context__ is None
     _assert_no_secrets(_rendered(error))
+
+
+def test_a_cause_summary_is_masked_short_and_picklable() -> None:
+    summary = CauseSummary.of(RuntimeError(f"Authorization: Bearer {API_KEY} " + "x" * 1000))
+    assert summary.type_name == "builtins.RuntimeError"
+    assert len(str(summary)) < 400
+    _assert_no_secrets(repr(summary))
+    again = pickle.loads(pickle.dumps(summary))  # error trackers and process pools pickle
+    assert (again.type_name, str(again)) == (summary.type_name, str(summary))
 
 
 # 2. Portal URLs on a custom domain ---------------------------------------------------------

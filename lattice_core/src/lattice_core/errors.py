@@ -80,6 +80,10 @@ class CauseSummary(Exception):
     def __init__(self, type_name: str, message: str) -> None:
         super().__init__(f"{type_name}: {message}" if message else type_name)
         self.type_name = type_name
+        self.summary = message
+
+    def __reduce__(self) -> tuple[type[CauseSummary], tuple[str, str]]:
+        return (type(self), (self.type_name, self.summary))  # picklable across processes
 
     @classmethod
     def of(cls, exc: BaseException) -> CauseSummary:
