@@ -231,7 +231,7 @@ def test_a_cause_summary_is_masked_short_and_picklable() -> None:
     assert summary.type_name == "builtins.RuntimeError"
     assert len(str(summary)) < 400
     _assert_no_secrets(repr(summary))
-    again = pickle.loads(pickle.dumps(summary))  # error trackers and process pools pickle
+    again = pickle.loads(pickle.dumps(summary))  # noqa: S301 - our own bytes, for pools
     assert (again.type_name, str(again)) == (summary.type_name, str(summary))
 
 
