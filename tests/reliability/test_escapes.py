@@ -432,6 +432,17 @@ def test_whatever_decodes_can_be_encoded_again() -> None:
     assert Session.from_dict(session.to_dict()) == session
 
 
+def test_a_huge_error_body_keeps_only_the_error_object() -> None:
+    # Masking a body walks every value: of a megabytes-long one, keep what handling reads.
+    error = {"type": "api_error", "message": "overloaded"}
+    body = {"error": error, "padding": [{"n": i, "url": CUSTOM_DOMAIN_URL} for i in range(5000)]}
+    stub = StubTransport(json_response(500, body))
+    with Client(API_KEY, transport=stub, max_retries=0) as client, pytest.raises(APIError) as info:
+        Session.create(client, PARAMS)
+    assert info.value.json_body == {"error": error}
+    assert info.value.message == "overloaded"
+
+
 # 7. A total time bound ---------------------------------------------------------------------
 
 _TRICKLED = _http("200 OK", b'{"id": "bps_1", "url": "x"}' + b" " * 200)

@@ -60,6 +60,7 @@ T = TypeVar("T")
 _MAX_IDEMPOTENCY_KEY = 255
 _ACCOUNT_ID = re.compile(r"acct_[A-Za-z0-9_]+")
 _SNIPPET_CHARS = 120
+_MAX_KEPT_BODY = 64 * 1024
 
 _STATUS_ERRORS: dict[int, type[StripeError]] = {
     400: InvalidRequestError,
@@ -253,9 +254,15 @@ def error_from_response(response: Response, hooks: Hooks) -> StripeError:
         http_status=status,
         request_id=response.request_id,
         headers=response.headers,
-        json_body=body,
+        # Stripe's error bodies are small; of a huge one keep what error handling reads,
+        # so masking it (a walk of every value) stays cheap whatever a server sends.
+        json_body=body if len(response.content) <= _MAX_KEPT_BODY else _error_only(error),
         **fields,
     )
+
+
+def _error_only(error: object) -> dict[str, Any] | None:
+    return {"error": error} if isinstance(error, dict) else None
 
 
 def _str_or_none(value: Any) -> str | None:
