@@ -152,5 +152,7 @@ def redact(text: str) -> str | None:
 
     Return the masked text, or ``None`` to leave it as it is. Unlike other
     hooks, implementations are chained: each one receives the previous one's
-    output, so rules from several plugins compose.
+    output, so rules from several plugins compose. Core masking
+    (:func:`lattice_core.masking.mask`) runs after the chain whatever plugins
+    are registered, so a rule here can only add to it.
     """
