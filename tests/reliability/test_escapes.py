@@ -258,6 +258,8 @@ def test_a_cut_session_body_is_never_quoted(caplog: pytest.LogCaptureFixture) ->
         Session.create(client, PARAMS)
     assert info.value.request_id == "req_cut"
     assert "not valid JSON" in info.value.message
+    key = stub.requests[0].headers["Idempotency-Key"]
+    assert f"idempotency_key={key!r}" in info.value.message  # how to fetch it safely
     _assert_no_secrets(_rendered(info.value))
     _assert_no_secrets("\n".join(f"{r.getMessage()} {vars(r)!r}" for r in caplog.records))
 

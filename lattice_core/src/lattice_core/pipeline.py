@@ -288,7 +288,9 @@ def _redacted(error: E, hooks: Hooks) -> E:
     return error
 
 
-def _decoded(response: Response, decode: Callable[[dict[str, Any]], T], hooks: Hooks) -> T:
+def _decoded(
+    response: Response, decode: Callable[[dict[str, Any]], T], hooks: Hooks, key: str | None
+) -> T:
     """Decode a 2xx body, or raise an ``APIError`` that keeps the status and request id.
 
     ``decode`` raises ``APIError`` when the object does not have the shape it
@@ -306,7 +308,7 @@ def _decoded(response: Response, decode: Callable[[dict[str, Any]], T], hooks: H
         message = (
             f"Stripe returned HTTP {response.status_code} with {_describe_body(response)}, "
             "not the JSON object expected. The object may have been created: retry with "
-            "the same idempotency_key to get it without creating another."
+            f"idempotency_key={key!r} to get it without creating another."
         )
     raise APIError(
         hooks.redact(message),
@@ -339,7 +341,8 @@ def call_flow(
                 decode_body(response)
                 hooks.after_response(request, response, None, elapsed)
                 if 200 <= response.status_code < 300:
-                    result = _decoded(response, decode, hooks)
+                    key = request.headers.get("Idempotency-Key")
+                    result = _decoded(response, decode, hooks, key)
                     break
                 failure: StripeError = error_from_response(response, hooks)
             elif isinstance(outcome, APIConnectionError):
