@@ -69,21 +69,33 @@ _SUMMARY_CHARS = 300
 
 
 class CauseSummary(Exception):
-    """Stands in a cause chain for another library's exception, secrets removed.
+    """Stands in a cause chain for another library's exception: a sanitised copy.
 
-    ``type_name`` is the original exception's qualified class name, and the
-    message is its text masked and cut short. It holds no reference to the
-    original (whose attributes may carry the request and its ``Authorization``
-    header), so an error tracker that renders the chain shows nothing secret.
+    :meth:`of` makes it of a subclass of the original's type where it can
+    (``isinstance(exc.__cause__, aiohttp.ClientResponseError)`` still holds,
+    and a traceback names the original type), with only the original's masked
+    text and its plain public values (``status``, say). It holds no reference
+    to the original, whose attributes may carry the request and its
+    ``Authorization`` header, so an error tracker that renders the chain
+    shows nothing secret. ``type_name`` is the original's qualified class name;
+    ``summary`` its masked text, cut short.
     """
 
     def __init__(self, type_name: str, message: str) -> None:
-        super().__init__(f"{type_name}: {message}" if message else type_name)
+        # A plain summary names the type in its text; a copy's type says it already.
+        own = type(self) is CauseSummary
+        BaseException.__init__(self, f"{type_name}: {message}" if own and message else message)
         self.type_name = type_name
         self.summary = message
 
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args and self.args[0] else self.type_name
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}({str(self)!r})"
+
     def __reduce__(self) -> tuple[type[CauseSummary], tuple[str, str]]:
-        return (type(self), (self.type_name, self.summary))  # picklable across processes
+        return (CauseSummary, (self.type_name, self.summary))  # picklable across processes
 
     @classmethod
     def of(cls, exc: BaseException) -> CauseSummary:
@@ -95,7 +107,59 @@ class CauseSummary(Exception):
             text = ""
         if len(text) > _SUMMARY_CHARS:
             text = text[:_SUMMARY_CHARS] + "…"
-        return cls(f"{kind.__module__}.{kind.__qualname__}", mask(text))
+        name = f"{kind.__module__}.{kind.__qualname__}"
+        copy_type = _copy_type(kind)
+        summary: CauseSummary | None = None
+        if copy_type is not None:
+            try:
+                summary = copy_type.__new__(copy_type)
+            except Exception:  # a type that cannot be made without its arguments
+                summary = None
+        if summary is None:
+            return CauseSummary(name, mask(text))
+        CauseSummary.__init__(summary, name, mask(text))
+        for key, value in _plain_attributes(exc):
+            setattr(summary, key, value)
+        return summary
+
+
+_COPY_TYPES: dict[type[BaseException], type[CauseSummary] | None] = {}
+
+
+def _copy_type(kind: type[BaseException]) -> type[CauseSummary] | None:
+    """A subclass of :class:`CauseSummary` and ``kind``, named like ``kind``; ``None`` if none.
+
+    Made once per type (two threads racing make two equal classes, which is harmless).
+    """
+    if kind in _COPY_TYPES:
+        return _COPY_TYPES[kind]
+    made: type[CauseSummary] | None = None
+    if not issubclass(kind, CauseSummary) and issubclass(kind, Exception):
+        try:
+            made = type(kind.__name__, (CauseSummary, kind), {})
+        except TypeError:  # bases that cannot be combined (layout, metaclass): plain summary
+            made = None
+        else:
+            made.__module__, made.__qualname__ = kind.__module__, kind.__qualname__
+    _COPY_TYPES[kind] = made
+    return made
+
+
+def _plain_attributes(exc: BaseException) -> list[tuple[str, object]]:
+    """The public numbers, flags and (masked, short) strings an exception holds itself."""
+    try:
+        items = list(vars(exc).items())
+    except TypeError:
+        return []
+    kept: list[tuple[str, object]] = []
+    for key, value in items:
+        if key.startswith("_") or key in ("type_name", "summary"):
+            continue
+        if value is None or isinstance(value, (bool, int, float)):
+            kept.append((key, value))
+        elif isinstance(value, str):
+            kept.append((key, mask(value[:_SUMMARY_CHARS])))
+    return kept
 
 
 def sanitize_chain(error: BaseException) -> BaseException:
