@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import pickle
 import socket
@@ -43,7 +44,7 @@ from lattice_core.builtin.retry import Retry
 from lattice_core.errors import CauseSummary
 from lattice_core.limits import MAX_DEPTH
 from lattice_core.masking import mask
-from lattice_core.testing import LoopbackServer, StubTransport, json_response
+from lattice_core.testing import FakeStripe, LoopbackServer, StubTransport, json_response
 
 from ..conftest import API_KEY, SESSION_JSON
 
@@ -359,6 +360,29 @@ def test_an_integer_outside_64_bits_is_refused_before_sending(quantity: int) -> 
             client.request("POST", "/v1/billing_portal/sessions", _confirm(quantity))
         assert raw.value.reason == "range"
     stub.assert_not_called()
+
+
+@pytest.mark.parametrize("digits", ["9" * 5000, "9" * 20], ids=["5000-digits", "20-digits"])
+def test_form_text_beyond_64_bits_is_refused_by_the_cli_and_the_fake(
+    digits: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    field = "flow_data[subscription_update_confirm][items][0][quantity]"
+    data = [
+        "customer=cus_1",
+        "flow_data[type]=subscription_update_confirm",
+        "flow_data[subscription_update_confirm][subscription]=sub_1",
+        "flow_data[subscription_update_confirm][items][0][id]=si_1",
+        f"{field}={digits}",
+    ]
+    argv = ["billing_portal", "sessions", "create", "--api-key", API_KEY, "--api-base"]
+    code = lattice_cli.main([*argv, "http://127.0.0.1:1", *(f"-d{pair}" for pair in data)])
+    assert code == 2
+    assert "64-bit" in capsys.readouterr().err
+    fake = FakeStripe()
+    headers = {"authorization": f"Bearer {API_KEY}"}
+    status, _, body = fake("POST", "/v1/billing_portal/sessions", headers, "&".join(data).encode())
+    assert status == 400  # Stripe's answer, not a crash of the fake
+    assert json.loads(body)["error"]["param"] == field
 
 
 def test_the_64_bit_edges_themselves_are_accepted() -> None:

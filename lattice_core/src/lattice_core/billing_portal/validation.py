@@ -35,6 +35,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import InvalidParamsError
+from ..limits import INT_MAX, INT_MIN
 from ..masking import mask
 from ..plain import plain_params
 from .rules import BUILTIN_FLOW_TYPES, FlowType, Rule, session_create_rule
@@ -218,16 +219,27 @@ def coerce_form_values(value: Any, flow_types: Iterable[FlowType] = BUILTIN_FLOW
     return _coerce(validator_for(tuple(flow_types)), value)
 
 
-def _coerce(rule: Rule, value: Any) -> Any:
-    if rule.kind == "integer" and isinstance(value, str) and value.lstrip("-").isdigit():
+_INT_TEXT = re.compile(r"-?[0-9]+")
+_INT64_DIGITS = 19  # 2**63 has 19 digits: a longer number cannot fit
+
+
+def _coerce(rule: Rule, value: Any, path: str = "") -> Any:
+    if rule.kind == "integer" and isinstance(value, str) and _INT_TEXT.fullmatch(value):
+        if len(value.lstrip("-")) > _INT64_DIGITS:  # int() would refuse past 4,300 digits
+            raise _fail(
+                path,
+                "range",
+                f"{path} must be an integer from {INT_MIN} to {INT_MAX} (Stripe's 64-bit "
+                f"range), got a {len(value.lstrip('-'))}-digit number.",
+            )
         return int(value)
     if rule.kind == "object" and isinstance(value, Mapping):
         return {
-            key: _coerce(rule.fields[key], item) if key in rule.fields else item
+            key: _coerce(rule.fields[key], item, _join(path, key)) if key in rule.fields else item
             for key, item in value.items()
         }
     if rule.kind == "array" and rule.items is not None and isinstance(value, list):
-        return [_coerce(rule.items, item) for item in value]
+        return [_coerce(rule.items, item, f"{path}[{i}]") for i, item in enumerate(value)]
     return value
 
 

@@ -317,8 +317,8 @@ class FakeStripe:
 
     def _create_session(self, params: dict[str, Any]) -> tuple[int, dict[str, Any], bool]:
         """Status, body, and whether the request got past validation (so it was executed)."""
-        params = coerce_form_values(params, self.flow_types)
         try:
+            params = coerce_form_values(params, self.flow_types)
             validate_create_params(params, self.flow_types)
         except InvalidParamsError as exc:
             return (*self._invalid(exc), False)
