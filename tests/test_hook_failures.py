@@ -140,3 +140,28 @@ def test_a_wrapper_on_an_observe_only_hook_is_refused() -> None:
 
     with pytest.raises(ConfigurationError, match="wraps after_call, an observe-only hook"):
         Client(API_KEY, transport=StubTransport(), plugins=[Wraps()])
+
+
+class Delays:
+    def __init__(self, delay: object) -> None:
+        self.delay = delay
+
+    @hookimpl(tryfirst=True)
+    def retry_delay(self) -> object:
+        return self.delay
+
+
+@pytest.mark.parametrize(
+    "delay",
+    [float("nan"), float("inf"), -1.0, 10**5000, "1", True],
+    ids=["nan", "inf", "negative", "5000-digits", "str", "bool"],
+)
+def test_a_retry_delay_that_could_not_be_slept_is_a_configuration_error(
+    harness: Harness, delay: object
+) -> None:
+    recorder = Recorder()
+    answers = [json_response(500, ERROR), json_response(200, SESSION_JSON)]
+    with pytest.raises(ConfigurationError, match="retry_delay hook returned") as info:
+        harness.run(*answers, extra=[Delays(delay), recorder])
+    assert recorder.ends == [info.value]
+    assert harness.clock.slept == []  # no sleep that fails or never ends

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import logging
+import math
 import sys
 import warnings
 from collections.abc import Callable, Iterable
@@ -352,7 +353,23 @@ class Hooks:
         delay = self._hook.retry_delay(
             request=request, response=response, error=error, max_retries=max_retries
         )
-        return None if delay is None else float(delay)
+        if delay is None:
+            return None
+        if isinstance(delay, bool) or not isinstance(delay, (int, float)):
+            seconds = math.nan
+        else:
+            seconds = float(delay) if abs(delay) < 1e9 else math.inf
+        if not (math.isfinite(seconds) and seconds >= 0):  # a sleep that fails or never ends
+            shown = (
+                f"an int of {delay.bit_length()} bits"
+                if isinstance(delay, int) and not isinstance(delay, bool)
+                else f"{type(delay).__name__} {mask(repr(delay))[:40]}"
+            )
+            raise ConfigurationError(
+                f"a retry_delay hook returned {shown}; return the seconds to wait "
+                "(a number >= 0) or None to stop retrying."
+            )
+        return seconds
 
     def redact(self, text: str) -> str:
         """Run ``text`` through every ``redact`` implementation, then core masking.
