@@ -589,3 +589,21 @@ def test_a_failed_certificate_check_is_not_retried(transport: str) -> None:
     assert "certificate" in error.message
     assert "CA bundle" in error.message  # says what to check
     _assert_no_secrets(_rendered(error))
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("timeout", float("nan")),
+        ("timeout", float("inf")),
+        ("timeout", 10**5000),
+        ("max_retries", 10**5000),
+        ("max_retries", -1),
+    ],
+    ids=["timeout-nan", "timeout-inf", "timeout-huge", "retries-huge", "retries-negative"],
+)
+def test_a_client_option_no_socket_could_honour_is_a_configuration_error(
+    option: str, value: object
+) -> None:
+    with pytest.raises(ConfigurationError, match=f"{option} must be"):
+        Client(API_KEY, transport=StubTransport(), **{option: value})

@@ -124,11 +124,16 @@ def _check_base_url(base_url: object) -> str:
     return base_url.rstrip("/")
 
 
-def _check_number(name: str, value: object, *, minimum: float, integer: bool) -> None:
+def _check_number(
+    name: str, value: object, *, minimum: float, maximum: float, integer: bool
+) -> None:
     kinds = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds) or value < minimum:
+    if isinstance(value, bool) or not isinstance(value, kinds) or not minimum <= value <= maximum:
         what = "an int" if integer else "a number"
-        raise ConfigurationError(f"{name} must be {what} >= {minimum}, got {value!r}.")
+        bits = value.bit_length() if isinstance(value, int) else 0
+        got = f"an int of {bits} bits" if bits > 64 else repr(value)  # repr() may refuse it
+        # NaN fails the range check too: it compares false with everything.
+        raise ConfigurationError(f"{name} must be {what} from {minimum} to {maximum}, got {got}.")
 
 
 class _BaseClient(Generic[TransportT]):
@@ -164,8 +169,9 @@ class _BaseClient(Generic[TransportT]):
         if problem is not None:
             raise ConfigurationError(problem)
         self.stripe_account = stripe_account
-        _check_number("max_retries", max_retries, minimum=0, integer=True)
-        _check_number("timeout", timeout, minimum=0.001, integer=False)
+        _check_number("max_retries", max_retries, minimum=0, maximum=100, integer=True)
+        # A day bounds any sane HTTP call; past it, socket APIs overflow or never return.
+        _check_number("timeout", timeout, minimum=0.001, maximum=86_400, integer=False)
         self.max_retries = max_retries
         self.timeout = float(timeout)
         if isinstance(disable_plugins, str):
