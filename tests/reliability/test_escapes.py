@@ -607,3 +607,9 @@ def test_a_client_option_no_socket_could_honour_is_a_configuration_error(
 ) -> None:
     with pytest.raises(ConfigurationError, match=f"{option} must be"):
         Client(API_KEY, transport=StubTransport(), **{option: value})
+
+
+@pytest.mark.parametrize("deadline", [float("nan"), float("inf"), 0, -1.0, "3"])
+def test_a_deadline_that_bounds_nothing_is_a_configuration_error(deadline: object) -> None:
+    with pytest.raises(ConfigurationError, match="deadline"):
+        Retry(deadline=deadline)  # type: ignore[arg-type]

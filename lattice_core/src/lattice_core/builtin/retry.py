@@ -32,7 +32,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from ..errors import APIConnectionError, LatticeError
+from ..errors import APIConnectionError, ConfigurationError, LatticeError
 from ..hookspecs import hookimpl
 from ..http import Request, Response
 
@@ -118,6 +118,15 @@ class Retry:
         clock: Callable[[], float] = time.monotonic,
         rand: Callable[[], float] = random.random,
     ) -> None:
+        if deadline is not None and (
+            isinstance(deadline, bool)
+            or not isinstance(deadline, (int, float))
+            or not 0 < deadline <= 86_400  # NaN fails this too
+        ):
+            raise ConfigurationError(
+                f"Retry(deadline=...) must be seconds, more than 0 and at most a day, or None; "
+                f"got {type(deadline).__name__}."
+            )
         self.deadline = deadline
         self.budget = budget if budget is not None else RetryBudget()
         self.clock = clock
