@@ -228,6 +228,9 @@ def test_a_malformed_answer_chains_no_object_that_holds_the_key(
     assert isinstance(error.__cause__, cause_type)
     assert error.__cause__.__cause__ is None
     assert error.__context__ is None
+    # What held the request (and its Authorization header) is there, and empty.
+    assert getattr(error.__cause__, "request", None) is None
+    assert getattr(error.__cause__, "request_info", None) is None
     _assert_no_secrets(_rendered(error))
 
 

@@ -146,7 +146,12 @@ def _copy_type(kind: type[BaseException]) -> type[CauseSummary] | None:
 
 
 def _plain_attributes(exc: BaseException) -> list[tuple[str, object]]:
-    """The public numbers, flags and (masked, short) strings an exception holds itself."""
+    """The public attributes an exception holds itself, made safe to keep.
+
+    Numbers and flags stay, strings are masked and cut short, and anything else
+    (the request, its headers, a response) becomes ``None``: still there to read,
+    as code written for the original expects, but holding nothing.
+    """
     try:
         items = list(vars(exc).items())
     except TypeError:
@@ -159,6 +164,8 @@ def _plain_attributes(exc: BaseException) -> list[tuple[str, object]]:
             kept.append((key, value))
         elif isinstance(value, str):
             kept.append((key, mask(value[:_SUMMARY_CHARS])))
+        else:
+            kept.append((key, None))
     return kept
 
 
