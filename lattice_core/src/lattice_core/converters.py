@@ -20,12 +20,12 @@ from cattrs.gen import make_dict_structure_fn
 
 from .errors import APIError, CauseSummary
 from .limits import MAX_DEPTH, nested_deeper_than
+from .plain import EXTRA_FIELD
 
 __all__ = ["EXTRA_FIELD", "IdOrObject", "converter", "make_converter", "structure_or_api_error"]
 
 T = TypeVar("T")
 
-EXTRA_FIELD = "extra"
 
 IdOrObject = Union[str, dict[str, Any]]  # noqa: UP007 - a runtime value for cattrs
 

@@ -19,11 +19,13 @@ from typing import Any
 
 import attrs
 
-from .converters import EXTRA_FIELD
 from .errors import InvalidParamsError
 from .limits import INT_MAX, INT_MIN, MAX_DEPTH, int_in_range
 
-__all__ = ["plain_params"]
+__all__ = ["EXTRA_FIELD", "plain_params"]
+
+#: The field of a Lattice model that holds keys it does not know (merged back on the wire).
+EXTRA_FIELD = "extra"
 
 # A key shown in a path as it is; anything else (an id, a URL, a pasted key) is described.
 _TOKEN = re.compile(r"[A-Za-z0-9_.-]{1,40}")
