@@ -9,6 +9,7 @@ import pytest
 
 from lattice_core import (
     Client,
+    ConfigurationError,
     InvalidRequestError,
     LatticeError,
     Request,
@@ -16,7 +17,7 @@ from lattice_core import (
     hookimpl,
     list_plugins,
 )
-from lattice_core.testing import StubTransport
+from lattice_core.testing import StubTransport, json_response
 
 from .conftest import API_KEY, SESSION_JSON, Wire
 
@@ -106,3 +107,21 @@ def test_telemetry_can_be_switched_off(
     wire.answer(200, SESSION_JSON)
     wire.client(disable_plugins=["telemetry"]).create({"customer": "cus_1"})
     assert [r for r in no_secret_in_logs if r.name == "lattice"] == []
+
+
+def test_what_is_cached_per_plugin_class_does_not_leak_between_instances() -> None:
+    # Hook lookups and validity are kept per class; a hook set on one instance is its own.
+    class Bare:
+        pass
+
+    seen: list[str] = []
+    with_hook = Bare()
+    with_hook.before_request = hookimpl(lambda request: seen.append(request.method))  # type: ignore[attr-defined]
+    with Client(API_KEY, transport=StubTransport(json_response(200, SESSION_JSON))) as plain:
+        assert plain.hooks.pm.hook  # a client built first warms the caches
+    stub = StubTransport(json_response(200, SESSION_JSON))
+    with Client(API_KEY, transport=stub, plugins=[with_hook]) as client:
+        client.request("POST", "/v1/billing_portal/sessions", {"customer": "cus_1"})
+    assert seen == ["POST"]
+    with pytest.raises(ConfigurationError, match="no @hookimpl"):
+        Client(API_KEY, transport=StubTransport(), plugins=[Bare()])

@@ -115,7 +115,18 @@ def _hook_problem(pm: pluggy.PluginManager, plugin: object) -> str | None:
 
     pluggy accepts a ``@hookimpl`` whose name matches no hook (it would just
     never be called), so a typo such as ``before_reqest`` would fail silently.
+    A class (or module) found sound once is sound for every client after.
     """
+    owner = _owner(plugin)
+    if owner in _SOUND:
+        return None
+    problem = _find_hook_problem(pm, plugin)
+    if problem is None and owner is not None:
+        _SOUND.add(owner)
+    return problem
+
+
+def _find_hook_problem(pm: pluggy.PluginManager, plugin: object) -> str | None:
     callers = pm.get_hookcallers(plugin) or []
     unknown = sorted(
         caller.name
@@ -189,6 +200,50 @@ class PluginManager(pluggy.PluginManager):
     def set_blocked(self, name: str) -> None:
         self._refuse_if_sealed("block")
         super().set_blocked(name)
+
+    # pluggy finds hooks by looking up every attribute of every plugin statically,
+    # which is most of what building a client costs. What it finds depends on the
+    # plugin's class (or module) and the attribute's name only, so it is kept.
+    def parse_hookimpl_opts(self, plugin: object, name: str) -> Any:
+        if name in _instance_dict(plugin):  # set on the instance: judge it afresh
+            return super().parse_hookimpl_opts(plugin, name)
+        key = (plugin if isinstance(plugin, (ModuleType, type)) else type(plugin), name)
+        if key not in _IMPL_OPTS:
+            _IMPL_OPTS[key] = super().parse_hookimpl_opts(plugin, name)
+        found = _IMPL_OPTS[key]
+        return None if found is None else dict(found)
+
+    def parse_hookspec_opts(self, module_or_class: Any, name: str) -> Any:
+        key = (module_or_class, name)
+        if key not in _SPEC_OPTS:
+            _SPEC_OPTS[key] = super().parse_hookspec_opts(module_or_class, name)
+        found = _SPEC_OPTS[key]
+        return None if found is None else dict(found)
+
+
+_IMPL_OPTS: dict[tuple[object, str], Any] = {}
+_SOUND: set[object] = set()
+
+
+def _owner(plugin: object) -> object | None:
+    """What decides a plugin's hooks: its module or class; ``None`` if the instance adds any."""
+    if isinstance(plugin, (ModuleType, type)):
+        return plugin
+    marker = f"{hookspecs.PROJECT_NAME}_impl"  # how pluggy marks a hook implementation
+    if any(hasattr(value, marker) for value in _instance_dict(plugin).values()):
+        return None
+    return type(plugin)
+
+
+_SPEC_OPTS: dict[tuple[object, str], Any] = {}
+
+
+def _instance_dict(plugin: object) -> dict[str, Any]:
+    try:
+        found = object.__getattribute__(plugin, "__dict__")
+    except AttributeError:
+        return {}
+    return found if isinstance(found, dict) and not isinstance(plugin, ModuleType) else {}
 
 
 def make_plugin_manager(
