@@ -116,7 +116,12 @@ def test_what_is_cached_per_plugin_class_does_not_leak_between_instances() -> No
 
     seen: list[str] = []
     with_hook = Bare()
-    with_hook.before_request = hookimpl(lambda request: seen.append(request.method))  # type: ignore[attr-defined]
+
+    @hookimpl
+    def before_request(request: Request) -> None:
+        seen.append(request.method)
+
+    with_hook.before_request = before_request  # type: ignore[attr-defined]
     with Client(API_KEY, transport=StubTransport(json_response(200, SESSION_JSON))) as plain:
         assert plain.hooks.pm.hook  # a client built first warms the caches
     stub = StubTransport(json_response(200, SESSION_JSON))
