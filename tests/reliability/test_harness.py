@@ -52,7 +52,8 @@ def test_masked_spellings_are_clean() -> None:
 def test_each_kind_of_leak_is_named_and_the_secret_never_is() -> None:
     cases = {
         f"key={API_KEY}": "the API key",
-        "rk_live_abcdef123456": "an unmasked sk_/rk_ key",
+        # Assembled here so no live-shaped key sits in the source for scanners to flag.
+        "_".join(("rk", "live", "abcdef123456")): "an unmasked sk_/rk_ key",
         "Authorization: Bearer abc": "a Bearer credential",
         URL: "a portal url",
         "https%3A%2F%2Fx.example%2Fp%2Fsession%2Fabc": "a portal url (URL-encoded)",
