@@ -14,13 +14,9 @@ import contextlib
 import json
 import logging
 import pickle
-import socket
-import ssl
-import threading
 import time
 import traceback
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -47,98 +43,12 @@ from lattice_core.masking import mask
 from lattice_core.testing import FakeStripe, LoopbackServer, StubTransport, json_response
 
 from ..conftest import API_KEY, SESSION_JSON
+from .rawserver import RawServer
 
-DATA = Path(__file__).parent / "data"
 CUSTOM_DOMAIN_SECRET = "test_YWNjdF8xQ3VzdG9tRG9tYWluU2VjcmV0"
 CUSTOM_DOMAIN_URL = f"https://billing.example.com/p/session/{CUSTOM_DOMAIN_SECRET}"
 KEY_SECRET = API_KEY[len("sk_test_") : -4]  # all but what masking may show
 PARAMS = {"customer": "cus_123", "return_url": "https://example.com/account"}
-
-
-# -- a raw loopback server: answers each connection with bytes of our choosing ---------------
-
-
-class RawServer:
-    """Accepts on 127.0.0.1 and answers every connection with ``reply`` (optionally trickled).
-
-    Counts connections; ``tls`` wraps each one in a self-signed certificate
-    that no client trusts. Stops (and frees every connection) on exit.
-    """
-
-    def __init__(self, reply: bytes, *, trickle: float = 0.0, tls: bool = False) -> None:
-        self.reply = reply
-        self.trickle = trickle
-        self.connections = 0
-        self._stop = threading.Event()
-        self._sock = socket.create_server(("127.0.0.1", 0))
-        self._sock.settimeout(0.05)
-        self.port = self._sock.getsockname()[1]
-        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
-        self._tls: ssl.SSLContext | None = None
-        if tls:
-            self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            self._tls.load_cert_chain(DATA / "selfsigned.pem", DATA / "selfsigned-key.pem")
-        self._threads: list[threading.Thread] = []
-
-    def __enter__(self) -> RawServer:
-        thread = threading.Thread(target=self._accept, daemon=True)
-        thread.start()
-        self._threads.append(thread)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=5)
-        self._sock.close()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._sock.accept()
-            except TimeoutError:
-                continue
-            self.connections += 1
-            worker = threading.Thread(target=self._serve, args=(conn,), daemon=True)
-            worker.start()
-            self._threads.append(worker)
-
-    def _serve(self, conn: socket.socket) -> None:
-        with conn:
-            if self._tls is not None:
-                with contextlib.suppress(OSError):
-                    self._tls.wrap_socket(conn, server_side=True).close()
-                return
-            conn.settimeout(1.0)
-            with contextlib.suppress(OSError):
-                _read_request(conn)
-                if not self.trickle:
-                    conn.sendall(self.reply)
-                    return
-                for index in range(len(self.reply)):
-                    if self._stop.wait(self.trickle):  # the fault: one byte per interval
-                        return
-                    conn.sendall(self.reply[index : index + 1])
-
-
-def _read_request(conn: socket.socket) -> None:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value.strip())
-    while len(body) < length:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return
-        body += chunk
 
 
 def _http(status: str, body: bytes, *headers: str) -> bytes:

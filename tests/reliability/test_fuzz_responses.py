@@ -15,11 +15,8 @@ import asyncio
 import contextlib
 import json
 import logging
-import selectors
-import socket
 import threading
 from collections.abc import Iterator
-from types import TracebackType
 from typing import Any
 
 import aiohttp
@@ -43,6 +40,7 @@ from lattice_core.limits import MAX_DEPTH
 from lattice_core.testing import AsyncStubTransport, StubTransport
 
 from ..conftest import API_KEY, SESSION_JSON
+from .rawserver import RawServer
 from .test_leak_scan import CUSTOM_DOMAIN_URL, PORTAL_TOKEN, fail, leak_kinds
 
 PARAMS = {"customer": "cus_123"}
@@ -429,89 +427,7 @@ def test_whatever_from_dict_accepts_re_encodes(data: dict[str, Any]) -> None:
 
 # --------------------------------------------------------------------------- real HTTP
 
-HEAD_END = b"\r\n\r\n"
 SESSION_OK = _dumps(SESSION_JSON)
-
-
-class RawServer:
-    """Answers every connection on 127.0.0.1 with scripted raw bytes, then closes it.
-
-    ``{AUTH}`` in the script is replaced by the request's ``Authorization`` value (a
-    hostile proxy echoing it), ``{LEN}`` by the length of what follows the head.
-    Connections are served one at a time on one thread; :meth:`close` stops it.
-    """
-
-    def __init__(self) -> None:
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-        self._wake_read, self._wake_write = socket.socketpair()
-        self.script = b""
-        self.served = 0
-        self._thread = threading.Thread(target=self._run, name="raw-http-server", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        with selectors.DefaultSelector() as selector:
-            selector.register(self._listener, selectors.EVENT_READ)
-            selector.register(self._wake_read, selectors.EVENT_READ)
-            while True:
-                for key, _ in selector.select():
-                    if key.fileobj is self._wake_read:
-                        return
-                    try:
-                        conn, _ = self._listener.accept()
-                    except OSError:
-                        continue
-                    with conn:
-                        self._serve(conn)
-
-    def _serve(self, conn: socket.socket) -> None:
-        conn.settimeout(5)
-        try:
-            received = b""
-            while HEAD_END not in received:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    return
-                received += chunk
-            head, _, body = received.partition(HEAD_END)
-            lines = head.split(b"\r\n")
-            fields = dict(line.split(b":", 1) for line in lines[1:] if b":" in line)
-            fields = {k.strip().lower(): v.strip() for k, v in fields.items()}
-            wanted = int(fields.get(b"content-length", b"0") or 0)
-            while len(body) < wanted:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    break
-                body += chunk
-            script = self.script.replace(b"{AUTH}", fields.get(b"authorization", b""))
-            if b"{LEN}" in script:
-                rest = script.split(HEAD_END, 1)[-1]
-                script = script.replace(b"{LEN}", str(len(rest)).encode())
-            self.served += 1
-            conn.sendall(script)
-            conn.shutdown(socket.SHUT_WR)
-        except OSError:
-            return  # the client gave up mid-answer: that is one of the cases
-
-    def close(self) -> None:
-        self._wake_write.send(b"x")
-        self._thread.join(timeout=10)
-        alive = self._thread.is_alive()
-        for sock in (self._listener, self._wake_read, self._wake_write):
-            sock.close()
-        assert not alive, "the raw server thread did not stop"
-
-    def __enter__(self) -> RawServer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class _Keep(logging.Filter):
