@@ -128,9 +128,9 @@ def connection_error(
     bad_certificate = None if timed_out else certificate_error(exc)
     if bad_certificate is not None:
         host = request.url.split("://", 1)[-1].partition("/")[0]
-        reason = bad_certificate
         error = APIConnectionError(
-            f"TLS certificate verification failed for {host} ({what}: {reason}); not retried. "
+            f"TLS certificate verification failed for {host} ({what}: {bad_certificate}); "
+            "not retried. "
             "Check that base_url names the right host, that this machine's clock is right, "
             "and that the CA bundle trusts the server's certificate (REQUESTS_CA_BUNDLE or "
             "SSL_CERT_FILE, or the CA of a TLS-inspecting proxy).",
