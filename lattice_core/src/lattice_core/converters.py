@@ -102,17 +102,18 @@ def converter() -> cattrs.Converter:
     return make_converter()
 
 
-def structure_or_api_error(data: Any, cls: type[T], what: str) -> T:
+def structure_or_api_error(data: Any, cls: type[T], what: str, *, depth_checked: bool = False) -> T:
     """Structure ``data`` as ``cls``; a body of the wrong shape is an :class:`APIError`.
 
     The message names the fields at fault, never their values (a portal URL is a
     credential). ``what`` names the object for the message, e.g. ``"flow"``.
     Data nested deeper than :data:`~lattice_core.limits.MAX_DEPTH` is refused
-    up front, so whatever decodes can be unstructured again (``to_dict()``).
+    up front, so whatever decodes can be unstructured again (``to_dict()``);
+    ``depth_checked`` skips that walk for a body the pipeline already measured.
     The chained cause is a :class:`~lattice_core.errors.CauseSummary`, not
     cattrs' exception (which holds the values it failed on).
     """
-    if nested_deeper_than(data):
+    if not depth_checked and nested_deeper_than(data):
         raise APIError(
             f"could not decode a {what} from Stripe's answer: it nests deeper than "
             f"{MAX_DEPTH} levels, which no Stripe object does."

@@ -46,7 +46,7 @@ def plain_params(params: object) -> dict[str, Any]:
             f"not {type(params).__name__}.",
             reason="type",
         )
-    plain: dict[str, Any] = _plain(params, "", 0, set())
+    plain: dict[str, Any] = _plain(params, [], set())
     return plain
 
 
@@ -79,14 +79,31 @@ def _model_fields(value: Any) -> dict[str, Any]:
     return out
 
 
-def _plain(value: Any, path: str, depth: int, open_ids: set[int]) -> Any:
+def _path(trail: list[str | int]) -> str:
+    """``flow_data.items[0].id`` for a trail of keys and indexes; made only for a message."""
+    out = ""
+    for step in trail:
+        if isinstance(step, int):
+            out += f"[{step}]"
+        else:
+            name = step if _TOKEN.fullmatch(step) else f"<a {len(step)}-character key>"
+            out += f".{name}" if out else name
+    return out
+
+
+def _plain(value: Any, trail: list[str | int], open_ids: set[int]) -> Any:
+    # The path is a trail of keys, rendered only when something fails: the walk
+    # runs on every call, and almost every call passes.
     if isinstance(value, str):
-        problem = _text_problem(value)
-        if problem is not None:
-            raise _fail(path, problem[0], f"{path or 'params'} {problem[1]}.")
+        if "\x00" in value or not value.isascii():  # the common case skips the call
+            problem = _text_problem(value)
+            if problem is not None:
+                path = _path(trail)
+                raise _fail(path, problem[0], f"{path or 'params'} {problem[1]}.")
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         if not int_in_range(value):
+            path = _path(trail)
             raise _fail(
                 path,
                 "range",
@@ -95,40 +112,53 @@ def _plain(value: Any, path: str, depth: int, open_ids: set[int]) -> Any:
             )
         return value
     if isinstance(value, (bytes, bytearray, memoryview)):
+        path = _path(trail)
         raise _fail(
             path, "type", f"{path} must be text (str), not {type(value).__name__}; decode it first."
         )
-    model = attrs.has(type(value))
+    model = not isinstance(value, (dict, list)) and attrs.has(type(value))
     if not (model or isinstance(value, (Mapping, list, tuple))):
         return value
     if id(value) in open_ids:
+        path = _path(trail)
         raise _fail(
             path, "cycle", f"{path or 'params'} contains itself; pass a tree of plain values."
         )
-    if depth >= MAX_DEPTH:
+    if len(trail) >= MAX_DEPTH:
+        path = _path(trail)
         raise _fail(
             path, "depth", f"{path} nests deeper than {MAX_DEPTH} levels; no Stripe param does."
         )
     open_ids.add(id(value))
     try:
         if model or isinstance(value, Mapping):
-            return _plain_mapping(_model_fields(value) if model else value, path, depth, open_ids)
-        return [_plain(item, f"{path}[{i}]", depth + 1, open_ids) for i, item in enumerate(value)]
+            return _plain_mapping(_model_fields(value) if model else value, trail, open_ids)
+        items = []
+        for index, item in enumerate(value):
+            trail.append(index)
+            items.append(_plain(item, trail, open_ids))
+            trail.pop()
+        return items
     finally:
         open_ids.discard(id(value))
 
 
 def _plain_mapping(
-    items: Mapping[Any, Any], path: str, depth: int, open_ids: set[int]
+    items: Mapping[Any, Any], trail: list[str | int], open_ids: set[int]
 ) -> dict[str, Any]:
     plain: dict[str, Any] = {}
-    where = path or "params"
     for key, item in items.items():
-        if not isinstance(key, str):
-            raise _fail(path, "type", f"{where} keys must be strings, got {type(key).__name__}.")
-        name = key if _TOKEN.fullmatch(key) else f"<a {len(key)}-character key>"
-        problem = _text_problem(key)
-        if problem is not None:
-            raise _fail(path, problem[0], f"a key of {where} {problem[1]}.")
-        plain[key] = _plain(item, f"{path}.{name}" if path else name, depth + 1, open_ids)
+        if not isinstance(key, str) or (
+            ("\x00" in key or not key.isascii()) and _text_problem(key) is not None
+        ):
+            path = _path(trail)
+            where = path or "params"
+            if not isinstance(key, str):
+                message = f"{where} keys must be strings, got {type(key).__name__}."
+                raise _fail(path, "type", message)
+            reason, why = _text_problem(key) or ("type", "")
+            raise _fail(path, reason, f"a key of {where} {why}.")
+        trail.append(key)
+        plain[key] = _plain(item, trail, open_ids)
+        trail.pop()
     return plain

@@ -61,11 +61,12 @@ class Session:
         have the session's shape raises :class:`~lattice_core.errors.APIError`
         naming the fields at fault (never their values).
         """
-        return None if data is None else cls._decode(data)
+        return None if data is None else structure_or_api_error(data, cls, cls.OBJECT_NAME)
 
     @classmethod
     def _decode(cls, data: Mapping[str, Any]) -> Session:
-        return structure_or_api_error(data, cls, cls.OBJECT_NAME)
+        """Decode an answer body, whose nesting the pipeline has already bounded."""
+        return structure_or_api_error(data, cls, cls.OBJECT_NAME, depth_checked=True)
 
     def to_dict(self) -> dict[str, Any]:
         """Everything, unmasked, in Stripe's JSON shape (``extra`` merged back in)."""
