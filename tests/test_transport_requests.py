@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from lattice_core import APIConnectionError, Client, Request
+from lattice_core import APIConnectionError, Client, ConfigurationError, Request
 from lattice_core.billing_portal import Session
 from lattice_core.errors import CauseSummary
 from lattice_core.testing import FakeStripe, LoopbackServer
@@ -125,3 +125,22 @@ def test_close_releases_the_pool_and_is_idempotent(fake_stripe: tuple[FakeStripe
     assert transport._session.adapters == {} or all(
         not adapter.poolmanager.pools for adapter in transport._session.adapters.values()
     )
+
+
+def test_the_pool_is_made_on_first_use_and_never_after_close(
+    fake_stripe: tuple[FakeStripe, str],
+) -> None:
+    # A client built per web request pays for a connection pool only if it calls.
+    _, url = fake_stripe
+    transport = RequestsTransport()
+    assert transport._pool is None
+    with Client(API_KEY, base_url=url, transport=transport) as client:
+        assert transport._pool is None
+        Session.create(client, {"customer": "cus_1"})
+        assert isinstance(transport._pool, requests.Session)
+    unused = RequestsTransport()
+    unused.close()
+    assert unused._pool is None
+    with pytest.raises(ConfigurationError, match="closed"):
+        unused.handle_request(Request("POST", f"{url}/v1/x", {}, {}, b""))
+    assert unused._pool is None

@@ -16,7 +16,7 @@ import math
 import sys
 import warnings
 from collections.abc import Callable, Iterable
-from types import ModuleType
+from types import MethodType, ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import pluggy
@@ -115,14 +115,15 @@ def _hook_problem(pm: pluggy.PluginManager, plugin: object) -> str | None:
 
     pluggy accepts a ``@hookimpl`` whose name matches no hook (it would just
     never be called), so a typo such as ``before_reqest`` would fail silently.
-    A class (or module) found sound once is sound for every client after.
+    A class (or module) found sound once is sound for every client after: its
+    wiring is kept as a blueprint (see :meth:`PluginManager.register`).
     """
     owner = _owner(plugin)
-    if owner in _SOUND:
+    if owner is not None and owner in _BLUEPRINTS:
         return None
     problem = _find_hook_problem(pm, plugin)
-    if problem is None and owner is not None:
-        _SOUND.add(owner)
+    if problem is None and isinstance(pm, PluginManager):
+        pm._record_blueprint(plugin)
     return problem
 
 
@@ -189,10 +190,6 @@ class PluginManager(pluggy.PluginManager):
                 "Client(...) / AsyncClient(...) instead."
             )
 
-    def register(self, plugin: object, name: str | None = None) -> str | None:
-        self._refuse_if_sealed("register")
-        return super().register(plugin, name)
-
     def unregister(self, plugin: object | None = None, name: str | None = None) -> Any:
         self._refuse_if_sealed("unregister")
         return super().unregister(plugin, name)
@@ -201,28 +198,75 @@ class PluginManager(pluggy.PluginManager):
         self._refuse_if_sealed("block")
         super().set_blocked(name)
 
-    # pluggy finds hooks by looking up every attribute of every plugin statically,
-    # which is most of what building a client costs. What it finds depends on the
-    # plugin's class (or module) and the attribute's name only, so it is kept.
-    def parse_hookimpl_opts(self, plugin: object, name: str) -> Any:
-        if name in _instance_dict(plugin):  # set on the instance: judge it afresh
-            return super().parse_hookimpl_opts(plugin, name)
-        key = (plugin if isinstance(plugin, (ModuleType, type)) else type(plugin), name)
-        if key not in _IMPL_OPTS:
-            _IMPL_OPTS[key] = super().parse_hookimpl_opts(plugin, name)
-        found = _IMPL_OPTS[key]
-        return None if found is None else dict(found)
+    # pluggy finds a plugin's hooks by looking up every attribute statically and
+    # reading each function's signature: nearly all a client's construction would
+    # cost. What it finds depends only on the plugin's class (or module), so the
+    # first registration of each is recorded as a blueprint, validated once, and
+    # later instances are wired from it.
+    def register(self, plugin: object, name: str | None = None) -> str | None:
+        self._refuse_if_sealed("register")
+        owner = _owner(plugin)
+        blueprint = _BLUEPRINTS.get(owner) if owner is not None else None
+        if blueprint is None:
+            return super().register(plugin, name)
+        plugin_name = name or self.get_canonical_name(plugin)
+        if plugin_name in self._name2plugin or plugin in self._name2plugin.values():
+            return super().register(plugin, name)  # blocked or twice: pluggy's own answer
+        self._name2plugin[plugin_name] = plugin
+        for hook_name, template in blueprint:
+            getattr(self.hook, hook_name)._add_hookimpl(_rebind(template, plugin, plugin_name))
+        return plugin_name
 
-    def parse_hookspec_opts(self, module_or_class: Any, name: str) -> Any:
-        key = (module_or_class, name)
-        if key not in _SPEC_OPTS:
-            _SPEC_OPTS[key] = super().parse_hookspec_opts(module_or_class, name)
-        found = _SPEC_OPTS[key]
-        return None if found is None else dict(found)
+    def add_hookspecs(self, module_or_class: Any) -> None:
+        specs = _SPECS.get(module_or_class)
+        if specs is None or self.hook.__dict__:
+            super().add_hookspecs(module_or_class)
+            if module_or_class is hookspecs and len(self.hook.__dict__) == len(_HOOK_NAMES):
+                _SPECS[module_or_class] = [
+                    (name, caller.spec) for name, caller in vars(self.hook).items()
+                ]
+            return
+        for name, spec in specs:
+            caller = pluggy.HookCaller(name, self._hookexec)
+            caller.spec = spec  # specs are read-only once made: one per process is enough
+            setattr(self.hook, name, caller)
+
+    def _record_blueprint(self, plugin: object) -> None:
+        """Remember how ``plugin`` (registered and found sound) is wired, for its kind."""
+        owner = _owner(plugin)
+        if owner is None or owner in _BLUEPRINTS:
+            return
+        blueprint: list[tuple[str, pluggy.HookImpl]] = []
+        for caller in self.get_hookcallers(plugin) or []:
+            if caller.spec is None or caller.is_historic():
+                return  # unusual wiring: leave it to pluggy every time
+            blueprint.extend(
+                (caller.name, impl) for impl in caller.get_hookimpls() if impl.plugin is plugin
+            )
+        _BLUEPRINTS[owner] = tuple(blueprint)
 
 
-_IMPL_OPTS: dict[tuple[object, str], Any] = {}
-_SOUND: set[object] = set()
+_Blueprint = tuple[tuple[str, pluggy.HookImpl], ...]
+_BLUEPRINTS: dict[object, _Blueprint] = {}
+_SPECS: dict[object, list[tuple[str, Any]]] = {}
+_IMPL_SLOTS = pluggy.HookImpl.__slots__
+
+
+def _rebind(template: pluggy.HookImpl, plugin: object, plugin_name: str) -> pluggy.HookImpl:
+    """``template``'s hook implementation, for another plugin of the same class or module."""
+    if plugin is template.plugin and plugin_name == template.plugin_name:
+        return template  # a module (or class) plugin: nothing to rebind, nothing mutates it
+    impl = pluggy.HookImpl.__new__(pluggy.HookImpl)
+    for slot in _IMPL_SLOTS:
+        setattr(impl, slot, getattr(template, slot))
+    function = template.function
+    if isinstance(function, MethodType) and function.__self__ is template.plugin:
+        function = MethodType(function.__func__, plugin)  # a method: bind it to the new one
+    # Final in pluggy's typing, but this object is still being built.
+    object.__setattr__(impl, "function", function)
+    object.__setattr__(impl, "plugin", plugin)
+    object.__setattr__(impl, "plugin_name", plugin_name)
+    return impl
 
 
 def _owner(plugin: object) -> object | None:
@@ -233,9 +277,6 @@ def _owner(plugin: object) -> object | None:
     if any(hasattr(value, marker) for value in _instance_dict(plugin).values()):
         return None
     return type(plugin)
-
-
-_SPEC_OPTS: dict[tuple[object, str], Any] = {}
 
 
 def _instance_dict(plugin: object) -> dict[str, Any]:

@@ -90,18 +90,26 @@ class RequestsTransport(Transport):
         self, *, timeout: float | None = None, session: requests.Session | None = None
     ) -> None:
         self._own_timeout = timeout
-        self._session = session or requests.Session()
-        for prefix, adapter in list(self._session.adapters.items()):
-            if type(adapter) is requests.adapters.HTTPAdapter:
-                self._session.mount(prefix, _deadline_adapter_like(adapter))
-        # Settings come from us, not re-read from the environment per call.
-        self._session.trust_env = False
+        # Made on first use: a client built per web request pays for its pool only if it calls.
+        self._pool: requests.Session | None = None if session is None else _adapted(session)
         self._verify: str | bool = (
             os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         )
         self._proxies: dict[str, dict[str, str]] = {}
         self._lock = threading.Lock()
         self.closed = False
+
+    @property
+    def _session(self) -> requests.Session:
+        pool = self._pool
+        if pool is None:
+            with self._lock:
+                if self.closed:  # closed while this call started: no new pool
+                    raise closed_error()
+                if self._pool is None:
+                    self._pool = _adapted(requests.Session())
+                pool = self._pool
+        return pool
 
     def _proxies_for(self, url: str) -> dict[str, str]:
         origin = url[: url.find("/", url.find("//") + 2)] if url.count("/") > 2 else url
@@ -150,7 +158,19 @@ class RequestsTransport(Transport):
 
     def close(self) -> None:
         self.closed = True
-        self._session.close()
+        with self._lock:
+            if self._pool is not None:
+                self._pool.close()
+
+
+def _adapted(session: requests.Session) -> requests.Session:
+    """``session`` with each default adapter bounded per attempt, and settings fixed by us."""
+    for prefix, adapter in list(session.adapters.items()):
+        if type(adapter) is requests.adapters.HTTPAdapter:
+            session.mount(prefix, _deadline_adapter_like(adapter))
+    # Settings come from us, not re-read from the environment per call.
+    session.trust_env = False
+    return session
 
 
 def _deadline_adapter_like(adapter: requests.adapters.HTTPAdapter) -> DeadlineAdapter:

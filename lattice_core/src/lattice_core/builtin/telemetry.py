@@ -19,6 +19,7 @@ reads and an ``isEnabledFor`` check.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -42,13 +43,22 @@ _HEADER = "X-Stripe-Client-Telemetry"
 
 
 def _default_tracer() -> Any:
-    try:
-        from opentelemetry import trace
-    except ImportError:
+    trace = _otel_trace()
+    if trace is None:
         return None
     from .._version import __version__
 
     return trace.get_tracer("lattice", __version__)
+
+
+@functools.cache
+def _otel_trace() -> Any:
+    """OpenTelemetry's ``trace`` API, or ``None``: a failed import is not retried per client."""
+    try:
+        from opentelemetry import trace
+    except ImportError:
+        return None
+    return trace
 
 
 def _tracing_configured() -> bool:
