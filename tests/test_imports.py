@@ -17,7 +17,20 @@ from lattice_core.testing import FakeStripe, LoopbackServer
 
 from .conftest import API_KEY
 
-HEAVY = ("aiohttp", "requests", "cattrs", "opentelemetry", "lattice_core.cli")
+HEAVY = (
+    "aiohttp",
+    "requests",
+    "cattrs",
+    "opentelemetry",
+    "lattice_core.cli",
+    "lattice_core.testing",
+    # Standard library, but each costs a short-lived process more than it gives:
+    "asyncio",  # only AsyncClient awaits
+    "importlib.metadata",  # plugin discovery, on the first client
+    "logging",  # only when a plugin fails, or telemetry runs
+    "uuid",  # idempotency keys come from os.urandom
+    "ssl",  # the transport's library brings it when it connects
+)
 
 SYNC = """
 from lattice_core import Client
@@ -61,6 +74,7 @@ def loaded(code: str) -> set[str]:
 def test_a_sync_client_and_its_session_never_import_aiohttp(url: str) -> None:
     found = loaded(SYNC.format(key=API_KEY, url=url))
     assert "aiohttp" not in found
+    assert "asyncio" not in found
     assert "requests" in found  # the transport it did use
 
 

@@ -68,7 +68,7 @@ WHEEL_CONTENTS = {
     "lattice_core": (
         "lattice-stripe-core",
         ["[lattice]", "retry = lattice_core.builtin.retry:Retry", "[pytest11]", "lattice-stripe ="],
-        ["Requires-Dist: pluggy>=1.5", "Requires-Dist: attrs", "Requires-Dist: cattrs"],
+        ["Requires-Dist: pluggy<2,>=1.5", "Requires-Dist: attrs", "Requires-Dist: cattrs"],
     ),
     "lattice_transport_requests": (
         "lattice-stripe-requests",

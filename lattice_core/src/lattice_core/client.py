@@ -7,7 +7,6 @@ transport and ``time.sleep``.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 import warnings
@@ -134,6 +133,12 @@ def _check_number(
         got = f"an int of {bits} bits" if bits > 64 else repr(value)  # repr() may refuse it
         # NaN fails the range check too: it compares false with everything.
         raise ConfigurationError(f"{name} must be {what} from {minimum} to {maximum}, got {got}.")
+
+
+async def _asyncio_sleep(seconds: float) -> None:
+    import asyncio  # here, so that a sync client never imports asyncio
+
+    await asyncio.sleep(seconds)
 
 
 class _BaseClient(Generic[TransportT]):
@@ -317,7 +322,7 @@ class AsyncClient(_BaseClient[AsyncTransport]):
 
     _transport_kind = AsyncTransport
     _default_transport = "aiohttp"
-    _sleep: Callable[[float], Awaitable[None]] = staticmethod(asyncio.sleep)
+    _sleep: Callable[[float], Awaitable[None]] = staticmethod(_asyncio_sleep)
     _used = False
 
     async def request(

@@ -27,7 +27,7 @@ guards ``client.request`` with raw params.
 
 from __future__ import annotations
 
-import datetime
+import sys
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -46,7 +46,8 @@ def _scalar(key: str, value: Any) -> str:
         return "false"
     if isinstance(value, str):
         return value
-    if isinstance(value, datetime.datetime):
+    datetime = sys.modules.get("datetime")  # never imported: then no value is a datetime
+    if datetime is not None and isinstance(value, datetime.datetime):
         return str(int(value.timestamp()))
     if isinstance(value, int) and not int_in_range(value):
         raise InvalidParamsError(

@@ -8,7 +8,6 @@ portal ``url``) are masked.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +22,8 @@ def is_loopback_host(host: str) -> bool:
     """True for ``localhost`` and addresses in 127.0.0.0/8 or ``::1``."""
     if host == "localhost":
         return True
+    import ipaddress  # only http:// base URLs get here
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:

@@ -10,8 +10,6 @@ to import can still be switched off.
 from __future__ import annotations
 
 import functools
-import importlib.metadata
-import logging
 import math
 import sys
 import warnings
@@ -26,6 +24,8 @@ from .errors import ConfigurationError, LatticeError
 from .masking import mask
 
 if TYPE_CHECKING:
+    import importlib.metadata
+
     from .billing_portal.rules import FlowType
     from .http import Request, Response
     from .transport import TransportFactory
@@ -53,6 +53,8 @@ def _entry_points() -> tuple[importlib.metadata.EntryPoint, ...]:
     pluggy calls the last registered first, so other plugins' hooks run before
     the built-ins' (unless ``tryfirst`` / ``trylast`` say otherwise).
     """
+    import importlib.metadata  # on the first client, not on import: it reads every installed dist
+
     found = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
 
     def order(ep: importlib.metadata.EntryPoint) -> tuple[bool, str]:
@@ -341,9 +343,6 @@ def _check_one_retry(pm: pluggy.PluginManager) -> None:
         )
 
 
-_logger = logging.getLogger("lattice")
-
-
 class _Observer(NamedTuple):
     hook: str
     plugin_name: str
@@ -431,7 +430,9 @@ class Hooks:
             try:
                 observer.function(*(args[i] for i in observer.positions))
             except Exception as exc:
-                _logger.warning(
+                import logging  # only when a plugin fails
+
+                logging.getLogger("lattice").warning(
                     "plugin %r raised %s in %s; ignored: %s",
                     observer.plugin_name,
                     type(exc).__name__,

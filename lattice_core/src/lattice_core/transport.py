@@ -10,7 +10,7 @@ no decoding. Each transport package maps its library's exceptions onto
 from __future__ import annotations
 
 import abc
-import ssl
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar, Union
 
@@ -91,6 +91,8 @@ def certificate_error(exc: BaseException) -> str | None:
     ``ClientConnectorCertificateError``), so this follows causes, ``args`` and
     the usual wrapper attributes a few levels down, and knows OpenSSL's wording.
     """
+    ssl = sys.modules.get("ssl")  # not imported: then no TLS failure can have happened
+    verify_error = ssl.SSLCertVerificationError if ssl is not None else ()
     todo: list[object] = [exc]
     seen: set[int] = set()
     found: str | None = None
@@ -99,7 +101,7 @@ def certificate_error(exc: BaseException) -> str | None:
         if not isinstance(item, BaseException) or id(item) in seen:
             continue
         seen.add(id(item))
-        if isinstance(item, ssl.SSLCertVerificationError):
+        if isinstance(item, verify_error):
             detail = getattr(item, "verify_message", None)  # a wrapper may lack it
             if isinstance(detail, str) and detail:
                 return detail
