@@ -177,3 +177,43 @@ def test_a_failed_call_marks_the_span_as_an_error(
     ]
     for value in (span.attributes or {}).values():
         assert API_KEY not in str(value)
+
+
+GLOBAL_PROVIDER = """
+import sys
+from lattice_core import Client
+from lattice_core.testing import StubTransport, json_response
+
+session = {session!r}
+stub = StubTransport(handler=lambda request: json_response(200, session))
+client = Client({key!r}, transport=stub)  # made before anyone set OpenTelemetry up
+client.request("POST", "/v1/billing_portal/sessions", {{"customer": "cus_1"}})
+assert "opentelemetry.trace" not in sys.modules, "imported although nothing was set up"
+
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+exporter = InMemorySpanExporter()
+provider = TracerProvider()
+provider.add_span_processor(SimpleSpanProcessor(exporter))
+trace.set_tracer_provider(provider)
+client.request("POST", "/v1/billing_portal/sessions", {{"customer": "cus_1"}})
+later = Client({key!r}, transport=stub)
+later.request("POST", "/v1/billing_portal/sessions", {{"customer": "cus_1"}})
+print(len(exporter.get_finished_spans()))
+"""
+
+
+def test_the_global_provider_is_used_once_set_up_even_after_the_client() -> None:
+    # A process-wide provider can be set once: each case runs in its own interpreter.
+    import subprocess
+    import sys
+
+    code = GLOBAL_PROVIDER.format(session=SESSION_JSON, key=API_KEY)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["2"]  # the call before set-up made none

@@ -47,6 +47,16 @@ def _exact(kind: type[Any]) -> Callable[[Any, Any], Any]:
     return hook
 
 
+def _exact_or_none(kind: type[Any]) -> Callable[[Any, Any], Any]:
+    """:func:`_exact` for an optional field: ``None`` passes as it is."""
+    exact = _exact(kind)
+
+    def hook(value: Any, _: Any) -> Any:
+        return None if value is None else exact(value, _)
+
+    return hook
+
+
 def _has_extra(cls: type) -> bool:
     return attrs.has(cls) and any(a.name == EXTRA_FIELD for a in attrs.fields(cls))
 
@@ -57,6 +67,8 @@ def _extra_bucket_hook(cls: type[Any], conv: cattrs.Converter) -> Callable[[Any,
     known = frozenset(a.name for a in attrs.fields(cls) if a.name != EXTRA_FIELD)
 
     def hook(data: Any, _: Any) -> Any:
+        if type(data) is dict and not data.keys() - known:  # no new keys: nothing to route
+            return structure(data, cls)
         if not isinstance(data, Mapping):
             raise TypeError(f"expected a JSON object for {cls.__name__}, got {type(data).__name__}")
         kept: dict[str, Any] = {}
@@ -86,6 +98,9 @@ def make_converter() -> cattrs.Converter:
     conv = cattrs.Converter()
     for kind in (str, int, bool):
         conv.register_structure_hook(kind, _exact(kind))
+        # One call per optional field instead of cattrs' optional-then-exact two.
+        conv.register_structure_hook(Optional[kind], _exact_or_none(kind))  # noqa: UP045
+        conv.register_structure_hook(kind | None, _exact_or_none(kind))
     # An expandable field: an id string, or the expanded object left as a mapping.
     conv.register_structure_hook(IdOrObject, _structure_id_or_object)
     conv.register_structure_hook(Optional[IdOrObject], _structure_id_or_object)  # noqa: UP045
@@ -100,6 +115,17 @@ def make_converter() -> cattrs.Converter:
 def converter() -> cattrs.Converter:
     """The shared converter, built on first use (hooks compile once per class)."""
     return make_converter()
+
+
+def _structure_hook(cls: type[T]) -> Callable[[Any, Any], T]:
+    """The converter's structure function for ``cls``, looked up once per class."""
+    hook = _STRUCTURE_HOOKS.get(cls)
+    if hook is None:
+        hook = _STRUCTURE_HOOKS[cls] = converter().get_structure_hook(cls)
+    return hook
+
+
+_STRUCTURE_HOOKS: dict[type[Any], Callable[[Any, Any], Any]] = {}
 
 
 def structure_or_api_error(data: Any, cls: type[T], what: str, *, depth_checked: bool = False) -> T:
@@ -119,7 +145,7 @@ def structure_or_api_error(data: Any, cls: type[T], what: str, *, depth_checked:
             f"{MAX_DEPTH} levels, which no Stripe object does."
         )
     try:
-        return converter().structure(data, cls)
+        return _structure_hook(cls)(data, cls)
     except (cattrs.BaseValidationError, TypeError, ValueError, KeyError) as exc:
         where = (
             "; ".join(cattrs.transform_error(exc))

@@ -27,10 +27,10 @@ guards ``client.request`` with raw params.
 
 from __future__ import annotations
 
+import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode
 
 from .errors import InvalidParamsError
 from .limits import INT_MAX, INT_MIN, MAX_DEPTH, int_in_range
@@ -59,34 +59,68 @@ def _scalar(key: str, value: Any) -> str:
     return str(value)
 
 
-def _flatten(key: str, value: Any, depth: int = 1) -> Iterator[tuple[str, str]]:
+def _flatten(pairs: list[tuple[str, str]], key: str, value: Any, depth: int) -> None:
+    kind = type(value)
+    if kind is str:  # most values: no further checks
+        pairs.append((key, value))
+        return
     if value is None:
         return
-    if isinstance(value, (Mapping, list, tuple)) and depth > MAX_DEPTH:
+    nested = kind is dict or kind is list or isinstance(value, (Mapping, list, tuple))
+    if nested and depth > MAX_DEPTH:
         raise InvalidParamsError(
             f"{mask(key)[:200]} nests deeper than {MAX_DEPTH} levels (or contains itself); "
             "no Stripe param is that deep.",
             param=key[:200],
             reason="depth",
         )
-    if isinstance(value, Mapping):
+    if kind is dict or (nested and isinstance(value, Mapping)):
         for sub_key, sub_value in value.items():
-            yield from _flatten(f"{key}[{sub_key}]", sub_value, depth + 1)
-    elif isinstance(value, (list, tuple)):
+            _flatten(pairs, f"{key}[{sub_key}]", sub_value, depth + 1)
+    elif nested:
         for index, item in enumerate(value):
-            yield from _flatten(f"{key}[{index}]", item, depth + 1)
+            _flatten(pairs, f"{key}[{index}]", item, depth + 1)
     else:
-        yield key, _scalar(key, value)
+        pairs.append((key, _scalar(key, value)))
 
 
 def flatten_params(params: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Flatten nested ``params`` into Stripe's ``(bracketed key, text)`` pairs, in order."""
     pairs: list[tuple[str, str]] = []
     for key, value in params.items():
-        pairs.extend(_flatten(key, value))
+        _flatten(pairs, key, value, 1)
     return pairs
 
 
+# What urlencode(pairs, safe="[]") writes for each UTF-8 byte: letters, digits,
+# "_.-~" and the brackets as they are, a space as "+", everything else as %XX.
+_SAFE_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~[]")
+_QUOTED = [chr(b) if b in _SAFE_BYTES else f"%{b:02X}" for b in range(256)]
+_QUOTED[0x20] = "+"
+_NEEDS_NO_QUOTING = re.compile(r"[A-Za-z0-9_.~\[\]-]*").fullmatch
+_QUOTED_KEYS: dict[str, str] = {}  # param names repeat from call to call
+
+
+def _quote(text: str) -> str:
+    if _NEEDS_NO_QUOTING(text):
+        return text
+    return "".join(map(_QUOTED.__getitem__, text.encode("utf-8")))
+
+
+def _quote_key(key: str) -> str:
+    quoted = _QUOTED_KEYS.get(key)
+    if quoted is None:
+        quoted = _quote(key)
+        if len(_QUOTED_KEYS) < 1024:
+            _QUOTED_KEYS[key] = quoted
+    return quoted
+
+
 def encode_form(params: Mapping[str, Any]) -> bytes:
-    """Encode ``params`` as the exact request body Stripe expects (UTF-8 bytes)."""
-    return urlencode(flatten_params(params), safe="[]").encode("ascii")
+    """Encode ``params`` as the exact request body Stripe expects (UTF-8 bytes).
+
+    Byte for byte what ``urlencode(flatten_params(params), safe="[]")`` gives,
+    without its per-character Python loop.
+    """
+    body = "&".join([f"{_quote_key(k)}={_quote(v)}" for k, v in flatten_params(params)])
+    return body.encode("ascii")

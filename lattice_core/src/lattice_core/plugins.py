@@ -183,6 +183,9 @@ class PluginManager(pluggy.PluginManager):
     """
 
     sealed = False
+    #: How many hook-call monitors are on (``add_hookcall_monitoring``, ``enable_tracing``):
+    #: while any is, every hook goes through pluggy so that they see it.
+    monitors = 0
 
     def _refuse_if_sealed(self, what: str) -> None:
         if self.sealed:
@@ -195,6 +198,16 @@ class PluginManager(pluggy.PluginManager):
     def unregister(self, plugin: object | None = None, name: str | None = None) -> Any:
         self._refuse_if_sealed("unregister")
         return super().unregister(plugin, name)
+
+    def add_hookcall_monitoring(self, before: Any, after: Any) -> Callable[[], None]:
+        undo = super().add_hookcall_monitoring(before, after)
+        self.monitors += 1
+
+        def stop() -> None:
+            undo()
+            self.monitors -= 1
+
+        return stop
 
     def set_blocked(self, name: str) -> None:
         self._refuse_if_sealed("block")
@@ -348,6 +361,7 @@ class _Observer(NamedTuple):
     plugin_name: str
     function: Callable[..., object]
     positions: tuple[int, ...]  # where each of its arguments sits in the hook's signature
+    leading: int | None  # when those are the first N of the hook's arguments: N
 
 
 def _observers(caller: Any) -> tuple[_Observer, ...]:
@@ -361,14 +375,42 @@ def _observers(caller: Any) -> tuple[_Observer, ...]:
                 f"implement it as a plain @hookimpl instead."
             )
         positions = tuple(spec_args.index(name) for name in impl.argnames)
-        found.append(_Observer(caller.name, impl.plugin_name, impl.function, positions))
+        leading = len(positions) if positions == tuple(range(len(positions))) else None
+        found.append(_Observer(caller.name, impl.plugin_name, impl.function, positions, leading))
     return tuple(found)
+
+
+def _request_calls(caller: Any) -> tuple[Callable[[Request], object], ...] | None:
+    """A ``request``-only hook's implementations in pluggy's call order, to call directly.
+
+    They run on every attempt; calling them in a loop skips pluggy's
+    per-call dispatch. ``None`` when one is a wrapper: pluggy then runs the
+    hook itself, since only it can drive a wrapper.
+    """
+    calls: list[Callable[[Request], object]] = []
+    for impl in reversed(caller.get_hookimpls()):
+        if impl.hookwrapper or impl.wrapper:
+            return None
+        calls.append(impl.function if impl.argnames else _without_request(impl.function))
+    return tuple(calls)
+
+
+def _without_request(function: Callable[[], object]) -> Callable[[Request], object]:
+    return lambda _: function()
 
 
 class Hooks:
     """Typed calls into a plugin manager's hooks (``pm.hook`` itself is untyped)."""
 
-    __slots__ = ("_after_call", "_after_response", "_hook", "_redactors", "flow_types", "pm")
+    __slots__ = (
+        "_after_call",
+        "_after_response",
+        "_before_request",
+        "_hook",
+        "_redactors",
+        "flow_types",
+        "pm",
+    )
 
     def __init__(self, pm: pluggy.PluginManager) -> None:
         self.pm = pm
@@ -377,6 +419,10 @@ class Hooks:
         if isinstance(pm, PluginManager):
             pm.sealed = True
         self._redactors = [impl.function for impl in reversed(pm.hook.redact.get_hookimpls())]
+        # Called directly, unless pluggy must run them (a wrapper, a monitor, a foreign manager).
+        self._before_request = (
+            _request_calls(pm.hook.before_request) if isinstance(pm, PluginManager) else None
+        )
         self._after_response = _observers(pm.hook.after_response)
         self._after_call = _observers(pm.hook.after_call)
         registered: list[FlowType] = []
@@ -394,7 +440,11 @@ class Hooks:
         return found
 
     def before_request(self, request: Request) -> None:
-        self._hook.before_request(request=request)
+        if self._before_request is None or self.pm.monitors:  # type: ignore[attr-defined]
+            self._hook.before_request(request=request)
+            return
+        for function in self._before_request:
+            function(request)
 
     def client_created(self, client: object) -> None:
         self._hook.client_created(client=client)
@@ -428,7 +478,10 @@ class Hooks:
         """
         for observer in observers:
             try:
-                observer.function(*(args[i] for i in observer.positions))
+                if observer.leading is not None:
+                    observer.function(*args[: observer.leading])
+                else:
+                    observer.function(*[args[i] for i in observer.positions])
             except Exception as exc:
                 import logging  # only when a plugin fails
 

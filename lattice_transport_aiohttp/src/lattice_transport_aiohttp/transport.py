@@ -64,17 +64,31 @@ class AiohttpTransport(AsyncTransport):
         self._loop: asyncio.AbstractEventLoop | None = None
         self.closed = False
         self._proxies: dict[str, str | None] = {}
+        self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
 
     def _proxy_for(self, url: str) -> str | None:
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
-        if origin not in self._proxies:
-            host = parts.hostname or ""
-            bypass = bool(urllib.request.proxy_bypass(host))
-            self._proxies[origin] = (
-                None if bypass else urllib.request.getproxies().get(parts.scheme)
-            )
-        return self._proxies[origin]
+        end = url.find("/", url.find("//") + 2)
+        origin = url if end < 0 else url[:end]
+        try:
+            return self._proxies[origin]
+        except KeyError:
+            parts = urlsplit(url)
+            bypass = bool(urllib.request.proxy_bypass(parts.hostname or ""))
+            proxy = None if bypass else urllib.request.getproxies().get(parts.scheme)
+            self._proxies[origin] = proxy
+            return proxy
+
+    def _timeout(self, seconds: float) -> aiohttp.ClientTimeout:
+        # ``total`` bounds the whole attempt: the wait for a pooled connection,
+        # connecting, sending and reading the full body (a server trickling bytes
+        # cannot stretch it). A per-read or per-connect timer as long as that adds
+        # nothing but a timer rescheduled on every chunk read.
+        timeout = self._timeouts.get(seconds)
+        if timeout is None:
+            timeout = aiohttp.ClientTimeout(total=seconds)
+            if len(self._timeouts) < 64:  # a retry deadline makes many distinct values
+                self._timeouts[seconds] = timeout
+        return timeout
 
     @property
     def session_opened(self) -> bool:
@@ -110,12 +124,7 @@ class AiohttpTransport(AsyncTransport):
                 headers=request.headers,
                 allow_redirects=False,
                 proxy=self._proxy_for(request.url),
-                # ``total`` bounds the whole attempt: the wait for a pooled connection,
-                # connecting, sending and reading the full body (a server trickling
-                # bytes cannot stretch it); the others fail a dead connection sooner.
-                timeout=aiohttp.ClientTimeout(
-                    total=seconds, connect=seconds, sock_connect=seconds, sock_read=seconds
-                ),
+                timeout=self._timeout(seconds),
             ) as raw:
                 content = await raw.read()
                 headers = {k.lower(): v for k, v in raw.headers.items()}

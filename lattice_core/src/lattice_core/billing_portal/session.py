@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
+from ..client import AsyncClient, Client
 from ..converters import IdOrObject, converter, structure_or_api_error
 from ..errors import ConfigurationError
 from .flows import AfterExpiration, FlowData, _masked, _masked_extra
@@ -21,7 +22,6 @@ from .rules import BUILTIN_FLOW_TYPES
 from .validation import validate_create_params
 
 if TYPE_CHECKING:
-    from ..client import AsyncClient, Client
     from .params import SessionCreateParams
 
 __all__ = ["Session"]
@@ -122,8 +122,6 @@ class Session:
         *,
         want_async: bool,
     ) -> dict[str, Any]:
-        from ..client import AsyncClient, Client
-
         if isinstance(client, Client if want_async else AsyncClient):
             raise ConfigurationError(
                 "Session.create_async needs an AsyncClient; with a Client use "
@@ -132,4 +130,5 @@ class Session:
                 else "Session.create needs a Client; with an AsyncClient use "
                 "'await Session.create_async(client, ...)'."
             )
-        return validate_create_params(params, BUILTIN_FLOW_TYPES + client.hooks.flow_types)
+        added = client.hooks.flow_types
+        return validate_create_params(params, BUILTIN_FLOW_TYPES + added if added else None)

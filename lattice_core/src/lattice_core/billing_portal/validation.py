@@ -118,6 +118,11 @@ def _check(rule: Rule, value: Any, path: str) -> None:
 
 def _is_web_url(value: str) -> bool:
     """An absolute http(s) URL with a host, a valid port and no whitespace or control chars."""
+    # Apps pass the same return_url call after call: remember the verdict on short ones.
+    return _is_short_web_url(value) if len(value) <= 2048 else _judge_web_url(value)
+
+
+def _judge_web_url(value: str) -> bool:
     if " " in value or not value.isprintable():  # CR/LF/tab/NUL are not printable
         return False
     try:
@@ -126,6 +131,9 @@ def _is_web_url(value: str) -> bool:
     except ValueError:  # "https://[abc": an unclosed IPv6 bracket
         return False
     return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+_is_short_web_url = functools.lru_cache(maxsize=256)(_judge_web_url)
 
 
 def _check_object(rule: Rule, value: Any, path: str) -> None:
@@ -200,11 +208,15 @@ def validator_for(flow_types: Sequence[FlowType]) -> Rule:
 
 
 def validate_create_params(
-    params: object, flow_types: Iterable[FlowType] = BUILTIN_FLOW_TYPES
+    params: object, flow_types: Iterable[FlowType] | None = None
 ) -> dict[str, Any]:
-    """Check ``params`` of ``Session.create``; return them as plain data, ready to encode."""
+    """Check ``params`` of ``Session.create``; return them as plain data, ready to encode.
+
+    ``flow_types``: the flow types to accept (default: the built-in ones).
+    """
     plain = plain_params(params)
-    _check_object(validator_for(tuple(flow_types)), plain, "")
+    rule = validator_for(BUILTIN_FLOW_TYPES if flow_types is None else tuple(flow_types))
+    _check_object(rule, plain, "")
     _check_owner(plain)
     return plain
 

@@ -6,22 +6,25 @@
   WARNING. Every message goes through the client's ``redact`` hook first. The
   fields are also on each record as ``record.lattice`` (a dict), their string
   values redacted the same way.
-* With ``opentelemetry-api`` installed (``pip install
-  "lattice-stripe-core[otel]"``): one CLIENT span per call, named after the
+* Once an OpenTelemetry SDK is set up as the global tracer provider (before
+  or after the client is made; ``pip install "lattice-stripe-core[otel]"``
+  brings the API): one CLIENT span per call, named after the
   HTTP method, with the HTTP client semantic-convention attributes plus
   ``stripe.request_id``, and one ``attempt`` event per attempt.
 * Sends ``X-Stripe-Client-Telemetry`` with the previous call's request id and
   duration, as Stripe's own SDKs do (``Telemetry(client_telemetry=False)`` opts out).
 
-When logging is off and OpenTelemetry is absent, an attempt costs two clock
-reads and an ``isEnabledFor`` check.
+When logging is off and no OpenTelemetry SDK is set up, an attempt costs two
+clock reads and two ``isEnabledFor`` checks, and OpenTelemetry is not imported.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
+import os
+import re
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -40,49 +43,59 @@ logger.addHandler(logging.NullHandler())  # a library never prints unless asked
 _CALL_START = "lattice.telemetry.call_start"
 _SPAN = "lattice.telemetry.span"
 _HEADER = "X-Stripe-Client-Telemetry"
+_PROVIDER_ENV = "OTEL_PYTHON_TRACER_PROVIDER"
+_OTEL_TRACE = "opentelemetry.trace"
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_-]*").fullmatch  # a request id JSON needs no escapes for
 
 
-def _default_tracer() -> Any:
-    trace = _otel_trace()
+def _global_tracer(named_in_env: bool) -> Any:
+    """A tracer from OpenTelemetry's global provider once a real SDK is set up; else ``None``.
+
+    Nothing can set up a provider without importing ``opentelemetry.trace``
+    (or naming one in ``OTEL_PYTHON_TRACER_PROVIDER``: ``named_in_env``), so
+    until then this costs a dictionary lookup and imports nothing: spans would
+    record nothing.
+    """
+    trace: Any = sys.modules.get(_OTEL_TRACE)
     if trace is None:
-        return None
+        if not named_in_env:
+            return None
+        try:
+            from opentelemetry import trace
+        except ImportError:
+            return None
+    provider = trace.get_tracer_provider()
+    if isinstance(provider, (trace.ProxyTracerProvider, trace.NoOpTracerProvider)):
+        return None  # the API alone, no SDK: spans would be no-ops
     from .._version import __version__
 
-    return trace.get_tracer("lattice", __version__)
+    return provider.get_tracer("lattice", __version__)
 
 
-@functools.cache
-def _otel_trace() -> Any:
-    """OpenTelemetry's ``trace`` API, or ``None``: a failed import is not retried per client."""
-    try:
-        from opentelemetry import trace
-    except ImportError:
-        return None
-    return trace
-
-
-def _tracing_configured() -> bool:
-    """Whether a real OpenTelemetry SDK is set up (the API alone records nothing)."""
-    from opentelemetry import trace
-
-    return not isinstance(
-        trace.get_tracer_provider(), (trace.ProxyTracerProvider, trace.NoOpTracerProvider)
-    )
+def _path(url: str) -> str:
+    """The path of an absolute URL, without splitting the whole URL."""
+    start = url.find("/", url.find("//") + 2)
+    if start < 0:
+        return "/"
+    end = min((i for i in (url.find("?", start), url.find("#", start)) if i >= 0), default=len(url))
+    return url[start:end]
 
 
 class Telemetry:
     """The ``telemetry`` plugin: one instance per client.
 
-    ``tracer`` is an OpenTelemetry tracer (default: the global provider's, when
-    ``opentelemetry-api`` is installed; ``None`` turns spans off).
+    ``tracer`` is an OpenTelemetry tracer (default: the global provider's, once
+    an OpenTelemetry SDK is set up, before or after the client is made; ``None``
+    turns spans off).
     """
 
     def __init__(self, *, client_telemetry: bool = True, tracer: Any = "default") -> None:
         self.client_telemetry = client_telemetry
         self._global_tracer = tracer == "default"
-        self.tracer = _default_tracer() if self._global_tracer else tracer
+        self._provider_in_env = _PROVIDER_ENV in os.environ
+        self.tracer = _global_tracer(self._provider_in_env) if self._global_tracer else tracer
         self._redact: Callable[[str], str] = mask
-        self._last: tuple[str, int] | None = None
+        self._last_header: str | None = None  # _last, as the header that reports it
 
     @hookimpl
     def client_created(self, client: Any) -> None:
@@ -101,21 +114,26 @@ class Telemetry:
             return
         context = request.context
         context[_CALL_START] = time.perf_counter()
-        if self.client_telemetry and self._last is not None:
-            request_id, duration_ms = self._last
-            request.headers[_HEADER] = (
-                f'{{"last_request_metrics": {{"request_id": {json.dumps(request_id)}, '
-                f'"request_duration_ms": {duration_ms}}}}}'
-            )
-        path = urlsplit(request.url).path
+        if self.client_telemetry and self._last_header is not None:
+            request.headers[_HEADER] = self._last_header
         if logger.isEnabledFor(logging.DEBUG):
+            path = _path(request.url)
             key = request.headers.get("Idempotency-Key")
             self._log(
                 logging.DEBUG,
                 f"{request.method} {path} start idempotency_key={key}",
                 {"method": request.method, "path": path, "idempotency_key": key},
             )
-        if self.tracer is not None and (not self._global_tracer or _tracing_configured()):
+        tracer = self.tracer
+        if (
+            tracer is None
+            and self._global_tracer
+            and (_OTEL_TRACE in sys.modules or self._provider_in_env)
+        ):
+            tracer = self.tracer = _global_tracer(
+                self._provider_in_env
+            )  # an SDK set up after this client was made
+        if tracer is not None:
             context[_SPAN] = self._start_span(request)
 
     def _start_span(self, request: Request) -> Any:
@@ -143,10 +161,14 @@ class Telemetry:
         elapsed: float,
     ) -> None:
         """Log the attempt and add it to the span as an event."""
+        span = request.context.get(_SPAN)
+        level = logging.INFO if response is not None else logging.WARNING
+        if span is None and not logger.isEnabledFor(level):
+            return  # nobody listens: the common case costs two lookups
         duration_ms = round(elapsed * 1000, 1)
         fields: dict[str, Any] = {
             "method": request.method,
-            "path": urlsplit(request.url).path,
+            "path": _path(request.url),
             "attempt": request.attempt,
             "duration_ms": duration_ms,
             "idempotency_key": request.headers.get("Idempotency-Key"),
@@ -154,18 +176,15 @@ class Telemetry:
         if response is not None:
             fields["status"] = response.status_code
             fields["request_id"] = response.request_id
-            level = logging.INFO
             message = (
                 "{method} {path} -> {status} request_id={request_id} attempt={attempt} "
                 "duration_ms={duration_ms} idempotency_key={idempotency_key}"
             )
         else:
             fields["error"] = type(error).__name__
-            level = logging.WARNING
             message = "{method} {path} failed: {error} attempt={attempt} duration_ms={duration_ms}"
         if logger.isEnabledFor(level):
             self._log(level, message.format(**fields), fields)
-        span = request.context.get(_SPAN)
         if span is not None:
             event = {"lattice.attempt": request.attempt, "lattice.duration_ms": duration_ms}
             if response is not None:
@@ -182,12 +201,16 @@ class Telemetry:
         started = request.context.get(_CALL_START)
         duration_ms = int((time.perf_counter() - started) * 1000) if started else 0
         request_id = response.request_id if response is not None else None
-        if request_id:
-            self._last = (request_id, duration_ms)
+        if request_id and self.client_telemetry:
+            quoted = f'"{request_id}"' if _PLAIN_ID(request_id) else json.dumps(request_id)
+            self._last_header = (
+                f'{{"last_request_metrics": {{"request_id": {quoted}, '
+                f'"request_duration_ms": {duration_ms}}}}}'
+            )
         if error is not None and logger.isEnabledFor(logging.WARNING):
             self._log(
                 logging.WARNING,
-                f"{request.method} {urlsplit(request.url).path} gave up after "
+                f"{request.method} {_path(request.url)} gave up after "
                 f"{request.attempt} attempt(s): {type(error).__name__}: {error}",
                 {"attempt": request.attempt, "error": type(error).__name__},
             )
