@@ -8,6 +8,8 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lattice_core import APIError
 from lattice_core.billing_portal import FlowData, Session
@@ -160,3 +162,46 @@ def test_repr_masks_url_and_flow_but_attributes_and_to_dict_show_them() -> None:
     assert session.url.endswith("SECRET_PORTAL_TOKEN")
     assert session.to_dict()["flow"]["subscription_cancel"]["subscription"] == "sub_SECRET1"
     assert str(session) == text
+
+
+_JSON_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**63), 2**63 - 1),
+    st.text(max_size=8),
+    st.floats(allow_nan=False),
+    st.just({}),
+    st.just({"id": "bpc_1"}),
+    st.just([]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    values=st.dictionaries(
+        st.sampled_from([a.name for a in attrs.fields(Session) if a.name != "extra"]),
+        _JSON_SCALARS,
+    ),
+    base=st.booleans(),
+)
+def test_a_flat_body_decodes_exactly_as_cattrs_generated_code_does(
+    values: dict[str, Any], base: bool
+) -> None:
+    # Bodies whose values already have their field's type skip cattrs' per-field
+    # calls; the outcome, object or refusal, must be the same as without that.
+    from cattrs.gen import make_dict_structure_fn
+
+    from lattice_core.converters import converter
+
+    body = {**(SESSION_JSON if base else {}), **values}
+    generated = make_dict_structure_fn(Session, converter())
+
+    def outcome(decode: Any) -> Any:
+        try:
+            return decode()
+        except Exception as exc:  # which failure is what is compared
+            return type(exc).__name__
+
+    fast = outcome(lambda: Session.from_dict(body))
+    slow = outcome(lambda: generated({**body, "extra": {}}, Session))
+    assert fast == slow or (fast == "APIError" and isinstance(slow, str))

@@ -11,6 +11,8 @@ global converter is never touched.
 from __future__ import annotations
 
 import functools
+import types
+import typing
 from collections.abc import Callable, Mapping
 from typing import Any, Optional, TypeVar, Union
 
@@ -61,13 +63,45 @@ def _has_extra(cls: type) -> bool:
     return attrs.has(cls) and any(a.name == EXTRA_FIELD for a in attrs.fields(cls))
 
 
+def _json_kinds(field_type: Any) -> tuple[type, ...]:
+    """The JSON value types the converter passes through unchanged for ``field_type``.
+
+    ``str``, ``int`` and ``bool`` (exactly), ``None`` for an optional field and
+    ``dict`` for an expandable one. Anything else (a nested model, a list) is
+    left to cattrs, so it contributes nothing here.
+    """
+    if field_type in (str, int, bool):
+        return (field_type,)
+    if typing.get_origin(field_type) in (Union, types.UnionType):
+        return tuple(kind for arg in typing.get_args(field_type) for kind in _json_kinds(arg))
+    if field_type is type(None):
+        return (type(None),)
+    if typing.get_origin(field_type) is dict:  # IdOrObject's expanded object
+        return (dict,)
+    return ()
+
+
 def _extra_bucket_hook(cls: type[Any], conv: cattrs.Converter) -> Callable[[Any, Any], Any]:
-    """Structure ``cls`` from a mapping, routing unknown keys into ``extra``."""
+    """Structure ``cls`` from a mapping, routing unknown keys into ``extra``.
+
+    A body whose every value already has its field's exact type (the usual
+    answer: ids, flags, timestamps, ``null`` for absent models) is passed to
+    ``cls`` as it is; cattrs' generated function, which checks the same types
+    one call per field, handles everything else and says what is wrong.
+    """
     structure = make_dict_structure_fn(cls, conv)
-    known = frozenset(a.name for a in attrs.fields(cls) if a.name != EXTRA_FIELD)
+    fields = attrs.fields(attrs.resolve_types(cls))
+    known = frozenset(a.name for a in fields if a.name != EXTRA_FIELD)
+    # Every (field, JSON type) pair passed through as it is: one set test checks a body.
+    plain = frozenset((a.name, kind) for a in fields for kind in _json_kinds(a.type))
 
     def hook(data: Any, _: Any) -> Any:
         if type(data) is dict and not data.keys() - known:  # no new keys: nothing to route
+            if plain.issuperset(zip(data, map(type, data.values()), strict=True)):
+                try:
+                    return cls(**data)
+                except TypeError:  # a required field is missing: cattrs says which
+                    pass
             return structure(data, cls)
         if not isinstance(data, Mapping):
             raise TypeError(f"expected a JSON object for {cls.__name__}, got {type(data).__name__}")

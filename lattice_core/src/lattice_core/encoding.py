@@ -122,5 +122,12 @@ def encode_form(params: Mapping[str, Any]) -> bytes:
     Byte for byte what ``urlencode(flatten_params(params), safe="[]")`` gives,
     without its per-character Python loop.
     """
-    body = "&".join([f"{_quote_key(k)}={_quote(v)}" for k, v in flatten_params(params)])
-    return body.encode("ascii")
+    parts = []
+    for key, value in params.items():
+        if type(value) is str:  # most params: no flattening to do
+            parts.append(f"{_quote_key(key)}={_quote(value)}")
+        else:
+            nested: list[tuple[str, str]] = []
+            _flatten(nested, key, value, 1)
+            parts.extend(f"{_quote_key(k)}={_quote(v)}" for k, v in nested)
+    return "&".join(parts).encode("ascii")

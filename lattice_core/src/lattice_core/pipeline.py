@@ -135,11 +135,12 @@ def new_idempotency_key() -> str:
     Made from ``os.urandom`` directly: the ``uuid`` module costs more to import
     than a short-lived process spends on every key it will ever make.
     """
-    n = int.from_bytes(os.urandom(16), "big")
-    n = n & ~(0xF000 << 64) | 0x4000 << 64  # version 4
-    n = n & ~(0xC000 << 48) | 0x8000 << 48  # the RFC 4122 variant
-    h = f"{n:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    h = os.urandom(16).hex()
+    # The version digit is 4; the variant's top bits are 10 (a digit from 8 to b).
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT_DIGIT[h[16]]}{h[17:20]}-{h[20:]}"
+
+
+_VARIANT_DIGIT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
 def build_request(
@@ -184,13 +185,32 @@ def decode_body(response: Response) -> Response:
     content = response.content
     if content:
         try:
-            body = json.loads(content)
+            body = _json(content)
         except (ValueError, RecursionError):  # bad JSON, bad UTF-8, absurd nesting
             return response
         if content.count(b"{") + content.count(b"[") > MAX_DEPTH and nested_deeper_than(body):
             return response
         response.body = body
     return response
+
+
+_decode_json = json.JSONDecoder().decode
+
+
+def _json(content: bytes) -> Any:
+    """``json.loads(content)``, with its encoding sniffing skipped for plain UTF-8.
+
+    JSON in UTF-16 or UTF-32 has a NUL among its first four bytes (or a byte
+    order mark, as may UTF-8): those, and anything that is not UTF-8, go to
+    ``json.loads``, which tells them apart.
+    """
+    if b"\x00" in content[:4] or content.startswith(b"\xef\xbb\xbf"):
+        return json.loads(content)
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return json.loads(content)  # whatever json.loads makes of it, the same error
+    return _decode_json(text)
 
 
 def _describe_body(response: Response) -> str:

@@ -40,12 +40,14 @@ def plain_params(params: object) -> dict[str, Any]:
     strings and bytes values (``type``), integers outside signed 64-bit
     (``range``), text with NUL (``nul``) or that UTF-8 cannot encode (``type``).
     """
-    if not isinstance(params, Mapping) and not attrs.has(type(params)):
+    if type(params) is not dict and not isinstance(params, Mapping) and not attrs.has(type(params)):
         raise InvalidParamsError(
             f"params must be a mapping such as {{'customer': 'cus_123'}}, "
             f"not {type(params).__name__}.",
             reason="type",
         )
+    if type(params) is dict:  # straight to its items; children that hold it are cycles
+        return _plain_mapping(params, [], {id(params)})
     plain: dict[str, Any] = _plain(params, [], set())
     return plain
 
@@ -148,6 +150,16 @@ def _plain_mapping(
 ) -> dict[str, Any]:
     plain: dict[str, Any] = {}
     for key, item in items.items():
+        if (
+            type(item) is str
+            and type(key) is str
+            and key.isascii()
+            and item.isascii()
+            and "\x00" not in key
+            and "\x00" not in item
+        ):
+            plain[key] = item  # the common case: plain text under a plain key
+            continue
         if not isinstance(key, str) or (
             ("\x00" in key or not key.isascii()) and _text_problem(key) is not None
         ):

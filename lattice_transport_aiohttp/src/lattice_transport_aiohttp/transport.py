@@ -105,6 +105,9 @@ class AiohttpTransport(AsyncTransport):
                 connector=aiohttp.TCPConnector(limit=self._limit),
                 trust_env=False,  # proxies come from _proxy_for, read once per host
                 auto_decompress=True,
+                # Stripe's API sets no cookies a client should send back: none are kept
+                # or sent, as with the requests transport.
+                cookie_jar=aiohttp.DummyCookieJar(),
             )
         elif loop is not self._loop:
             raise ConfigurationError(

@@ -47,7 +47,6 @@ __all__ = [
     "validator_for",
 ]
 
-_OWNER_FIELDS = ("customer", "customer_account")
 _KIND_WORDS = {
     "string": "a string",
     "integer": "an integer",
@@ -146,10 +145,12 @@ def _check_object(rule: Rule, value: Any, path: str) -> None:
         if sub_rule is None:
             raise _unknown(rule, key, path)
         _check(sub_rule, item, _join(path, key))
-    for key, sub_rule in rule.fields.items():
-        if sub_rule.required and value.get(key) in (None, ""):
+    for key, sub_rule in _required(rule):
+        if value.get(key) in (None, ""):
             sub_path = _join(path, key)
             raise _fail(sub_path, "required", f"{sub_path} is required; pass {_what(sub_rule)}.")
+    if not rule.by_type:
+        return
     kind_of = value.get("type")
     needed = rule.by_type.get(kind_of) if isinstance(kind_of, str) else None
     if needed is not None and value.get(needed) is None:
@@ -160,6 +161,20 @@ def _check_object(rule: Rule, value: Any, path: str) -> None:
             f"{sub_path} is required when {_join(path, 'type')} is {kind_of!r}; "
             f"pass {_what(rule.fields[needed])}.",
         )
+
+
+def _required(rule: Rule) -> tuple[tuple[str, Rule], ...]:
+    """The fields ``rule`` requires, worked out once per rule (rules live for the process)."""
+    found = _REQUIRED.get(id(rule))
+    if found is None or found[0] is not rule:
+        found = _REQUIRED[id(rule)] = (
+            rule,
+            tuple((key, sub) for key, sub in rule.fields.items() if sub.required),
+        )
+    return found[1]
+
+
+_REQUIRED: dict[int, tuple[Rule, tuple[tuple[str, Rule], ...]]] = {}
 
 
 def _unknown(rule: Rule, key: object, path: str) -> InvalidParamsError:
@@ -176,22 +191,21 @@ def _unknown(rule: Rule, key: object, path: str) -> InvalidParamsError:
 
 
 def _check_owner(params: Mapping[str, Any]) -> None:
-    given = [name for name in _OWNER_FIELDS if params.get(name) is not None]
-    if not given:
+    customer, account = params.get("customer"), params.get("customer_account")
+    if customer is None and account is None:
         raise _fail(
             "customer",
             "required",
             "customer is required: pass params['customer'] = 'cus_...' "
             "(or params['customer_account'] for an Accounts v2 account).",
         )
-    if len(given) > 1:
+    if customer is not None and account is not None:
         raise _fail(
             "customer_account",
             "exclusive",
             "customer and customer_account are mutually exclusive: pass exactly one of them.",
         )
-    name = given[0]
-    value = params[name]
+    name, value = ("customer", customer) if customer is not None else ("customer_account", account)
     if isinstance(value, str) and not value.strip():
         raise _fail(
             name,
