@@ -162,8 +162,10 @@ def attempt_timeout(request: Request, own: float | None) -> float:
     deadline); ``own`` is what the transport was built with, if anything. The
     shorter wins, so a transport instance passed to a client honours both.
     """
-    given = [t for t in (request.timeout, own) if t is not None]
-    return min(given) if given else DEFAULT_TIMEOUT
+    wanted = request.timeout
+    if wanted is None:
+        return DEFAULT_TIMEOUT if own is None else own
+    return wanted if own is None or wanted <= own else own
 
 
 def closed_error() -> ConfigurationError:

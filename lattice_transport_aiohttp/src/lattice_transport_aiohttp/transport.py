@@ -3,7 +3,7 @@
 One ``aiohttp.ClientSession`` per transport, made on the first request so it
 belongs to the loop that uses it. Its ``TCPConnector`` caps open connections
 (``limit``); TLS certificates are verified. Proxy settings come from the
-environment (``HTTPS_PROXY``, ``NO_PROXY``...), read once per host: aiohttp's
+environment (``HTTPS_PROXY``, ``NO_PROXY``...), read once per URL: aiohttp's
 own ``trust_env`` re-reads them, and netrc, in a worker thread on every
 request, which costs more CPU than the rest of the call. Use one transport (one
 client) per event loop.
@@ -67,16 +67,16 @@ class AiohttpTransport(AsyncTransport):
         self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
 
     def _proxy_for(self, url: str) -> str | None:
-        end = url.find("/", url.find("//") + 2)
-        origin = url if end < 0 else url[:end]
         try:
-            return self._proxies[origin]
+            return self._proxies[url]  # a client calls a handful of URLs, over and over
         except KeyError:
-            parts = urlsplit(url)
-            bypass = bool(urllib.request.proxy_bypass(parts.hostname or ""))
-            proxy = None if bypass else urllib.request.getproxies().get(parts.scheme)
-            self._proxies[origin] = proxy
-            return proxy
+            pass
+        parts = urlsplit(url)
+        bypass = bool(urllib.request.proxy_bypass(parts.hostname or ""))
+        proxy = None if bypass else urllib.request.getproxies().get(parts.scheme)
+        if len(self._proxies) < 256:
+            self._proxies[url] = proxy
+        return proxy
 
     def _timeout(self, seconds: float) -> aiohttp.ClientTimeout:
         # ``total`` bounds the whole attempt: the wait for a pooled connection,
@@ -103,7 +103,7 @@ class AiohttpTransport(AsyncTransport):
             self._loop = loop
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._limit),
-                trust_env=False,  # proxies come from _proxy_for, read once per host
+                trust_env=False,  # proxies come from _proxy_for, read once per URL
                 auto_decompress=True,
                 # Stripe's API sets no cookies a client should send back: none are kept
                 # or sent, as with the requests transport.
@@ -130,7 +130,8 @@ class AiohttpTransport(AsyncTransport):
                 timeout=self._timeout(seconds),
             ) as raw:
                 content = await raw.read()
-                headers = {k.lower(): v for k, v in raw.headers.items()}
+                names = map(str.lower, raw.headers.keys())
+                headers = dict(zip(names, raw.headers.values(), strict=True))
                 return Response(status_code=raw.status, headers=headers, content=content)
         except _FAILURES as exc:
             if isinstance(exc, RuntimeError) and not self.closed:
