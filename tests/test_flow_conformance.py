@@ -367,3 +367,85 @@ def test_each_documented_difference_is_real(flow: dict[str, Any], reason: str) -
     with pytest.raises(InvalidParamsError) as info:
         validate_create_params(params)
     assert _documented_reason(info.value, params) == reason
+
+
+_FLAT_KEYS = st.sampled_from(
+    [
+        "customer",
+        "customer_account",
+        "configuration",
+        "locale",
+        "on_behalf_of",
+        "return_url",
+        "flow_data",
+        "custmer",
+        "",
+        "ret\x00urn_url",
+        "lócale",
+    ]
+) | st.integers(0, 3)
+_FLAT_VALUES = (
+    st.none()
+    | st.integers(-2, 2)
+    | st.sampled_from(
+        [
+            "cus_1",
+            "acct_1",
+            "",
+            " ",
+            "en",
+            "fr-CA",
+            "xx",
+            "https://example.com/a",
+            "http://[::1]:99999/",
+            "ftp://example.com",
+            "https://example.com/ a",
+            "cus_\x00",
+            "cüs_1",
+            "\udc00",
+            "x" * 5001,
+        ]
+    )
+)
+
+
+FLAT_OUTCOMES: Counter[bool] = Counter()
+
+
+@settings(max_examples=3000, derandomize=True, database=None, deadline=None)
+@given(
+    owner=st.sampled_from([{"customer": "cus_1"}, {"customer_account": "acct_1"}, {}]),
+    params=st.dictionaries(_FLAT_KEYS, _FLAT_VALUES, max_size=4)
+    | st.fixed_dictionaries(
+        {},
+        optional={
+            "return_url": st.sampled_from(["https://example.com/a", "http://x", "a b"]),
+            "locale": st.sampled_from(["en", "fr-CA", "xx", None]),
+            "configuration": st.sampled_from(["bpc_1", "", None, "é"]),
+            "on_behalf_of": st.sampled_from(["acct_1", "x" * 5001]),
+        },
+    ),
+)
+def test_the_flat_fast_path_accepts_only_what_the_full_walk_accepts(
+    owner: dict[str, str], params: dict[Any, Any]
+) -> None:
+    # Flat text params are checked in one loop; anything that loop passes, the
+    # full walk (which explains failures) must pass too, returning the same dict.
+    from lattice_core.billing_portal import validation
+
+    params = {**owner, **params}
+    rule = validation.validator_for(BUILTIN_FLOW_TYPES)
+    passed = validation._passes_flat(params, rule)
+    FLAT_OUTCOMES[passed] += 1
+    if passed:
+        full = validation.plain_params(params)
+        validation._check_object(rule, full, "")
+        validation._check_owner(full)
+        assert full == params
+
+
+def test_the_flat_fast_path_was_taken_and_refused() -> None:
+    if not FLAT_OUTCOMES:  # run alone: drive the property once more
+        test_the_flat_fast_path_accepts_only_what_the_full_walk_accepts()
+    assert FLAT_OUTCOMES[True] >= 300, FLAT_OUTCOMES
+    assert FLAT_OUTCOMES[False] >= 300, FLAT_OUTCOMES
