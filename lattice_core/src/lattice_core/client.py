@@ -288,7 +288,8 @@ class Client(_BaseClient[Transport]):
             if isinstance(step, float):
                 self._sleep(step)
                 return None
-            self._check_open()  # closed by another thread while this call waited
+            if self.closed:  # closed by another thread while this call waited
+                raise closed_error()
             return self._transport.handle_request(step)
         except BaseException as exc:  # the flow reports it, then retries or re-raises it
             return exc
@@ -347,7 +348,8 @@ class AsyncClient(_BaseClient[AsyncTransport]):
             if isinstance(step, float):
                 await self._sleep(step)
                 return None
-            self._check_open()  # closed by another task while this call waited
+            if self.closed:  # closed by another task while this call waited
+                raise closed_error()
             return await self._transport.handle_async_request(step)
         except BaseException as exc:  # CancelledError too: the flow reports it and re-raises
             return exc

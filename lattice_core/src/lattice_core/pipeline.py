@@ -322,7 +322,7 @@ def _redacted(error: E, hooks: Hooks) -> E:
 
 
 def _decoded(
-    response: Response, decode: Callable[[dict[str, Any]], T], hooks: Hooks, key: str | None
+    response: Response, decode: Callable[[dict[str, Any]], T], hooks: Hooks, request: Request
 ) -> T:
     """Decode a 2xx body, or raise an ``APIError`` that keeps the status and request id.
 
@@ -338,6 +338,7 @@ def _decoded(
             cause = exc
             message = exc.message
     else:
+        key = request.headers.get("Idempotency-Key")
         message = (
             f"Stripe returned HTTP {response.status_code} with {_describe_body(response)}, "
             "not the JSON object expected. The object may have been created: retry with "
@@ -374,8 +375,7 @@ def call_flow(
                 decode_body(response)
                 hooks.after_response(request, response, None, elapsed)
                 if 200 <= response.status_code < 300:
-                    key = request.headers.get("Idempotency-Key")
-                    result = _decoded(response, decode, hooks, key)
+                    result = _decoded(response, decode, hooks, request)
                     break
                 failure: StripeError = error_from_response(response, hooks)
             elif isinstance(outcome, APIConnectionError):

@@ -478,8 +478,11 @@ class Hooks:
         """
         for observer in observers:
             try:
-                if observer.leading is not None:
-                    observer.function(*args[: observer.leading])
+                leading = observer.leading
+                if leading == len(args):
+                    observer.function(*args)
+                elif leading is not None:
+                    observer.function(*args[:leading])
                 else:
                     observer.function(*[args[i] for i in observer.positions])
             except Exception as exc:

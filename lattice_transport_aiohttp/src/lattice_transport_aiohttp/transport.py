@@ -120,7 +120,7 @@ class AiohttpTransport(AsyncTransport):
         session = self._get_session()
         seconds = attempt_timeout(request, self._own_timeout)
         try:
-            async with session.request(
+            raw = await session.request(
                 request.method,
                 request.url,
                 data=request.content or None,
@@ -128,11 +128,14 @@ class AiohttpTransport(AsyncTransport):
                 allow_redirects=False,
                 proxy=self._proxy_for(request.url),
                 timeout=self._timeout(seconds),
-            ) as raw:
+            )
+            try:
                 content = await raw.read()
-                names = map(str.lower, raw.headers.keys())
-                headers = dict(zip(names, raw.headers.values(), strict=True))
-                return Response(status_code=raw.status, headers=headers, content=content)
+            finally:
+                raw.release()  # the connection back to the pool (the body is read whole)
+            names = map(str.lower, raw.headers.keys())
+            headers = dict(zip(names, raw.headers.values(), strict=True))
+            return Response(status_code=raw.status, headers=headers, content=content)
         except _FAILURES as exc:
             if isinstance(exc, RuntimeError) and not self.closed:
                 raise  # a bug, not a network failure: the flow reports it as it is

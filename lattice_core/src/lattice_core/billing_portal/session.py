@@ -97,8 +97,15 @@ class Session:
         ``idempotency_key`` is generated, and kept the same across retries.
         """
         checked = cls._checked(client, params, want_async=False)
-        options = {"stripe_account": stripe_account, "idempotency_key": idempotency_key}
-        return client.send(client.prepare("POST", cls.PATH, checked, cls._decode, **options))
+        call = client.prepare(
+            "POST",
+            cls.PATH,
+            checked,
+            cls._decode,
+            stripe_account=stripe_account,
+            idempotency_key=idempotency_key,
+        )
+        return client.send(call)
 
     @classmethod
     async def create_async(
@@ -111,8 +118,14 @@ class Session:
     ) -> Session:
         """:meth:`create` for an :class:`~lattice_core.AsyncClient`: same checks, same result."""
         checked = cls._checked(client, params, want_async=True)
-        options = {"stripe_account": stripe_account, "idempotency_key": idempotency_key}
-        call = client.prepare("POST", cls.PATH, checked, cls._decode, **options)
+        call = client.prepare(
+            "POST",
+            cls.PATH,
+            checked,
+            cls._decode,
+            stripe_account=stripe_account,
+            idempotency_key=idempotency_key,
+        )
         return await client.send(call)
 
     @staticmethod

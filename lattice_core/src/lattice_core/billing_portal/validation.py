@@ -30,6 +30,7 @@ import datetime
 import difflib
 import functools
 import re
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -246,39 +247,56 @@ def _passes_flat(params: dict[Any, Any], rule: Rule) -> bool:
     holds it to that); anything else (nesting, a bad value, an unknown key) is
     left to the full walk, which says what is wrong.
     """
-    strings = _string_fields(rule)
+    flat = _flat_checks(rule)
+    if flat is None:
+        return False
     for key, value in params.items():
         if value is None:
             if type(key) is not str or not key.isascii() or "\x00" in key:
                 return False
             continue
-        sub = strings.get(key) if type(value) is str else None
+        check = flat.get(key) if type(value) is str else None
+        if check is None or not value.isascii() or "\x00" in value:
+            return False
+        enum, max_length, url = check
         if (
-            sub is None
-            or not value.isascii()
-            or "\x00" in value
-            or (sub.enum is not None and value not in sub.enum)
-            or (sub.max_length is not None and len(value) > sub.max_length)
-            or (sub.url and not _is_web_url(value))
+            (enum is not None and value not in enum)
+            or len(value) > max_length
+            or (url and not _is_web_url(value))
         ):
             return False
-    if rule.by_type or any(params.get(key) in (None, "") for key, _ in _required(rule)):
-        return False
     customer, account = params.get("customer"), params.get("customer_account")
     owner = account if customer is None else customer
-    return (customer is None or account is None) and isinstance(owner, str) and bool(owner.strip())
+    return (customer is None or account is None) and type(owner) is str and bool(owner.strip())
 
 
-def _string_fields(rule: Rule) -> dict[str, Rule]:
-    """``rule``'s string fields by name, worked out once per rule."""
-    found = _STRINGS.get(id(rule))
+_FlatCheck = tuple["frozenset[str] | None", int, bool]  # enum, max length, url
+
+
+def _flat_checks(rule: Rule) -> dict[str, _FlatCheck] | None:
+    """What each string field of ``rule`` allows, by name; ``None`` when the loop cannot judge.
+
+    Worked out once per rule. A rule with required fields or ``type``-driven
+    requirements at its top is left to the full walk.
+    """
+    found = _FLAT.get(id(rule))
     if found is None or found[0] is not rule:
-        fields = {key: sub for key, sub in rule.fields.items() if sub.kind == "string"}
-        found = _STRINGS[id(rule)] = (rule, fields)
+        checks: dict[str, _FlatCheck] | None = {
+            key: (
+                None if sub.enum is None else frozenset(sub.enum),
+                sys.maxsize if sub.max_length is None else sub.max_length,
+                sub.url,
+            )
+            for key, sub in rule.fields.items()
+            if sub.kind == "string"
+        }
+        if rule.by_type or _required(rule):
+            checks = None
+        found = _FLAT[id(rule)] = (rule, checks)
     return found[1]
 
 
-_STRINGS: dict[int, tuple[Rule, dict[str, Rule]]] = {}
+_FLAT: dict[int, tuple[Rule, dict[str, _FlatCheck] | None]] = {}
 
 
 def coerce_form_values(value: Any, flow_types: Iterable[FlowType] = BUILTIN_FLOW_TYPES) -> Any:

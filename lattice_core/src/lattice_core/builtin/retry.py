@@ -98,6 +98,8 @@ class RetryBudget:
         return cost
 
     def refund(self, amount: int) -> None:
+        if self.tokens >= self.capacity:  # full (as nearly always): nothing to add, no lock
+            return
         with self._lock:
             self.tokens = min(self.capacity, self.tokens + amount)
 
@@ -134,14 +136,14 @@ class Retry:
 
     @hookimpl
     def before_request(self, request: Request) -> None:
-        """Remember when the call began; give this attempt no more time than is left."""
+        """With a deadline: remember when the call began, give this attempt what is left."""
+        if self.deadline is None:  # nothing to time (budget spending is counted as it happens)
+            return
         now = self.clock()
         if request.attempt == 1:
             request.context[_START] = now
-            request.context[_SPENT] = 0
-        if self.deadline is not None:
-            left = max(self.deadline - (now - request.context.get(_START, now)), _MIN_TIMEOUT)
-            request.timeout = left if request.timeout is None else min(request.timeout, left)
+        left = max(self.deadline - (now - request.context.get(_START, now)), _MIN_TIMEOUT)
+        request.timeout = left if request.timeout is None else min(request.timeout, left)
 
     @hookimpl(trylast=True)
     def retry_delay(
