@@ -11,8 +11,9 @@
   brings the API): one CLIENT span per call, named after the
   HTTP method, with the HTTP client semantic-convention attributes plus
   ``stripe.request_id``, and one ``attempt`` event per attempt.
-* Sends ``X-Stripe-Client-Telemetry`` with the previous call's request id and
-  duration, as Stripe's own SDKs do (``Telemetry(client_telemetry=False)`` opts out).
+* Sends ``X-Stripe-Client-Telemetry`` with the request id and duration of the
+  last answered attempt, as Stripe's own SDKs do
+  (``Telemetry(client_telemetry=False)`` opts out).
 
 When logging is off and no OpenTelemetry SDK is set up, an attempt costs two
 clock reads and two ``isEnabledFor`` checks, and OpenTelemetry is not imported.
@@ -25,7 +26,6 @@ import logging
 import os
 import re
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,7 +40,6 @@ __all__ = ["Telemetry", "logger"]
 logger = logging.getLogger("lattice")
 logger.addHandler(logging.NullHandler())  # a library never prints unless asked
 
-_CALL_START = "lattice.telemetry.call_start"
 _SPAN = "lattice.telemetry.span"
 _HEADER = "X-Stripe-Client-Telemetry"
 _PROVIDER_ENV = "OTEL_PYTHON_TRACER_PROVIDER"
@@ -112,9 +111,7 @@ class Telemetry:
         """Start the call: log, open the span, send the last call's metrics."""
         if request.attempt != 1:
             return
-        context = request.context
-        context[_CALL_START] = time.perf_counter()
-        if self.client_telemetry and self._last_header is not None:
+        if self._last_header is not None:
             request.headers[_HEADER] = self._last_header
         if logger.isEnabledFor(logging.DEBUG):
             path = _path(request.url)
@@ -134,7 +131,7 @@ class Telemetry:
                 self._provider_in_env
             )  # an SDK set up after this client was made
         if tracer is not None:
-            context[_SPAN] = self._start_span(request)
+            request.context[_SPAN] = self._start_span(request)
 
     def _start_span(self, request: Request) -> Any:
         from opentelemetry.trace import SpanKind
@@ -160,7 +157,19 @@ class Telemetry:
         error: LatticeError | None,
         elapsed: float,
     ) -> None:
-        """Log the attempt and add it to the span as an event."""
+        """Log the attempt, add it to the span as an event, keep its metrics for the next call.
+
+        As Stripe's own SDKs do, the metrics are the last answered attempt's:
+        its request id and how long it took.
+        """
+        if response is not None and self.client_telemetry:
+            request_id = response.request_id
+            if request_id:
+                quoted = f'"{request_id}"' if _PLAIN_ID(request_id) else json.dumps(request_id)
+                self._last_header = (
+                    f'{{"last_request_metrics": {{"request_id": {quoted}, '
+                    f'"request_duration_ms": {int(elapsed * 1000)}}}}}'
+                )
         span = request.context.get(_SPAN)
         level = logging.INFO if response is not None else logging.WARNING
         if span is None and not logger.isEnabledFor(level):
@@ -197,16 +206,7 @@ class Telemetry:
     def after_call(
         self, request: Request, response: Response | None, error: LatticeError | None
     ) -> None:
-        """Close the span; remember this call's metrics for the next one."""
-        started = request.context.get(_CALL_START)
-        duration_ms = int((time.perf_counter() - started) * 1000) if started else 0
-        request_id = response.request_id if response is not None else None
-        if request_id and self.client_telemetry:
-            quoted = f'"{request_id}"' if _PLAIN_ID(request_id) else json.dumps(request_id)
-            self._last_header = (
-                f'{{"last_request_metrics": {{"request_id": {quoted}, '
-                f'"request_duration_ms": {duration_ms}}}}}'
-            )
+        """Close the span; log a call that failed."""
         if error is not None and logger.isEnabledFor(logging.WARNING):
             self._log(
                 logging.WARNING,
@@ -216,6 +216,7 @@ class Telemetry:
             )
         span = request.context.pop(_SPAN, None)
         if span is not None:
+            request_id = response.request_id if response is not None else None
             self._end_span(span, request, response, error, request_id)
 
     @staticmethod
