@@ -205,3 +205,24 @@ def test_a_flat_body_decodes_exactly_as_cattrs_generated_code_does(
     fast = outcome(lambda: Session.from_dict(body))
     slow = outcome(lambda: generated({**body, "extra": {}}, Session))
     assert fast == slow or (fast == "APIError" and isinstance(slow, str))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.binary(max_size=24)
+    | st.text(alphabet='{}[]":,0123456789 \n\ttruefalsnl-.eEé\\u', max_size=16).map(str.encode)
+    | st.sampled_from(["utf-16", "utf-16-be", "utf-32-le", "utf-8-sig"]).map(
+        lambda encoding: '{"a": "é"}'.encode(encoding)
+    )
+)
+def test_response_bodies_decode_exactly_as_json_loads_would(content: bytes) -> None:
+    # The pipeline scans plain UTF-8 itself; every other body goes to json.loads.
+    from lattice_core.pipeline import _json
+
+    def outcome(decode: Any) -> Any:
+        try:
+            return ("value", repr(decode(content)))  # repr: NaN equals itself
+        except (ValueError, RecursionError) as exc:
+            return ("error", type(exc).__name__)
+
+    assert outcome(_json) == outcome(json.loads)

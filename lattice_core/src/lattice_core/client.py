@@ -339,20 +339,24 @@ class AsyncClient(_BaseClient[AsyncTransport]):
         """Run a call made by :meth:`prepare` to its end; return its decoded result."""
         self._used = True
         call.start()
-        while call.step is not None:
-            call.feed(await self._perform(call.step))
+        step = call.step
+        while step is not None:
+            # Awaited here, not in a helper coroutine: every wake-up of the
+            # transport passes through each frame above it.
+            outcome: pipeline.Outcome
+            try:
+                if isinstance(step, float):
+                    await self._sleep(step)
+                    outcome = None
+                elif self.closed:  # closed by another task while this call waited
+                    raise closed_error()
+                else:
+                    outcome = await self._transport.handle_async_request(step)
+            except BaseException as exc:  # CancelledError too: the flow reports it, re-raises
+                outcome = exc
+            call.feed(outcome)
+            step = call.step
         return call.result
-
-    async def _perform(self, step: pipeline.Step) -> pipeline.Outcome:
-        try:
-            if isinstance(step, float):
-                await self._sleep(step)
-                return None
-            if self.closed:  # closed by another task while this call waited
-                raise closed_error()
-            return await self._transport.handle_async_request(step)
-        except BaseException as exc:  # CancelledError too: the flow reports it and re-raises
-            return exc
 
     async def close(self) -> None:
         """Close the transport's connection pool; calling it twice is harmless."""

@@ -13,11 +13,12 @@ for hooks, retries and errors exist once.
 from __future__ import annotations
 
 import json
+import json.scanner
 import os
 import re
 import time
 from collections.abc import Callable, Generator, Mapping
-from typing import Any, Generic, TypeVar, Union
+from typing import Any, Generic, TypeVar, Union, cast
 
 from .encoding import encode_form
 from .errors import (
@@ -160,7 +161,8 @@ def build_request(
     a POST can never create a second object. ``timeout`` (the client's) travels
     on the request, so every transport, an instance passed in too, honours it.
     """
-    _check_options(stripe_account, idempotency_key)
+    if stripe_account is not None or idempotency_key is not None:
+        _check_options(stripe_account, idempotency_key)
     headers = dict(base_headers)
     headers["Idempotency-Key"] = idempotency_key or new_idempotency_key()
     if stripe_account is not None:
@@ -194,7 +196,10 @@ def decode_body(response: Response) -> Response:
     return response
 
 
-_decode_json = json.JSONDecoder().decode
+# The C scanner json.loads drives (typeshed types make_scanner's argument oddly).
+_scan_json: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(
+    cast(Any, json.JSONDecoder())
+)
 
 
 def _json(content: bytes) -> Any:
@@ -208,9 +213,12 @@ def _json(content: bytes) -> Any:
         return json.loads(content)
     try:
         text = content.decode("utf-8")
-    except UnicodeDecodeError:
-        return json.loads(content)  # whatever json.loads makes of it, the same error
-    return _decode_json(text)
+        value, end = _scan_json(text, 0)
+    except (UnicodeDecodeError, StopIteration):  # not UTF-8, leading space, not JSON
+        return json.loads(content)  # its answer, or its error
+    if end != len(text):  # trailing space or extra data
+        return json.loads(content)
+    return value
 
 
 def _describe_body(response: Response) -> str:
