@@ -245,3 +245,39 @@ def test_entry_points_are_discovered_once_per_process() -> None:
     for _ in range(3):
         Client(API_KEY, transport=StubTransport()).close()
     assert plugins._entry_points.cache_info().misses == before
+
+
+LATE_INSTALL = """
+import sys
+from lattice_core import Client, list_plugins, refresh_plugins
+from lattice_core.testing import StubTransport
+
+before = Client({key!r}, transport=StubTransport())
+sys.path.append({folder!r})  # what pip installing into site-packages amounts to
+cached = Client({key!r}, transport=StubTransport())
+assert "late" not in cached.plugins and "late" not in [p.name for p in list_plugins()]
+refresh_plugins()
+after = Client({key!r}, transport=StubTransport())
+print(*["late" in client.plugins for client in (before, cached, after)])
+"""
+
+
+def test_a_plugin_installed_while_running_is_seen_after_refresh_plugins(tmp_path: Any) -> None:
+    # In its own interpreter, so the suite's clients never pick the plugin up.
+    import subprocess
+    import sys
+
+    (tmp_path / "late_plugin.py").write_text(
+        "from lattice_core import hookimpl\n\n"
+        "@hookimpl\ndef before_request(request):\n    request.headers['X-Late'] = '1'\n"
+    )
+    info = tmp_path / "late_plugin-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: late-plugin\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[lattice]\nlate = late_plugin\n")
+    code = LATE_INSTALL.format(key=API_KEY, folder=str(tmp_path))
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["False", "False", "True"]

@@ -27,7 +27,7 @@ from .errors import (
 )
 from .hookspecs import hookimpl
 from .http import Request, Response
-from .plugins import PluginInfo, list_plugins
+from .plugins import PluginInfo, list_plugins, refresh_plugins
 from .transport import AsyncTransport, Transport, TransportOptions
 
 __all__ = [
@@ -57,4 +57,5 @@ __all__ = [
     "__version__",
     "hookimpl",
     "list_plugins",
+    "refresh_plugins",
 ]

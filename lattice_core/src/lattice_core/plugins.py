@@ -30,7 +30,14 @@ if TYPE_CHECKING:
     from .http import Request, Response
     from .transport import TransportFactory
 
-__all__ = ["Hooks", "PluginInfo", "list_plugins", "make_plugin_manager", "plugin_label"]
+__all__ = [
+    "Hooks",
+    "PluginInfo",
+    "list_plugins",
+    "make_plugin_manager",
+    "plugin_label",
+    "refresh_plugins",
+]
 
 ENTRY_POINT_GROUP = "lattice"
 
@@ -162,6 +169,21 @@ def _register_object(pm: pluggy.PluginManager, plugin: object) -> None:
         raise ConfigurationError(
             f"plugins=[...] holds an invalid plugin {plugin_label(plugin)}: {problem}"
         )
+
+
+def refresh_plugins() -> None:
+    """Look for installed plugins again, for clients built from now on.
+
+    Entry points are read once per process, when the first client is built (a
+    scan of every installed distribution, too slow to repeat per client). Call
+    this after installing a plugin while the process runs, in a notebook say;
+    clients that already exist keep the plugins they were built with.
+    """
+    import importlib
+
+    importlib.invalidate_caches()  # the import system's view of the directories, too
+    _entry_points.cache_clear()
+    _warn_unknown_disabled.cache_clear()
 
 
 def list_plugins() -> list[PluginInfo]:
