@@ -17,6 +17,7 @@ import attrs
 from ..client import AsyncClient, Client
 from ..converters import IdOrObject, converter, structure_or_api_error
 from ..errors import ConfigurationError
+from ..pipeline import Call
 from .flows import AfterExpiration, FlowData, _masked, _masked_extra
 from .rules import BUILTIN_FLOW_TYPES
 from .validation import validate_create_params
@@ -96,16 +97,7 @@ class Session:
         ``stripe_account`` overrides the client's for this call; a missing
         ``idempotency_key`` is generated, and kept the same across retries.
         """
-        checked = cls._checked(client, params, want_async=False)
-        call = client.prepare(
-            "POST",
-            cls.PATH,
-            checked,
-            cls._decode,
-            stripe_account=stripe_account,
-            idempotency_key=idempotency_key,
-        )
-        return client.send(call)
+        return client.send(cls._call(client, params, stripe_account, idempotency_key, False))
 
     @classmethod
     async def create_async(
@@ -117,24 +109,19 @@ class Session:
         idempotency_key: str | None = None,
     ) -> Session:
         """:meth:`create` for an :class:`~lattice_core.AsyncClient`: same checks, same result."""
-        checked = cls._checked(client, params, want_async=True)
-        call = client.prepare(
-            "POST",
-            cls.PATH,
-            checked,
-            cls._decode,
-            stripe_account=stripe_account,
-            idempotency_key=idempotency_key,
-        )
+        call = cls._call(client, params, stripe_account, idempotency_key, True)
         return await client.send(call)
 
-    @staticmethod
-    def _checked(
+    @classmethod
+    def _call(
+        cls,
         client: Client | AsyncClient,
         params: SessionCreateParams | Mapping[str, Any],
-        *,
+        stripe_account: str | None,
+        idempotency_key: str | None,
         want_async: bool,
-    ) -> dict[str, Any]:
+    ) -> Call[Session]:
+        """The checked, prepared create call for ``client`` (of the kind ``want_async`` says)."""
         if isinstance(client, Client if want_async else AsyncClient):
             raise ConfigurationError(
                 "Session.create_async needs an AsyncClient; with a Client use "
@@ -144,4 +131,12 @@ class Session:
                 "'await Session.create_async(client, ...)'."
             )
         added = client.hooks.flow_types
-        return validate_create_params(params, BUILTIN_FLOW_TYPES + added if added else None)
+        checked = validate_create_params(params, BUILTIN_FLOW_TYPES + added if added else None)
+        return client.prepare(
+            "POST",
+            cls.PATH,
+            checked,
+            cls._decode,
+            stripe_account=stripe_account,
+            idempotency_key=idempotency_key,
+        )
