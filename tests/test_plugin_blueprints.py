@@ -119,24 +119,18 @@ def test_a_client_after_the_first_does_not_rescan_its_plugins(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     Client(API_KEY, transport=StubTransport()).close()  # the first: blueprints made
-    scans: list[str] = []
-    parse = pluggy.PluginManager.parse_hookimpl_opts
-    monkeypatch.setattr(
-        pluggy.PluginManager,
-        "parse_hookimpl_opts",
-        lambda self, plugin, name: scans.append(name) or parse(self, plugin, name),
-    )
-    specs: list[str] = []
-    parse_spec = pluggy.PluginManager.parse_hookspec_opts
-    monkeypatch.setattr(
-        pluggy.PluginManager,
-        "parse_hookspec_opts",
-        lambda self, module, name: specs.append(name) or parse_spec(self, module, name),
-    )
+    scanned: list[str] = []
+    for method in ("parse_hookimpl_opts", "parse_hookspec_opts"):  # pluggy's attribute scan
+        original = getattr(pluggy.PluginManager, method)
+
+        def counting(self: Any, owner: Any, name: str, original: Any = original) -> Any:
+            scanned.append(name)
+            return original(self, owner, name)
+
+        monkeypatch.setattr(pluggy.PluginManager, method, counting)
     with Client(API_KEY, transport=StubTransport()) as client:
         assert {"retry", "telemetry", "redaction"} <= set(client.plugins)
-    assert scans == []
-    assert specs == []
+    assert scanned == []
 
 
 def test_a_plugin_refused_once_is_refused_again() -> None:
