@@ -96,7 +96,7 @@ def _extra_bucket_hook(cls: type[Any], conv: cattrs.Converter) -> Callable[[Any,
     plain = frozenset((a.name, kind) for a in fields for kind in _json_kinds(a.type))
 
     def hook(data: Any, _: Any) -> Any:
-        if type(data) is dict and not data.keys() - known:  # no new keys: nothing to route
+        if type(data) is dict and known.issuperset(data):  # no new keys: nothing to route
             if plain.issuperset(zip(data, map(type, data.values()), strict=True)):
                 try:
                     return cls(**data)

@@ -104,7 +104,17 @@ _QUOTED_KEYS: dict[str, str] = {}  # param names repeat from call to call
 def _quote(text: str) -> str:
     if _NEEDS_NO_QUOTING(text):
         return text
-    return "".join(map(_QUOTED.__getitem__, text.encode("utf-8")))
+    quoted = _QUOTED_VALUES.get(text)
+    if quoted is None:
+        quoted = "".join(map(_QUOTED.__getitem__, text.encode("utf-8")))
+        if len(text) <= 256 and "://" in text:  # a return_url comes back call after call
+            if len(_QUOTED_VALUES) >= 256:
+                _QUOTED_VALUES.clear()
+            _QUOTED_VALUES[text] = quoted
+    return quoted
+
+
+_QUOTED_VALUES: dict[str, str] = {}
 
 
 def _quote_key(key: str) -> str:

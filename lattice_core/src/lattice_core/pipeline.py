@@ -190,7 +190,8 @@ def decode_body(response: Response) -> Response:
             body = _json(content)
         except (ValueError, RecursionError):  # bad JSON, bad UTF-8, absurd nesting
             return response
-        if content.count(b"{") + content.count(b"[") > MAX_DEPTH and nested_deeper_than(body):
+        opened = content.count(b"{") + (content.count(b"[") if b"[" in content else 0)
+        if opened > MAX_DEPTH and nested_deeper_than(body):
             return response
         response.body = body
     return response
