@@ -478,12 +478,16 @@ class Hooks:
         error: LatticeError | None,
         elapsed: float,
     ) -> None:
-        self._observe(self._after_response, (request, response, error, elapsed))
+        observers = self._after_response
+        if observers:
+            self._observe(observers, (request, response, error, elapsed))
 
     def after_call(
         self, request: Request, response: Response | None, error: BaseException | None
     ) -> None:
-        self._observe(self._after_call, (request, response, error))
+        observers = self._after_call
+        if observers:
+            self._observe(observers, (request, response, error))
 
     def call_order(self, hook: str) -> list[str]:
         """Names of the plugins implementing ``hook``, in the order they are called."""

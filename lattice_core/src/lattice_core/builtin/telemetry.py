@@ -163,7 +163,7 @@ class Telemetry:
         its request id and how long it took.
         """
         if response is not None and self.client_telemetry:
-            request_id = response.request_id
+            request_id = response.headers.get("request-id")
             if request_id:
                 quoted = f'"{request_id}"' if _PLAIN_ID(request_id) else json.dumps(request_id)
                 self._last_header = (
