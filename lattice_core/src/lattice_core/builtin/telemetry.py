@@ -22,9 +22,9 @@ clock reads and two ``isEnabledFor`` checks, and OpenTelemetry is not imported.
 from __future__ import annotations
 
 import json
+import json.encoder
 import logging
 import os
-import re
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -44,7 +44,7 @@ _SPAN = "lattice.telemetry.span"
 _HEADER = "X-Stripe-Client-Telemetry"
 _PROVIDER_ENV = "OTEL_PYTHON_TRACER_PROVIDER"
 _OTEL_TRACE = "opentelemetry.trace"
-_PLAIN_ID = re.compile(r"[A-Za-z0-9_-]*").fullmatch  # a request id JSON needs no escapes for
+_json_string = json.encoder.encode_basestring_ascii  # a str as JSON text, in C
 
 
 def _global_tracer(named_in_env: bool) -> Any:
@@ -165,9 +165,8 @@ class Telemetry:
         if response is not None and self.client_telemetry:
             request_id = response.headers.get("request-id")
             if request_id:
-                quoted = f'"{request_id}"' if _PLAIN_ID(request_id) else json.dumps(request_id)
                 self._last_header = (
-                    f'{{"last_request_metrics": {{"request_id": {quoted}, '
+                    f'{{"last_request_metrics": {{"request_id": {_json_string(request_id)}, '
                     f'"request_duration_ms": {int(elapsed * 1000)}}}}}'
                 )
         span = request.context.get(_SPAN)
