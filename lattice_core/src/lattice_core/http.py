@@ -8,6 +8,7 @@ portal ``url``) are masked.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +19,7 @@ from .masking import mask_headers
 __all__ = ["Request", "Response", "is_loopback_host"]
 
 
+@functools.lru_cache(maxsize=64)  # a client per request asks about the same host each time
 def is_loopback_host(host: str) -> bool:
     """True for ``localhost`` and addresses in 127.0.0.0/8 or ``::1``."""
     if host == "localhost":

@@ -286,23 +286,23 @@ class PluginManager(pluggy.PluginManager):
 _Blueprint = tuple[tuple[str, pluggy.HookImpl], ...]
 _BLUEPRINTS: dict[object, _Blueprint] = {}
 _SPECS: dict[object, list[tuple[str, Any]]] = {}
-_IMPL_SLOTS = pluggy.HookImpl.__slots__
+# Each slot's setter, skipping the name lookup setattr would make per slot.
+_IMPL_SLOTS = tuple(
+    (slot, getattr(pluggy.HookImpl, slot).__set__) for slot in pluggy.HookImpl.__slots__
+)
 
 
 def _rebind(template: pluggy.HookImpl, plugin: object, plugin_name: str) -> pluggy.HookImpl:
     """``template``'s hook implementation, for another plugin of the same class or module."""
     if plugin is template.plugin and plugin_name == template.plugin_name:
         return template  # a module (or class) plugin: nothing to rebind, nothing mutates it
-    impl = pluggy.HookImpl.__new__(pluggy.HookImpl)
-    for slot in _IMPL_SLOTS:
-        setattr(impl, slot, getattr(template, slot))
     function = template.function
     if isinstance(function, MethodType) and function.__self__ is template.plugin:
         function = MethodType(function.__func__, plugin)  # a method: bind it to the new one
-    # Final in pluggy's typing, but this object is still being built.
-    object.__setattr__(impl, "function", function)
-    object.__setattr__(impl, "plugin", plugin)
-    object.__setattr__(impl, "plugin_name", plugin_name)
+    own = {"function": function, "plugin": plugin, "plugin_name": plugin_name}
+    impl = pluggy.HookImpl.__new__(pluggy.HookImpl)
+    for slot, set_slot in _IMPL_SLOTS:  # Final in pluggy's typing; this one is being built
+        set_slot(impl, own[slot] if slot in own else getattr(template, slot))
     return impl
 
 
