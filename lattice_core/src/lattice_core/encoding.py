@@ -132,12 +132,5 @@ def encode_form(params: Mapping[str, Any]) -> bytes:
     Byte for byte what ``urlencode(flatten_params(params), safe="[]")`` gives,
     without its per-character Python loop.
     """
-    parts = []
-    for key, value in params.items():
-        if type(value) is str:  # most params: no flattening to do
-            parts.append(f"{_quote_key(key)}={_quote(value)}")
-        else:
-            nested: list[tuple[str, str]] = []
-            _flatten(nested, key, value, 1)
-            parts.extend(f"{_quote_key(k)}={_quote(v)}" for k, v in nested)
-    return "&".join(parts).encode("ascii")
+    pairs = flatten_params(params)
+    return "&".join([f"{_quote_key(k)}={_quote(v)}" for k, v in pairs]).encode("ascii")

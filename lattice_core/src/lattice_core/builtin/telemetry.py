@@ -71,15 +71,6 @@ def _global_tracer(named_in_env: bool) -> Any:
     return provider.get_tracer("lattice", __version__)
 
 
-def _path(url: str) -> str:
-    """The path of an absolute URL, without splitting the whole URL."""
-    start = url.find("/", url.find("//") + 2)
-    if start < 0:
-        return "/"
-    end = min((i for i in (url.find("?", start), url.find("#", start)) if i >= 0), default=len(url))
-    return url[start:end]
-
-
 class Telemetry:
     """The ``telemetry`` plugin: one instance per client.
 
@@ -114,7 +105,7 @@ class Telemetry:
         if self._last_header is not None:
             request.headers[_HEADER] = self._last_header
         if logger.isEnabledFor(logging.DEBUG):
-            path = _path(request.url)
+            path = urlsplit(request.url).path
             key = request.headers.get("Idempotency-Key")
             self._log(
                 logging.DEBUG,
@@ -176,7 +167,7 @@ class Telemetry:
         duration_ms = round(elapsed * 1000, 1)
         fields: dict[str, Any] = {
             "method": request.method,
-            "path": _path(request.url),
+            "path": urlsplit(request.url).path,
             "attempt": request.attempt,
             "duration_ms": duration_ms,
             "idempotency_key": request.headers.get("Idempotency-Key"),
@@ -209,7 +200,7 @@ class Telemetry:
         if error is not None and logger.isEnabledFor(logging.WARNING):
             self._log(
                 logging.WARNING,
-                f"{request.method} {_path(request.url)} gave up after "
+                f"{request.method} {urlsplit(request.url).path} gave up after "
                 f"{request.attempt} attempt(s): {type(error).__name__}: {error}",
                 {"attempt": request.attempt, "error": type(error).__name__},
             )
