@@ -16,7 +16,7 @@ from .conftest import API_KEY, SESSION_JSON, UNMASKED_KEY
     [
         ("", "empty"),
         ("pk_test_51PublishableKeyabcdef", "publishable"),
-        ("sk_test_51Has Space", "whitespace"),
+        ("sk_test_51Has Space", "whitespace inside it"),
         ("sk_test_51TrailingNewline\n", "whitespace"),
         ("whsec_51WebhookSecretabcdef", "malformed"),
         ("51NoPrefixAtAllabcdef", "malformed"),
@@ -32,6 +32,58 @@ def test_malformed_api_key_is_a_configuration_error_without_the_key(key: object,
         assert key.strip() not in message
         assert key[8:].strip() not in message
     assert "dashboard.stripe.com/apikeys" in message
+
+
+@pytest.mark.parametrize(
+    ("key", "says"),
+    [
+        (API_KEY + "\n", "api_key has trailing whitespace (a newline)"),
+        (API_KEY + "\r\n", "trailing whitespace (a carriage return and a newline)"),
+        (" " + API_KEY, "api_key has leading whitespace (a space)"),
+        ("\t" + API_KEY + " ", "leading and trailing whitespace (a tab and a space)"),
+        ("\u00a0" + API_KEY, "leading whitespace (a Unicode space U+00A0)"),
+        (API_KEY[:20] + " " + API_KEY[20:], "api_key has whitespace inside it (a space)"),
+        (API_KEY[:20] + "\n" + API_KEY[20:], "whitespace inside it (a newline)"),
+        ("   ", "api_key is only whitespace (a space)"),
+    ],
+)
+def test_whitespace_in_a_key_is_named_as_such_without_echoing_the_key(key: str, says: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        Client(key, transport=StubTransport())
+    message = str(info.value)
+    assert says in message
+    assert "malformed" not in message
+    if key.strip():
+        assert "key.strip()" in message or "Copy it again in one piece" in message
+    for part in key.split():
+        assert part[8:] not in message  # no piece of the key, masked or not
+    assert "dashboard.stripe.com/apikeys" in message
+
+
+def test_a_key_wrong_even_without_its_whitespace_says_both() -> None:
+    with pytest.raises(ConfigurationError) as info:
+        Client(" whsec_51WebhookSecretabcdef\n", transport=StubTransport())
+    message = str(info.value)
+    assert "leading and trailing whitespace" in message
+    assert "Even without it, api_key is not a key ('sk_' or 'rk_' followed by" in message
+    assert "WebhookSecret" not in message
+
+
+@pytest.mark.parametrize(
+    ("length", "article"),
+    [
+        (8, "an 8-character"),
+        (11, "an 11-character"),
+        (18, "an 18-character"),
+        (10, "a 10-character"),
+        (80, "an 80-character"),
+        (110, "a 110-character"),
+    ],
+)
+def test_the_malformed_key_message_reads_right(length: int, article: str) -> None:
+    with pytest.raises(ConfigurationError, match="malformed") as info:
+        Client("x" * length, transport=StubTransport())
+    assert f"({article} string that is not 'sk_' or 'rk_'" in str(info.value)
 
 
 @pytest.mark.parametrize(
@@ -63,21 +115,50 @@ def test_base_url_must_be_https_or_loopback_http(base_url: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("base_url", "says"),
+    ("base_url", "says", "suggests"),
     [
-        ("https://[::1", "IPv6 address in brackets"),
-        ("https://api.stripe.com:99999", "port from 1 to 65535"),
-        ("http://127.0.0.1:0", "port from 1 to 65535"),
-        ("https://api.stripe.com/v1", "must not include /v1"),
-        ("https://api.stripe.com/v1/", "must not include /v1"),
-        ("http://127.0.0.1:12111/v1", "must not include /v1"),
+        ("https://[::1", "IPv6 address in brackets", "https://api.stripe.com'"),
+        ("https://api.stripe.com:99999", "port from 1 to 65535", "https://api.stripe.com'"),
+        ("http://127.0.0.1:0", "port from 1 to 65535", "https://api.stripe.com'"),
+        ("https://api.stripe.com/v1", "must not include /v1", "'https://api.stripe.com'"),
+        ("https://api.stripe.com/v1/", "must not include /v1", "'https://api.stripe.com'"),
+        ("http://127.0.0.1:12111/v1", "must not include /v1", "'http://127.0.0.1:12111'"),
+        # No scheme: said so, and the URL to pass instead (http:// only for loopback).
+        ("localhost:12111", "has no scheme", "pass 'http://localhost:12111'"),
+        ("127.0.0.1:12111", "has no scheme", "pass 'http://127.0.0.1:12111'"),
+        ("[::1]:12111", "has no scheme", "pass 'http://[::1]:12111'"),
+        ("api.stripe.com", "has no scheme", "pass 'https://api.stripe.com'"),
+        ("//api.stripe.com", "has no scheme", "pass 'https://api.stripe.com'"),
+        ("api.stripe.com/v1", "has no scheme", "pass 'https://api.stripe.com'"),
+        ("user:pw@api.stripe.com", "has no scheme", "pass 'https://api.stripe.com'"),
+        ("/v1", "has no scheme", "'http://127.0.0.1:12111' (a local fake server)"),
+        # A scheme half typed.
+        ("https:api.stripe.com", "must start with 'https://', not 'https:'", "'https://api"),
+        ("http:/localhost:12111", "not 'http:/'", "pass 'http://localhost:12111'"),
+        ("https//api.stripe.com", "not 'https//'", "pass 'https://api.stripe.com'"),
+        # A scheme, but the wrong one or no host.
+        ("ftp://127.0.0.1", "not ftp://", "pass 'https://127.0.0.1'"),
+        ("https://", "no host after 'https://'", "'https://api.stripe.com'"),
+        ("https:///v1", "no host after 'https://'", "'https://api.stripe.com'"),
+        ("http://api.stripe.com", "not a loopback host", "pass 'https://api.stripe.com'"),
+        ("http://10.0.0.5:12111", "not a loopback host", "pass 'https://10.0.0.5:12111'"),
     ],
 )
-def test_malformed_base_urls_say_what_to_pass(base_url: str, says: str) -> None:
+def test_malformed_base_urls_say_what_to_pass(base_url: str, says: str, suggests: str) -> None:
     with pytest.raises(ConfigurationError, match="base_url") as info:
         Client(API_KEY, base_url=base_url, transport=StubTransport())
     assert says in str(info.value)
-    assert "https://api.stripe.com'" in str(info.value)
+    assert suggests in str(info.value)
+    assert "'none'" not in str(info.value)
+    assert "user" not in str(info.value)  # credentials are never repeated
+
+
+def test_a_base_url_message_repeats_no_path_query_or_credentials() -> None:
+    for base_url in ("api.stripe.com/v1/x?token=SECRET", "user:SECRET@api.stripe.com"):
+        with pytest.raises(ConfigurationError) as info:
+            Client(API_KEY, base_url=base_url, transport=StubTransport())
+        assert "SECRET" not in str(info.value)
+        assert "'https://api.stripe.com'" in str(info.value)
 
 
 @pytest.mark.parametrize(

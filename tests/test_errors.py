@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+from collections.abc import Callable
 
 import pytest
 
@@ -26,7 +27,13 @@ from lattice_core import (
     hookimpl,
 )
 from lattice_core.billing_portal import Session
+from lattice_core.billing_portal.flows import AfterCompletion
+from lattice_core.billing_portal.validation import coerce_form_values, validate_create_params
+from lattice_core.converters import structure_or_api_error
+from lattice_core.pipeline import stripe_account_problem
+from lattice_core.plain import plain_params
 from lattice_core.testing import AsyncStubTransport, StubTransport
+from lattice_core.wording import count, with_article
 
 from .conftest import API_KEY, SHARED, UNMASKED_KEY, ScriptedApp, Wire
 
@@ -250,3 +257,64 @@ def test_error_messages_are_redacted(wire: Wire) -> None:
         assert "test_LEAK" not in text
         assert "abc.def" not in text
     assert "sk_test_…" in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        ("8-character string", "an 8-character string"),
+        ("11-character string", "an 11-character string"),
+        ("18-character string", "an 18-character string"),
+        ("80-digit number", "an 80-digit number"),
+        ("800-character key", "an 800-character key"),
+        ("11000-character key", "an 11000-character key"),
+        ("1-character key", "a 1-character key"),
+        ("10-character key", "a 10-character key"),
+        ("110-character key", "a 110-character key"),
+        ("180-character key", "a 180-character key"),
+        ("AfterCompletion", "an AfterCompletion"),
+        ("billing_portal.session", "a billing_portal.session"),
+        ("user", "a user"),
+        ("hour", "an hour"),
+    ],
+)
+def test_messages_put_the_right_article_before_numbers_and_names(
+    phrase: str, expected: str
+) -> None:
+    assert with_article(phrase) == expected
+
+
+def test_messages_count_in_the_singular_and_the_plural() -> None:
+    assert (count(1, "character"), count(0, "character")) == ("1 character", "0 characters")
+    assert "; 1 character given)" in str(stripe_account_problem("x"))
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (
+            lambda: validate_create_params({"customer": "cus_1", "locale": "abcdefgh ijklmnopq"}),
+            "got an 18-character string.",
+        ),
+        (
+            lambda: validate_create_params({"customer": "cus_1", "weird ke": "x"}),
+            "<an 8-character key> is not a parameter",
+        ),
+        (lambda: plain_params({"weird ke": b"x"}), "<an 8-character key> must be text"),
+        (
+            lambda: coerce_form_values(
+                {"flow_data": {"subscription_update_confirm": {"items": [{"quantity": "9" * 80}]}}}
+            ),
+            "got an 80-digit number.",
+        ),
+        (
+            lambda: structure_or_api_error({"type": 5}, AfterCompletion, "AfterCompletion"),
+            "could not decode an AfterCompletion from Stripe's answer",
+        ),
+    ],
+    ids=["enum", "unknown-key", "plain-path", "coerce-range", "decode"],
+)
+def test_every_message_that_counts_reads_right(make: Callable[[], object], says: str) -> None:
+    with pytest.raises(LatticeError) as info:
+        make()
+    assert says in str(info.value)

@@ -31,6 +31,7 @@ from .transport import (
     closed_error,
     resolve_transport,
 )
+from .wording import with_article
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -56,7 +57,7 @@ class CallOptions(TypedDict, total=False):
 def _check_api_key(api_key: object) -> str:
     """Reject a malformed key without ever echoing it.
 
-    Only the exact shape is let through, because ``repr`` and the ``redact``
+    Only the exact shape is let through, because `repr` and the `redact`
     rules can mask only what looks like a key: a stray character would leak the
     rest of it into logs.
     """
@@ -73,13 +74,110 @@ def _check_api_key(api_key: object) -> str:
             f"pass the secret key (sk_...) or a restricted key (rk_...). {where}"
         )
     if not _KEY_SHAPE.fullmatch(api_key):
+        shape = (
+            f"'sk_' or 'rk_' followed by at least {_KEY_MIN_BODY} ASCII letters, digits or "
+            "underscores; no whitespace, dashes or other characters"
+        )
+        whitespace = _key_whitespace_problem(api_key)
+        if whitespace is not None:
+            compact = "".join(api_key.split())
+            if compact and not _KEY_SHAPE.fullmatch(compact):  # whitespace is not all of it
+                whitespace += f" Even without it, api_key is not a key ({shape})."
+            raise ConfigurationError(f"{whitespace} {where}")
+        described = with_article(f"{len(api_key)}-character string")
         raise ConfigurationError(
-            f"api_key is malformed (a {len(api_key)}-character string that is not 'sk_' or "
-            f"'rk_' followed by at least {_KEY_MIN_BODY} ASCII letters, digits or underscores; "
-            f"no whitespace, dashes or other characters); pass the secret or restricted key "
-            f"exactly as shown in the Dashboard. {where}"
+            f"api_key is malformed ({described} that is not {shape}); pass the secret or "
+            f"restricted key exactly as shown in the Dashboard. {where}"
         )
     return api_key
+
+
+_WHITESPACE_NAMES = {" ": "a space", "\n": "a newline", "\r": "a carriage return", "\t": "a tab"}
+
+
+def _whitespace_names(chars: str) -> str:
+    """`"a newline and a space"` for the whitespace in `chars` (nothing else is named)."""
+    names: list[str] = []
+    for char in chars:
+        if char.isspace():
+            name = _WHITESPACE_NAMES.get(char, f"a Unicode space U+{ord(char):04X}")
+            if name not in names:
+                names.append(name)
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _key_whitespace_problem(api_key: str) -> str | None:
+    """What is wrong with whitespace in `api_key`, in words; `None` if it has none.
+
+    Names only the kind and place of the whitespace, never a character of the key.
+    """
+    stripped = api_key.strip()
+    if not stripped:
+        return f"api_key is only whitespace ({_whitespace_names(api_key)}); pass your secret key."
+    if stripped != api_key:
+        lead, trail = api_key != api_key.lstrip(), api_key != api_key.rstrip()
+        where = "leading and trailing" if lead and trail else "leading" if lead else "trailing"
+        edges = api_key[: len(api_key) - len(api_key.lstrip())] + api_key[len(api_key.rstrip()) :]
+        return (
+            f"api_key has {where} whitespace ({_whitespace_names(edges)}), as a key read "
+            "from a file or an environment variable often has; strip it, e.g. key.strip()."
+        )
+    if any(char.isspace() for char in api_key):
+        return (
+            f"api_key has whitespace inside it ({_whitespace_names(api_key)}); a key has "
+            "none, so it was probably split or wrapped when copied. Copy it again in one piece."
+        )
+    return None
+
+
+def _origin(scheme: str, host: str, port: int | None) -> str:
+    """`scheme://host:port`, an IPv6 host in brackets; the port only when one was given."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{shown}" if port is None else f"{scheme}://{shown}:{port}"
+
+
+_SCHEME_TYPO = re.compile(r"(https?)(?::/?|/+)(?=[^/:])", re.IGNORECASE)
+
+
+def _missing_scheme_problem(base_url: str) -> str | None:
+    """What to say of a `base_url` with no `scheme://` (`"localhost:12111"`), else `None`.
+
+    Suggests the URL to pass: the same host and port, `https://` (`http://`
+    for a loopback host). Only a host and a port are repeated, never a path,
+    query or credentials.
+    """
+    if "://" in base_url:
+        return None
+    typo = _SCHEME_TYPO.match(base_url)
+    if typo:
+        rest = base_url[typo.end() :]
+    else:  # "//host" names a host; "/v1" is a path with none
+        rest = (
+            base_url[2:] if base_url.startswith("//") else "" if base_url[:1] == "/" else base_url
+        )
+    try:
+        parts = urlsplit("//" + rest)
+        host, port = parts.hostname or "", parts.port
+    except ValueError:  # "[::1" or a port out of range: no host to suggest
+        host, port = "", None
+    if typo:
+        scheme = typo.group(1).lower()
+        fixed = repr(_origin(scheme, host, port)) if host else f"a URL such as '{scheme}://...'"
+        return f"base_url must start with '{scheme}://', not {typo.group(0)!r}; pass {fixed}."
+    if not host:
+        return (
+            "base_url has no scheme (https:// or http://); pass a URL such as "
+            "'https://api.stripe.com' (Stripe) or 'http://127.0.0.1:12111' (a local fake server)."
+        )
+    if is_loopback_host(host):
+        return (
+            f"base_url has no scheme (http:// or https://); pass {_origin('http', host, port)!r} "
+            "for a local fake server (Stripe itself is 'https://api.stripe.com')."
+        )
+    return (
+        f"base_url has no scheme (https:// or http://); pass {_origin('https', host, port)!r} "
+        "(plain http:// is only for a local fake server, such as 'http://127.0.0.1:12111')."
+    )
 
 
 def _check_base_url(base_url: object) -> str:
@@ -91,6 +189,9 @@ def _check_base_url(base_url: object) -> str:
             f"base_url must not contain spaces or control characters (NUL, CR, LF, tab); "
             f"pass a URL {example}."
         )
+    missing = _missing_scheme_problem(base_url)
+    if missing is not None:
+        raise ConfigurationError(missing)
     try:
         parts = urlsplit(base_url)
         port = parts.port
@@ -102,19 +203,28 @@ def _check_base_url(base_url: object) -> str:
         ) from None
     if port == 0:
         raise ConfigurationError(f"base_url has port 0; pass a port from 1 to 65535, {example}.")
+    host, scheme = parts.hostname or "", parts.scheme
+    if scheme not in ("http", "https"):
+        shown = f"{scheme}://" if len(scheme) <= 16 else "another scheme"
+        fixed = (
+            repr(_origin("https", host, port)) if host else "a URL such as 'https://api.stripe.com'"
+        )
+        raise ConfigurationError(
+            f"base_url must be https:// (or http:// to a local fake server on a loopback "
+            f"host), not {shown}; pass {fixed}."
+        )
+    if not host:
+        raise ConfigurationError(f"base_url has no host after '{scheme}://'; pass a URL {example}.")
+    if scheme == "http" and not is_loopback_host(host):
+        raise ConfigurationError(
+            f"base_url is plain http:// to {host!r}, which is not a loopback host; pass "
+            f"{_origin('https', host, port)!r} (plain http:// is only for a local fake server "
+            "on 127.0.0.1, ::1 or localhost, such as 'http://127.0.0.1:12111')."
+        )
     if "v1" in parts.path.split("/"):
         raise ConfigurationError(
             f"base_url must not include /v1 (Lattice adds '/v1/...' to every call); pass "
-            f"the origin only, {example}."
-        )
-    host = parts.hostname or ""
-    if (parts.scheme == "https" and host) or (parts.scheme == "http" and is_loopback_host(host)):
-        pass
-    else:
-        raise ConfigurationError(
-            f"base_url must be https:// (or http:// to a loopback host such as 127.0.0.1 "
-            f"for a local fake server), got {parts.scheme or 'no'} scheme and host "
-            f"{host or 'none'!r}."
+            f"the origin only: {_origin(scheme, host, port)!r}."
         )
     if parts.query or parts.fragment or parts.username or parts.password:
         raise ConfigurationError(
@@ -213,8 +323,8 @@ class _BaseClient(Generic[TransportT]):
     ) -> pipeline.Call[T]:
         """Build one API call for :meth:`send`; nothing is sent, no hook fires.
 
-        ``decode`` turns the 2xx JSON object into the result inside the call, so
-        an ``APIError`` it raises (a body of the wrong shape) keeps the response's
+        `decode` turns the 2xx JSON object into the result inside the call, so
+        an `APIError` it raises (a body of the wrong shape) keeps the response's
         status and request id, and plugins see the call fail.
         """
         self._check_open()

@@ -23,6 +23,7 @@ from cattrs.gen import make_dict_structure_fn
 from .errors import APIError, CauseSummary
 from .limits import MAX_DEPTH, nested_deeper_than
 from .plain import EXTRA_FIELD
+from .wording import with_article
 
 __all__ = ["EXTRA_FIELD", "IdOrObject", "converter", "make_converter", "structure_or_api_error"]
 
@@ -175,7 +176,7 @@ def structure_or_api_error(data: Any, cls: type[T], what: str, *, depth_checked:
     """
     if not depth_checked and nested_deeper_than(data):
         raise APIError(
-            f"could not decode a {what} from Stripe's answer: it nests deeper than "
+            f"could not decode {with_article(what)} from Stripe's answer: it nests deeper than "
             f"{MAX_DEPTH} levels, which no Stripe object does."
         )
     try:
@@ -188,4 +189,6 @@ def structure_or_api_error(data: Any, cls: type[T], what: str, *, depth_checked:
         )
         cause = CauseSummary.of(exc)
     # Raised outside the except block, so cattrs' exception is not chained as __context__.
-    raise APIError(f"could not decode a {what} from Stripe's answer: {where}") from cause
+    raise APIError(
+        f"could not decode {with_article(what)} from Stripe's answer: {where}"
+    ) from cause

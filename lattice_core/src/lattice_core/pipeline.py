@@ -41,6 +41,7 @@ from .http import Request, Response
 from .limits import MAX_DEPTH, nested_deeper_than
 from .masking import mask
 from .plugins import Hooks
+from .wording import count
 
 __all__ = [
     "Call",
@@ -94,7 +95,8 @@ def stripe_account_problem(value: object) -> str | None:
     if not _ACCOUNT_ID.fullmatch(value):
         return (
             "stripe_account must be a connected account id such as 'acct_1032D82eZvKYlo2C' "
-            f"('acct_' then letters, digits or '_'; {len(value)} characters given), or None."
+            f"('acct_' then letters, digits or '_'; {count(len(value), 'character')} given), "
+            "or None."
         )
     return None
 
@@ -118,7 +120,7 @@ def _check_options(stripe_account: str | None, idempotency_key: str | None) -> N
         and idempotency_key.isprintable()
     ):
         got = (
-            f"{len(idempotency_key)} characters"
+            count(len(idempotency_key), "character")
             if isinstance(idempotency_key, str)
             else type(idempotency_key).__name__
         )

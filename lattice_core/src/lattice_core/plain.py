@@ -21,6 +21,7 @@ import attrs
 
 from .errors import InvalidParamsError
 from .limits import INT_MAX, INT_MIN, MAX_DEPTH, int_in_range
+from .wording import with_article
 
 __all__ = ["EXTRA_FIELD", "plain_params"]
 
@@ -88,7 +89,8 @@ def _path(trail: list[str | int]) -> str:
         if isinstance(step, int):
             out += f"[{step}]"
         else:
-            name = step if _TOKEN.fullmatch(step) else f"<a {len(step)}-character key>"
+            described = with_article(f"{len(step)}-character key")
+            name = step if _TOKEN.fullmatch(step) else f"<{described}>"
             out += f".{name}" if out else name
     return out
 

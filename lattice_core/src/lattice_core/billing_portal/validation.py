@@ -39,6 +39,7 @@ from ..errors import InvalidParamsError
 from ..limits import INT_MAX, INT_MIN
 from ..masking import mask
 from ..plain import plain_params
+from ..wording import count, with_article
 from .rules import BUILTIN_FLOW_TYPES, FlowType, Rule, session_create_rule
 
 __all__ = [
@@ -86,13 +87,14 @@ def _check(rule: Rule, value: Any, path: str) -> None:
             raise _fail(path, "type", f"{path} must be {_what(rule)}, not {type(value).__name__}.")
         if rule.enum is not None and value not in rule.enum:
             shown = _shown(value)
-            got = repr(shown) if shown is not None else f"a {len(value)}-character string"
+            described = with_article(f"{len(value)}-character string")
+            got = repr(shown) if shown is not None else described
             raise _fail(path, "enum", f"{path} must be {_what(rule)}; got {got}.")
         if rule.max_length is not None and len(value) > rule.max_length:
             raise _fail(
                 path,
                 "max_length",
-                f"{path} must be at most {rule.max_length} characters, got {len(value)}.",
+                f"{path} must be at most {count(rule.max_length, 'character')}, got {len(value)}.",
             )
         if rule.url and not _is_web_url(value):
             raise _fail(path, "url", f"{path} must be {_what(rule)}.")
@@ -180,7 +182,8 @@ _REQUIRED: dict[int, tuple[Rule, tuple[tuple[str, Rule], ...]]] = {}
 
 def _unknown(rule: Rule, key: object, path: str) -> InvalidParamsError:
     name = _shown(str(key))
-    where = _join(path, name if name is not None else f"<a {len(str(key))}-character key>")
+    described = f"<{with_article(f'{len(str(key))}-character key')}>"
+    where = _join(path, name if name is not None else described)
     close = difflib.get_close_matches(str(key), list(rule.fields), n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     known = ", ".join(sorted(rule.fields))
@@ -320,7 +323,7 @@ def _coerce(rule: Rule, value: Any, path: str = "") -> Any:
                 path,
                 "range",
                 f"{path} must be an integer from {INT_MIN} to {INT_MAX} (Stripe's 64-bit "
-                f"range), got a {len(value.lstrip('-'))}-digit number.",
+                f"range), got {with_article(str(len(value.lstrip('-'))) + '-digit number')}.",
             )
         return int(value)
     if rule.kind == "object" and isinstance(value, Mapping):
