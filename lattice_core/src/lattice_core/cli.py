@@ -1,4 +1,4 @@
-"""``lattice-stripe``: portal sessions from the command line, in the Stripe CLI's style.
+"""`lattice-stripe`: portal sessions from the command line, in the Stripe CLI's style.
 
 ::
 
@@ -9,9 +9,9 @@
 
 Exit codes: 0 success, 2 bad input (the message names the field; nothing was
 sent), 1 Stripe or network error (with Stripe's message and request id).
-The session prints as JSON with its ``url`` masked and its ``flow`` reduced to
-its shape and ``type`` values (as ``repr`` does: the flow names the customer's
-subscriptions); ``--show-url`` prints the url alone, for piping into a browser
+The session prints as JSON with its `url` masked and its `flow` reduced to
+its shape and `type` values (as `repr` does: the flow names the customer's
+subscriptions); `--show-url` prints the url alone, for piping into a browser
 or an email.
 """
 
@@ -121,10 +121,10 @@ def _retries(text: str) -> int:
 
 
 def _params(pairs: Sequence[str]) -> dict[str, Any]:
-    """Decode ``-d`` pairs like Stripe's form parser, but refuse a repeated scalar.
+    """Decode `-d` pairs like Stripe's form parser, but refuse a repeated scalar.
 
-    Stripe keeps the last of two ``customer=`` values; on a command line that
-    is almost always a typo, so it is an error here. ``key[]=v`` appends.
+    Stripe keeps the last of two `customer=` values; on a command line that
+    is almost always a typo, so it is an error here. `key[]=v` appends.
     """
     items = []
     seen = set()
@@ -209,7 +209,7 @@ def _print_session(session: Session, show_url: bool) -> None:
 
 
 def _flow_shape(node: Any, key: str = "") -> Any:
-    """The flow with every value masked but ``type`` (an enum) and ``null``."""
+    """The flow with every value masked but `type` (an enum) and `null`."""
     if isinstance(node, dict):
         return {k: _flow_shape(v, k) for k, v in node.items()}
     if isinstance(node, list):

@@ -1,8 +1,8 @@
-"""``Client``: configuration checked up front, then a short loop that only does I/O.
+"""`Client`: configuration checked up front, then a short loop that only does I/O.
 
 Everything a call decides (headers, hooks, retries, errors) lives in
 :mod:`lattice_core.pipeline`; the client drives that flow with a blocking
-transport and ``time.sleep``.
+transport and `time.sleep`.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class CallOptions(TypedDict, total=False):
     stripe_account: str | None
     """Connected account for this call; overrides the client's."""
     idempotency_key: str | None
-    """Sent as ``Idempotency-Key``; a fresh UUID4 when missing."""
+    """Sent as `Idempotency-Key`; a fresh UUID4 when missing."""
 
 
 def _check_api_key(api_key: object) -> str:
@@ -347,8 +347,8 @@ class _BaseClient(Generic[TransportT]):
     def plugins(self) -> list[str]:
         """Names of the plugins this client registered, in registration order.
 
-        Entry points by their name (``"retry"``), objects passed in
-        ``plugins=[...]`` by their class (or module) name; disabled ones are left out.
+        Entry points by their name (`"retry"`), objects passed in
+        `plugins=[...]` by their class (or module) name; disabled ones are left out.
         """
         pm = self.hooks.pm
         return [
@@ -368,7 +368,7 @@ class _BaseClient(Generic[TransportT]):
 class Client(_BaseClient[Transport]):
     """A synchronous Stripe client; reusable and safe to share between threads.
 
-    ``transport`` is an installed transport name (``"requests"``) or a
+    `transport` is an installed transport name (`"requests"`) or a
     :class:`~lattice_core.transport.Transport` instance. Use it as a context
     manager, or call :meth:`close`, to release pooled connections.
     """
@@ -425,9 +425,9 @@ class Client(_BaseClient[Transport]):
 class AsyncClient(_BaseClient[AsyncTransport]):
     """An asyncio Stripe client; the same options and behaviour as :class:`Client`.
 
-    ``transport`` defaults to ``"aiohttp"`` (``pip install lattice-stripe-aiohttp``).
-    Use ``async with AsyncClient(...)``, or ``await client.close()``; a client
-    that sent requests and is dropped unclosed warns with ``ResourceWarning``.
+    `transport` defaults to `"aiohttp"` (`pip install lattice-stripe-aiohttp`).
+    Use `async with AsyncClient(...)`, or `await client.close()`; a client
+    that sent requests and is dropped unclosed warns with `ResourceWarning`.
     Use one client per event loop.
     """
 

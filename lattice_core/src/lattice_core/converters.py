@@ -1,9 +1,9 @@
 """The one cattrs converter Lattice uses, made by :func:`make_converter`.
 
 Lenient about *new keys*: keys Stripe adds in a newer API version are kept in
-each model's ``extra`` mapping instead of failing or being dropped, so decoding
-never loses data. Strict about *types*: cattrs would happily turn ``"false"``
-into ``True`` or ``1.9`` into ``1``; a wrong type is an error instead, because
+each model's `extra` mapping instead of failing or being dropped, so decoding
+never loses data. Strict about *types*: cattrs would happily turn `"false"`
+into `True` or `1.9` into `1`; a wrong type is an error instead, because
 silently coerced money-adjacent data is worse than a loud failure. cattrs'
 global converter is never touched.
 """
@@ -40,7 +40,7 @@ def _structure_id_or_object(value: Any, _: Any) -> IdOrObject | None:
 
 
 def _exact(kind: type[Any]) -> Callable[[Any, Any], Any]:
-    """A structure hook that accepts only ``kind`` itself (``bool`` is not an ``int``)."""
+    """A structure hook that accepts only `kind` itself (`bool` is not an `int`)."""
 
     def hook(value: Any, _: Any) -> Any:
         if type(value) is kind or (isinstance(value, kind) and not isinstance(value, bool)):
@@ -51,7 +51,7 @@ def _exact(kind: type[Any]) -> Callable[[Any, Any], Any]:
 
 
 def _exact_or_none(kind: type[Any]) -> Callable[[Any, Any], Any]:
-    """:func:`_exact` for an optional field: ``None`` passes as it is."""
+    """:func:`_exact` for an optional field: `None` passes as it is."""
     exact = _exact(kind)
 
     def hook(value: Any, _: Any) -> Any:
@@ -65,10 +65,10 @@ def _has_extra(cls: type) -> bool:
 
 
 def _json_kinds(field_type: Any) -> tuple[type, ...]:
-    """The JSON value types the converter passes through unchanged for ``field_type``.
+    """The JSON value types the converter passes through unchanged for `field_type`.
 
-    ``str``, ``int`` and ``bool`` (exactly), ``None`` for an optional field and
-    ``dict`` for an expandable one. Anything else (a nested model, a list) is
+    `str`, `int` and `bool` (exactly), `None` for an optional field and
+    `dict` for an expandable one. Anything else (a nested model, a list) is
     left to cattrs, so it contributes nothing here.
     """
     if field_type in (str, int, bool):
@@ -83,11 +83,11 @@ def _json_kinds(field_type: Any) -> tuple[type, ...]:
 
 
 def _extra_bucket_hook(cls: type[Any], conv: cattrs.Converter) -> Callable[[Any, Any], Any]:
-    """Structure ``cls`` from a mapping, routing unknown keys into ``extra``.
+    """Structure `cls` from a mapping, routing unknown keys into `extra`.
 
     A body whose every value already has its field's exact type (the usual
-    answer: ids, flags, timestamps, ``null`` for absent models) is passed to
-    ``cls`` as it is; cattrs' generated function, which checks the same types
+    answer: ids, flags, timestamps, `null` for absent models) is passed to
+    `cls` as it is; cattrs' generated function, which checks the same types
     one call per field, handles everything else and says what is wrong.
     """
     structure = make_dict_structure_fn(cls, conv)
@@ -117,7 +117,7 @@ def _extra_bucket_hook(cls: type[Any], conv: cattrs.Converter) -> Callable[[Any,
 
 
 def _unstructure_extra_hook(cls: type, conv: cattrs.Converter) -> Callable[[Any], dict[str, Any]]:
-    """Unstructure ``cls`` back to Stripe's shape: ``extra`` merged in at its level."""
+    """Unstructure `cls` back to Stripe's shape: `extra` merged in at its level."""
     names = [a.name for a in attrs.fields(cls) if a.name != EXTRA_FIELD]
 
     def hook(obj: Any) -> dict[str, Any]:
@@ -153,7 +153,7 @@ def converter() -> cattrs.Converter:
 
 
 def _structure_hook(cls: type[T]) -> Callable[[Any, Any], T]:
-    """The converter's structure function for ``cls``, looked up once per class."""
+    """The converter's structure function for `cls`, looked up once per class."""
     hook = _STRUCTURE_HOOKS.get(cls)
     if hook is None:
         hook = _STRUCTURE_HOOKS[cls] = converter().get_structure_hook(cls)
@@ -164,13 +164,13 @@ _STRUCTURE_HOOKS: dict[type[Any], Callable[[Any, Any], Any]] = {}
 
 
 def structure_or_api_error(data: Any, cls: type[T], what: str, *, depth_checked: bool = False) -> T:
-    """Structure ``data`` as ``cls``; a body of the wrong shape is an :class:`APIError`.
+    """Structure `data` as `cls`; a body of the wrong shape is an :class:`APIError`.
 
     The message names the fields at fault, never their values (a portal URL is a
-    credential). ``what`` names the object for the message, e.g. ``"flow"``.
+    credential). `what` names the object for the message, e.g. `"flow"`.
     Data nested deeper than :data:`~lattice_core.limits.MAX_DEPTH` is refused
-    up front, so whatever decodes can be unstructured again (``to_dict()``);
-    ``depth_checked`` skips that walk for a body the pipeline already measured.
+    up front, so whatever decodes can be unstructured again (`to_dict()`);
+    `depth_checked` skips that walk for a body the pipeline already measured.
     The chained cause is a :class:`~lattice_core.errors.CauseSummary`, not
     cattrs' exception (which holds the values it failed on).
     """

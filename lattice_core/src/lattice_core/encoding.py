@@ -1,6 +1,6 @@
 """Stripe's form encoding: nested params flattened into bracketed keys.
 
-Stripe reads ``application/x-www-form-urlencoded`` bodies where nesting is
+Stripe reads `application/x-www-form-urlencoded` bodies where nesting is
 spelled with brackets and every list element carries its index::
 
     {"flow_data": {"type": "subscription_update_confirm",
@@ -9,20 +9,20 @@ spelled with brackets and every list element carries its index::
     flow_data[type]=subscription_update_confirm
     &flow_data[subscription_update_confirm][items][0][id]=si_1
 
-Rules (the same as the official ``stripe`` package, proven by a property test):
-``None`` is left out, ``""`` is sent as ``key=`` (Stripe's way to unset a field),
-empty lists and mappings send nothing, booleans are ``true``/``false``,
+Rules (the same as the official `stripe` package, proven by a property test):
+`None` is left out, `""` is sent as `key=` (Stripe's way to unset a field),
+empty lists and mappings send nothing, booleans are `true`/`false`,
 datetimes are Unix seconds, insertion order is kept and brackets stay literal.
 
 One deliberate difference: inside a list, booleans and datetimes are converted
-the same way as anywhere else (``stripe`` sends ``True`` and the ``datetime``
+the same way as anywhere else (`stripe` sends `True` and the `datetime`
 text there, which Stripe's API does not accept).
 
 Params that cannot be encoded are an :class:`~lattice_core.errors.InvalidParamsError`
 naming the bracketed key, not a crash: nesting deeper than
 :data:`~lattice_core.limits.MAX_DEPTH` (a cycle too) and integers outside
-Stripe's signed 64-bit range. ``Session.create`` checks all this earlier; this
-guards ``client.request`` with raw params.
+Stripe's signed 64-bit range. `Session.create` checks all this earlier; this
+guards `client.request` with raw params.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def _flatten(pairs: list[tuple[str, str]], key: str, value: Any, depth: int) -> 
 
 
 def flatten_params(params: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Flatten nested ``params`` into Stripe's ``(bracketed key, text)`` pairs, in order."""
+    """Flatten nested `params` into Stripe's `(bracketed key, text)` pairs, in order."""
     pairs: list[tuple[str, str]] = []
     for key, value in params.items():
         _flatten(pairs, key, value, 1)
@@ -127,9 +127,9 @@ def _quote_key(key: str) -> str:
 
 
 def encode_form(params: Mapping[str, Any]) -> bytes:
-    """Encode ``params`` as the exact request body Stripe expects (UTF-8 bytes).
+    """Encode `params` as the exact request body Stripe expects (UTF-8 bytes).
 
-    Byte for byte what ``urlencode(flatten_params(params), safe="[]")`` gives,
+    Byte for byte what `urlencode(flatten_params(params), safe="[]")` gives,
     without its per-character Python loop.
     """
     pairs = flatten_params(params)

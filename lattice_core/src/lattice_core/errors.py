@@ -20,11 +20,11 @@ The tree::
     CauseSummary                      what stands in a cause chain for a library's
                                       exception (never raised)
 
-Nothing an error holds carries a secret: messages, ``param``, ``headers`` and
-``json_body`` are masked (:mod:`lattice_core.masking`) when the error is made,
-and the client also passes messages through the ``redact`` hook. An exception
+Nothing an error holds carries a secret: messages, `param`, `headers` and
+`json_body` are masked (:mod:`lattice_core.masking`) when the error is made,
+and the client also passes messages through the `redact` hook. An exception
 from an HTTP library is never chained as it is (aiohttp's and requests'
-exceptions hold the request, ``Authorization`` header included): a
+exceptions hold the request, `Authorization` header included): a
 :class:`CauseSummary` with its type's name and a masked message stands in.
 """
 
@@ -72,13 +72,13 @@ class CauseSummary(Exception):
     """Stands in a cause chain for another library's exception: a sanitised copy.
 
     :meth:`of` makes it of a subclass of the original's type where it can
-    (``isinstance(exc.__cause__, aiohttp.ClientResponseError)`` still holds,
+    (`isinstance(exc.__cause__, aiohttp.ClientResponseError)` still holds,
     and a traceback names the original type), with only the original's masked
-    text and its plain public values (``status``, say). It holds no reference
+    text and its plain public values (`status`, say). It holds no reference
     to the original, whose attributes may carry the request and its
-    ``Authorization`` header, so an error tracker that renders the chain
-    shows nothing secret. ``type_name`` is the original's qualified class name;
-    ``summary`` its masked text, cut short.
+    `Authorization` header, so an error tracker that renders the chain
+    shows nothing secret. `type_name` is the original's qualified class name;
+    `summary` its masked text, cut short.
     """
 
     def __init__(self, type_name: str, message: str) -> None:
@@ -99,7 +99,7 @@ class CauseSummary(Exception):
 
     @classmethod
     def of(cls, exc: BaseException) -> CauseSummary:
-        """Summarise ``exc``: its type and masked text (``str`` of it failing is no error)."""
+        """Summarise `exc`: its type and masked text (`str` of it failing is no error)."""
         kind = type(exc)
         try:
             text = " ".join(str(exc).split())
@@ -127,7 +127,7 @@ _COPY_TYPES: dict[type[BaseException], type[CauseSummary] | None] = {}
 
 
 def _copy_type(kind: type[BaseException]) -> type[CauseSummary] | None:
-    """A subclass of :class:`CauseSummary` and ``kind``, named like ``kind``; ``None`` if none.
+    """A subclass of :class:`CauseSummary` and `kind`, named like `kind`; `None` if none.
 
     Made once per type (two threads racing make two equal classes, which is harmless).
     """
@@ -149,7 +149,7 @@ def _plain_attributes(exc: BaseException) -> list[tuple[str, object]]:
     """The public attributes an exception holds itself, made safe to keep.
 
     Numbers and flags stay, strings are masked and cut short, and anything else
-    (the request, its headers, a response) becomes ``None``: still there to read,
+    (the request, its headers, a response) becomes `None`: still there to read,
     as code written for the original expects, but holding nothing.
     """
     try:
@@ -170,10 +170,10 @@ def _plain_attributes(exc: BaseException) -> list[tuple[str, object]]:
 
 
 def sanitize_chain(error: BaseException) -> BaseException:
-    """Replace every foreign exception in ``error``'s cause chain with a :class:`CauseSummary`.
+    """Replace every foreign exception in `error`'s cause chain with a :class:`CauseSummary`.
 
     Lattice errors and summaries are kept (and their own chains cleaned); an
-    implicit ``__context__`` that is not shown anyway is dropped. Returns ``error``.
+    implicit `__context__` that is not shown anyway is dropped. Returns `error`.
     """
     seen: set[int] = set()
     link: BaseException | None = error
@@ -194,13 +194,13 @@ def sanitize_chain(error: BaseException) -> BaseException:
 class InvalidParamsError(LatticeError, ValueError):
     """Params failed a pre-flight check; no request was sent.
 
-    ``param`` is the dotted path of the offending field (``"flow_data.type"``),
-    or ``None`` when the problem is the params object itself. ``reason`` names
-    the rule that failed: ``required``, ``requires`` (needed because of a
-    ``type``), ``exclusive``, ``type``, ``enum``, ``max_length``, ``non_empty``,
-    ``url``, ``unknown``, ``nul`` (a string holding NUL), ``range`` (an integer
-    outside signed 64-bit), ``depth`` (nested deeper than
-    :data:`~lattice_core.limits.MAX_DEPTH`) or ``cycle`` (params that contain themselves).
+    `param` is the dotted path of the offending field (`"flow_data.type"`),
+    or `None` when the problem is the params object itself. `reason` names
+    the rule that failed: `required`, `requires` (needed because of a
+    `type`), `exclusive`, `type`, `enum`, `max_length`, `non_empty`,
+    `url`, `unknown`, `nul` (a string holding NUL), `range` (an integer
+    outside signed 64-bit), `depth` (nested deeper than
+    :data:`~lattice_core.limits.MAX_DEPTH`) or `cycle` (params that contain themselves).
     """
 
     def __init__(
@@ -214,10 +214,10 @@ class InvalidParamsError(LatticeError, ValueError):
 class StripeError(LatticeError):
     """Stripe refused the request, or could not be reached.
 
-    Attributes mirror Stripe's error object (``message``, ``type``, ``code``,
-    ``param``, ``decline_code``, ``doc_url``) plus what the HTTP exchange tells:
-    ``http_status``, ``request_id`` (from the ``Request-Id`` header), ``headers``
-    and ``json_body`` (the decoded body, or ``None`` when it was not JSON).
+    Attributes mirror Stripe's error object (`message`, `type`, `code`,
+    `param`, `decline_code`, `doc_url`) plus what the HTTP exchange tells:
+    `http_status`, `request_id` (from the `Request-Id` header), `headers`
+    and `json_body` (the decoded body, or `None` when it was not JSON).
     """
 
     def __init__(
@@ -276,7 +276,7 @@ class AuthenticationError(StripeError):
 
 
 class CardError(StripeError):
-    """A card was declined (402); see ``decline_code``."""
+    """A card was declined (402); see `decline_code`."""
 
 
 class PermissionDeniedError(StripeError):
@@ -284,7 +284,7 @@ class PermissionDeniedError(StripeError):
 
 
 class IdempotencyError(StripeError):
-    """The ``Idempotency-Key`` was reused with different parameters."""
+    """The `Idempotency-Key` was reused with different parameters."""
 
 
 class ConflictError(StripeError):
@@ -292,7 +292,7 @@ class ConflictError(StripeError):
 
 
 class RateLimitError(StripeError):
-    """Too many requests (429, or ``code == "rate_limit"``)."""
+    """Too many requests (429, or `code == "rate_limit"`)."""
 
 
 class APIError(StripeError):
@@ -302,8 +302,8 @@ class APIError(StripeError):
 class APIConnectionError(StripeError):
     """The request did not get an HTTP answer: DNS, refused connection, TLS, timeout.
 
-    ``__cause__`` is a :class:`CauseSummary` of the transport library's
-    exception (its type and masked message). ``should_retry`` is ``False`` when
+    `__cause__` is a :class:`CauseSummary` of the transport library's
+    exception (its type and masked message). `should_retry` is `False` when
     repeating cannot help, as after a failed TLS certificate check.
     """
 

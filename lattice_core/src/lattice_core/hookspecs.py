@@ -1,10 +1,10 @@
-"""The hooks a Lattice plugin can implement (pluggy project name ``lattice``).
+"""The hooks a Lattice plugin can implement (pluggy project name `lattice`).
 
 Every hook is synchronous and takes and returns plain data, so one plugin serves
 the sync and the async client alike: pluggy never awaits. Plugins are found
-through the ``lattice`` entry-point group (the built-in ``retry``, ``telemetry``
-and ``redaction`` plugins and the transports are found that way too) or passed
-as ``Client(plugins=[...])``. An entry point may name a module or a class; a
+through the `lattice` entry-point group (the built-in `retry`, `telemetry`
+and `redaction` plugins and the transports are found that way too) or passed
+as `Client(plugins=[...])`. An entry point may name a module or a class; a
 class is instantiated once per client, so it can keep per-client state.
 
 When a client is built::
@@ -25,14 +25,14 @@ Order of calls for one API call::
     redact(text)                                 on every message that leaves the SDK
 
 Within one hook, pluggy calls implementations registered later first:
-``Client(plugins=[...])`` objects (last one first), then installed third-party
-plugins and transports (reverse name order), then the built-ins (``telemetry``,
-``retry``, ``redaction``), except where an implementation asks for
-``tryfirst`` / ``trylast``. The
-built-in ``telemetry`` plugin's ``before_request`` is ``trylast`` (it stamps the
+`Client(plugins=[...])` objects (last one first), then installed third-party
+plugins and transports (reverse name order), then the built-ins (`telemetry`,
+`retry`, `redaction`), except where an implementation asks for
+`tryfirst` / `trylast`. The
+built-in `telemetry` plugin's `before_request` is `trylast` (it stamps the
 start time and sees every header other plugins added) and its
-``after_response`` is ``tryfirst`` (it measures before others run); the
-``retry`` plugin's ``retry_delay`` is ``trylast``, so a user's decision wins.
+`after_response` is `tryfirst` (it measures before others run); the
+`retry` plugin's `retry_delay` is `trylast`, so a user's decision wins.
 Hooks nobody implements cost one attribute lookup and an empty loop.
 """
 
@@ -59,9 +59,9 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 @hookspec
 def register_transports(register: Callable[[str, TransportFactory], None]) -> None:
-    """Offer transports: call ``register(name, factory)`` once per transport.
+    """Offer transports: call `register(name, factory)` once per transport.
 
-    Called when a client is built. ``factory(options)`` receives
+    Called when a client is built. `factory(options)` receives
     :class:`lattice_core.transport.TransportOptions` and returns a
     :class:`~lattice_core.transport.Transport` (sync) or
     :class:`~lattice_core.transport.AsyncTransport`. Import the HTTP library
@@ -71,34 +71,34 @@ def register_transports(register: Callable[[str, TransportFactory], None]) -> No
 
 @hookspec
 def register_flow_types(register: Callable[[FlowType], None]) -> None:
-    """Teach pre-flight validation a ``flow_data.type``: call ``register(flow_type)``.
+    """Teach pre-flight validation a `flow_data.type`: call `register(flow_type)`.
 
     Called when a client is built. Use it when Stripe adds a flow type after
     the API version Lattice pins: pass a
     :class:`lattice_core.billing_portal.rules.FlowType` with the rule for its
-    settings object (or ``None`` if it needs none). A type registered under a
+    settings object (or `None` if it needs none). A type registered under a
     built-in name replaces the built-in rule.
     """
 
 
 @hookspec
 def client_created(client: Any) -> None:
-    """Called once when a ``Client`` or ``AsyncClient`` is ready, before any call.
+    """Called once when a `Client` or `AsyncClient` is ready, before any call.
 
     A per-client plugin instance may keep what it needs, for example
-    ``client.hooks.redact`` to mask what it logs. Return values are ignored.
+    `client.hooks.redact` to mask what it logs. Return values are ignored.
     """
 
 
 @hookspec
 def before_request(request: Request) -> None:
-    """Called before every attempt, just before the transport sends ``request``.
+    """Called before every attempt, just before the transport sends `request`.
 
-    An implementation may add or change ``request.headers``, write to
-    ``request.context`` and shorten ``request.timeout`` (this attempt's seconds
-    to connect and to read); it must not replace ``request.content`` (the
-    ``Idempotency-Key`` promises the same body on every attempt).
-    ``request.attempt`` counts from 1. All implementations run; return values
+    An implementation may add or change `request.headers`, write to
+    `request.context` and shorten `request.timeout` (this attempt's seconds
+    to connect and to read); it must not replace `request.content` (the
+    `Idempotency-Key` promises the same body on every attempt).
+    `request.attempt` counts from 1. All implementations run; return values
     are ignored.
     """
 
@@ -109,9 +109,9 @@ def after_response(
 ) -> None:
     """Called after every attempt, with its outcome and how long it took.
 
-    Exactly one of ``response`` (any HTTP status, ``body`` already decoded) and
-    ``error`` (an :class:`~lattice_core.errors.APIConnectionError`, message
-    already redacted) is set. ``elapsed`` is the attempt's duration in seconds,
+    Exactly one of `response` (any HTTP status, `body` already decoded) and
+    `error` (an :class:`~lattice_core.errors.APIConnectionError`, message
+    already redacted) is set. `elapsed` is the attempt's duration in seconds,
     measured around the transport. Observe only: the return value is ignored
     and neither object should be changed.
     """
@@ -124,12 +124,12 @@ def retry_delay(
     error: LatticeError | None,
     max_retries: int,
 ) -> float | None:
-    """Decide whether to retry after a failed attempt; first non-``None`` wins.
+    """Decide whether to retry after a failed attempt; first non-`None` wins.
 
-    Return the seconds to wait before attempt ``request.attempt + 1``, or
-    ``None`` to give up (the error is then raised). Only called for failed
+    Return the seconds to wait before attempt `request.attempt + 1`, or
+    `None` to give up (the error is then raised). Only called for failed
     attempts (connection errors and non-2xx responses) while
-    ``request.attempt <= max_retries``. The built-in ``retry`` plugin
+    `request.attempt <= max_retries`. The built-in `retry` plugin
     implements Stripe's rules; disable it to never retry.
     """
 
@@ -138,19 +138,19 @@ def retry_delay(
 def after_call(request: Request, response: Response | None, error: BaseException | None) -> None:
     """Called once per API call, after the last attempt, with the final outcome.
 
-    ``error`` is the exception about to be raised (``None`` on success): usually
+    `error` is the exception about to be raised (`None` on success): usually
     a :class:`~lattice_core.errors.LatticeError`, but also a cancellation
-    (``asyncio.CancelledError``) or any other exception that ended the call;
-    ``response`` is the last HTTP response, if there was one. The place to end
+    (`asyncio.CancelledError`) or any other exception that ended the call;
+    `response` is the last HTTP response, if there was one. The place to end
     a span, count a call or refund a retry budget. Observe only.
     """
 
 
 @hookspec
 def redact(text: str) -> str | None:
-    """Mask secrets in ``text`` before it leaves the SDK (messages, logs, reprs).
+    """Mask secrets in `text` before it leaves the SDK (messages, logs, reprs).
 
-    Return the masked text, or ``None`` to leave it as it is. Unlike other
+    Return the masked text, or `None` to leave it as it is. Unlike other
     hooks, implementations are chained: each one receives the previous one's
     output, so rules from several plugins compose. Core masking
     (:func:`lattice_core.masking.mask`) runs after the chain whatever plugins

@@ -1,9 +1,9 @@
 """The request and response data every transport and every hook sees.
 
 Plain data, no I/O: the pipeline builds a :class:`Request`, a transport turns it
-into a :class:`Response`, the pipeline decodes it. Neither ``repr`` shows a
-credential: the ``Authorization`` header and the response body (which holds the
-portal ``url``) are masked.
+into a :class:`Response`, the pipeline decodes it. Neither `repr` shows a
+credential: the `Authorization` header and the response body (which holds the
+portal `url`) are masked.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ __all__ = ["Request", "Response", "is_loopback_host"]
 
 @functools.lru_cache(maxsize=64)  # a client per request asks about the same host each time
 def is_loopback_host(host: str) -> bool:
-    """True for ``localhost`` and addresses in 127.0.0.0/8 or ``::1``."""
+    """True for `localhost` and addresses in 127.0.0.0/8 or `::1`."""
     if host == "localhost":
         return True
     import ipaddress  # only http:// base URLs get here
@@ -36,14 +36,14 @@ def is_loopback_host(host: str) -> bool:
 class Request:
     """One HTTP request to Stripe, shared by every attempt of a call.
 
-    ``headers`` may be changed by ``before_request`` hooks; ``content`` is the
-    form-encoded body built from ``params`` (kept for hooks that want to look at
-    what was asked). ``attempt`` counts from 1 and ``context`` is scratch space
-    for plugins (for example a start time stamped in ``before_request`` and read
-    in ``after_response``). ``timeout`` is the seconds this attempt may take to
-    connect, and again to read: the client's ``timeout``, which a
-    ``before_request`` hook may shorten (the retry deadline does); transports
-    honour it (``None``: the transport's own default).
+    `headers` may be changed by `before_request` hooks; `content` is the
+    form-encoded body built from `params` (kept for hooks that want to look at
+    what was asked). `attempt` counts from 1 and `context` is scratch space
+    for plugins (for example a start time stamped in `before_request` and read
+    in `after_response`). `timeout` is the seconds this attempt may take to
+    connect, and again to read: the client's `timeout`, which a
+    `before_request` hook may shorten (the retry deadline does); transports
+    honour it (`None`: the transport's own default).
     """
 
     method: str
@@ -67,8 +67,8 @@ class Request:
 class Response:
     """What a transport got back: status, headers (lower-cased names), raw bytes.
 
-    ``body`` is the decoded JSON, filled in by the pipeline before
-    ``after_response`` hooks run (``None`` when the body is not JSON).
+    `body` is the decoded JSON, filled in by the pipeline before
+    `after_response` hooks run (`None` when the body is not JSON).
     """
 
     status_code: int
@@ -78,7 +78,7 @@ class Response:
 
     @property
     def request_id(self) -> str | None:
-        """Stripe's ``Request-Id`` header, the handle Stripe support asks for."""
+        """Stripe's `Request-Id` header, the handle Stripe support asks for."""
         return self.headers.get("request-id")
 
     def __repr__(self) -> str:

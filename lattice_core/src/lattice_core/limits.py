@@ -2,7 +2,7 @@
 
 Params and response bodies are trees a caller or a server controls; walking one
 nested thousands of levels deep (or a params mapping that contains itself)
-would end in ``RecursionError`` somewhere unhelpful. Lattice refuses both
+would end in `RecursionError` somewhere unhelpful. Lattice refuses both
 kinds up front: params deeper than :data:`MAX_DEPTH` (or cyclic) are an
 :class:`~lattice_core.errors.InvalidParamsError`, a response body deeper than
 :data:`MAX_DEPTH` is an :class:`~lattice_core.errors.APIError`. Stripe's own
@@ -27,12 +27,12 @@ INT_MAX = 2**63 - 1
 
 
 def int_in_range(value: int) -> bool:
-    """Whether ``value`` fits Stripe's signed 64-bit integers."""
+    """Whether `value` fits Stripe's signed 64-bit integers."""
     return INT_MIN <= value <= INT_MAX
 
 
 def nested_deeper_than(value: Any, limit: int = MAX_DEPTH) -> bool:
-    """Whether decoded JSON ``value`` nests mappings/lists more than ``limit`` levels.
+    """Whether decoded JSON `value` nests mappings/lists more than `limit` levels.
 
     Iterative, so it cannot overflow the stack whatever it is given.
     """

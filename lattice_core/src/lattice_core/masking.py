@@ -1,14 +1,14 @@
-"""Masking of secrets: a core service every message, ``repr`` and log passes through.
+"""Masking of secrets: a core service every message, `repr` and log passes through.
 
-What counts as a secret here: Stripe secret and restricted keys, ``Authorization``
-values of any scheme, ``Bearer`` tokens, client secrets (``pi_…_secret_…``) and
+What counts as a secret here: Stripe secret and restricted keys, `Authorization`
+values of any scheme, `Bearer` tokens, client secrets (`pi_…_secret_…`) and
 portal session URLs. A portal URL is recognised by its shape, on any host
-(Stripe serves the portal on a user's custom domain too): the path ``/p/session/``
-followed by the secret, spelled plainly, URL-encoded (``%2F``) or JSON-escaped
-(``\\/``). Masking is idempotent.
+(Stripe serves the portal on a user's custom domain too): the path `/p/session/`
+followed by the secret, spelled plainly, URL-encoded (`%2F`) or JSON-escaped
+(`\\/`). Masking is idempotent.
 
-This lives in core, not in the disableable ``redaction`` plugin, so switching
-plugins off can never make Lattice print a key. The ``redact`` hook runs user
+This lives in core, not in the disableable `redaction` plugin, so switching
+plugins off can never make Lattice print a key. The `redact` hook runs user
 rules on top of it.
 """
 
@@ -75,7 +75,7 @@ def _mask_authorization(match: re.Match[str]) -> str:
 
 
 def mask(text: str) -> str:
-    """Return ``text`` with keys, authorization values, client secrets and portal URLs masked."""
+    """Return `text` with keys, authorization values, client secrets and portal URLs masked."""
     low = text.lower()  # a few C-speed scans spare the common case five regexes
     if not any(marker in low for marker in _MARKERS):
         return text
@@ -87,7 +87,7 @@ def mask(text: str) -> str:
 
 
 def mask_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """A copy of ``headers`` with credentials (and cookies) replaced and every value masked."""
+    """A copy of `headers` with credentials (and cookies) replaced and every value masked."""
     return {
         name: "***" if name.lower() in _SENSITIVE_HEADERS else mask(value)
         for name, value in headers.items()

@@ -1,11 +1,11 @@
 """The sans-IO heart of a call: build the request, decide each outcome, decode.
 
 Nothing here does I/O. :func:`call_flow` is a generator that yields either a
-:class:`Request` to send or a ``float`` of seconds to sleep, and is sent back
-the transport's :class:`Response` (or the ``APIConnectionError`` it raised).
+:class:`Request` to send or a `float` of seconds to sleep, and is sent back
+the transport's :class:`Response` (or the `APIConnectionError` it raised).
 Any other exception from the I/O (a cancellation, a transport bug) is thrown
-into the generator, which reports it to ``after_call`` and re-raises it.
-``Client`` and ``AsyncClient`` drive the same generator with blocking or
+into the generator, which reports it to `after_call` and re-raises it.
+`Client` and `AsyncClient` drive the same generator with blocking or
 awaiting I/O, the way httpx drives one auth flow from two clients, so the rules
 for hooks, retries and errors exist once.
 """
@@ -81,12 +81,12 @@ _TYPE_ERRORS: dict[str, type[StripeError]] = {
 
 
 def stripe_account_problem(value: object) -> str | None:
-    """Why ``value`` cannot go into the ``Stripe-Account`` header, or ``None`` if it can.
+    """Why `value` cannot go into the `Stripe-Account` header, or `None` if it can.
 
-    Shared by the client default (a ``ConfigurationError``) and the per-call
-    option (an ``InvalidParamsError``). Checking here, not in the transport,
+    Shared by the client default (a `ConfigurationError`) and the per-call
+    option (an `InvalidParamsError`). Checking here, not in the transport,
     turns a CR/LF header injection or a stray space into a message that says
-    what to pass instead of ``requests``' "Invalid header value".
+    what to pass instead of `requests`' "Invalid header value".
     """
     if value is None:
         return None
@@ -135,7 +135,7 @@ def _check_options(stripe_account: str | None, idempotency_key: str | None) -> N
 def new_idempotency_key() -> str:
     """A random UUID4 in its usual text form, as Stripe's SDKs send by default.
 
-    Made from ``os.urandom`` directly: the ``uuid`` module costs more to import
+    Made from `os.urandom` directly: the `uuid` module costs more to import
     than a short-lived process spends on every key it will ever make.
     """
     h = os.urandom(16).hex()
@@ -158,9 +158,9 @@ def build_request(
 ) -> Request:
     """Build the request for one call; every attempt sends exactly this.
 
-    ``stripe_account`` here is already resolved (per-call option over client
-    default). A missing ``idempotency_key`` becomes a fresh UUID4 so retries of
-    a POST can never create a second object. ``timeout`` (the client's) travels
+    `stripe_account` here is already resolved (per-call option over client
+    default). A missing `idempotency_key` becomes a fresh UUID4 so retries of
+    a POST can never create a second object. `timeout` (the client's) travels
     on the request, so every transport, an instance passed in too, honours it.
     """
     if stripe_account is not None or idempotency_key is not None:
@@ -180,9 +180,9 @@ def build_request(
 
 
 def decode_body(response: Response) -> Response:
-    """Fill ``response.body`` with the decoded JSON, or leave it ``None``.
+    """Fill `response.body` with the decoded JSON, or leave it `None`.
 
-    ``None`` when the body is not JSON, or nests deeper than
+    `None` when the body is not JSON, or nests deeper than
     :data:`~lattice_core.limits.MAX_DEPTH` (a cheap count of brackets spares
     ordinary bodies the walk).
     """
@@ -206,11 +206,11 @@ _scan_json: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(
 
 
 def _json(content: bytes) -> Any:
-    """``json.loads(content)``, with its encoding sniffing skipped for plain UTF-8.
+    """`json.loads(content)`, with its encoding sniffing skipped for plain UTF-8.
 
     JSON in UTF-16 or UTF-32 has a NUL among its first four bytes (or a byte
     order mark, as may UTF-8): those, and anything that is not UTF-8, go to
-    ``json.loads``, which tells them apart.
+    `json.loads`, which tells them apart.
     """
     if b"\x00" in content[:4] or content.startswith(b"\xef\xbb\xbf"):
         return json.loads(content)
@@ -227,7 +227,7 @@ def _json(content: bytes) -> Any:
 def _describe_body(response: Response) -> str:
     """What came back, for a message: never a body that parsed (or may parse) as JSON.
 
-    A body that parsed may hold a session (its ``url`` is a credential), and a
+    A body that parsed may hold a session (its `url` is a credential), and a
     cut or malformed one may too, so only a short masked snippet of text that
     does not look like JSON is quoted (an HTML page from a proxy, say).
     """
@@ -252,7 +252,7 @@ def _describe_body(response: Response) -> str:
 
 
 def _redacted_or_none(value: object, hooks: Hooks) -> str | None:
-    """A string Stripe echoes back (``param`` may hold what was sent), redacted."""
+    """A string Stripe echoes back (`param` may hold what was sent), redacted."""
     text = _str_or_none(value)
     return None if text is None else hooks.redact(text)
 
@@ -260,9 +260,9 @@ def _redacted_or_none(value: object, hooks: Hooks) -> str | None:
 def error_from_response(response: Response, hooks: Hooks) -> StripeError:
     """Map a non-2xx response onto the error tree; never raises itself.
 
-    ``idempotency_error`` and ``code == "rate_limit"`` pick their class whatever
-    the status; otherwise a 5xx is an :class:`APIError` whatever the ``type``;
-    then the status decides, then the error ``type``; anything else is an
+    `idempotency_error` and `code == "rate_limit"` pick their class whatever
+    the status; otherwise a 5xx is an :class:`APIError` whatever the `type`;
+    then the status decides, then the error `type`; anything else is an
     :class:`APIError`. A body that is not Stripe's error JSON (an HTML
     page from a proxy, an empty body) still gives a typed error carrying the
     status, headers, request id and a short snippet of what came back.
@@ -320,9 +320,9 @@ def _redacted(error: E, hooks: Hooks) -> E:
     """Clean an error in place before anyone sees it: no foreign cause, message redacted.
 
     A transport (a third-party one too) may have chained its library's
-    exception, whose attributes hold the request and its ``Authorization``
+    exception, whose attributes hold the request and its `Authorization`
     header; the chain keeps a summary of it instead. The message goes through
-    the ``redact`` hook, so users' own rules apply as well.
+    the `redact` hook, so users' own rules apply as well.
     """
     sanitize_chain(error)
     masked = hooks.redact(error.message)
@@ -335,9 +335,9 @@ def _redacted(error: E, hooks: Hooks) -> E:
 def _decoded(
     response: Response, decode: Callable[[dict[str, Any]], T], hooks: Hooks, request: Request
 ) -> T:
-    """Decode a 2xx body, or raise an ``APIError`` that keeps the status and request id.
+    """Decode a 2xx body, or raise an `APIError` that keeps the status and request id.
 
-    ``decode`` raises ``APIError`` when the object does not have the shape it
+    `decode` raises `APIError` when the object does not have the shape it
     wants; the error raised here carries the response's status, request id and
     headers (never the body, which holds the portal url), its cause chained.
     """
@@ -368,11 +368,11 @@ def call_flow(
 ) -> Generator[Step, Outcome, T]:
     """Run one call: attempts, hooks and retry decisions; return the decoded body.
 
-    Yields the request to send (answered with its ``Response`` or the
-    ``APIConnectionError`` it raised) and retry delays in seconds (answered with
-    ``None``). Returns ``decode(body)`` of the 2xx JSON object. Raises the final
+    Yields the request to send (answered with its `Response` or the
+    `APIConnectionError` it raised) and retry delays in seconds (answered with
+    `None`). Returns `decode(body)` of the 2xx JSON object. Raises the final
     :class:`StripeError`, or whatever exception the driver throws in (after
-    ``after_call`` has seen it).
+    `after_call` has seen it).
     """
     response: Response | None = None
     try:
@@ -419,8 +419,8 @@ class Call(Generic[T]):
     """One call, prepared: inert until a driver starts it, then stepped to its end.
 
     Building a call fires nothing (no hook, no span): :meth:`start` runs it to
-    its first step, ``step`` is then the request to send or the seconds to
-    sleep, or ``None`` once the call has finished (``result`` holds the decoded
+    its first step, `step` is then the request to send or the seconds to
+    sleep, or `None` once the call has finished (`result` holds the decoded
     answer); :meth:`feed` hands back what the step produced. A call runs once.
     """
 
@@ -434,7 +434,7 @@ class Call(Generic[T]):
         self.step: Step | None = None
 
     def start(self) -> None:
-        """Run the call to its first step (``before_request`` hooks fire here)."""
+        """Run the call to its first step (`before_request` hooks fire here)."""
         if self._started:
             raise ConfigurationError(
                 "this call was already sent; prepare a new one (client.prepare(...)) to "
@@ -444,11 +444,11 @@ class Call(Generic[T]):
         self.step = next(self._flow)
 
     def feed(self, outcome: Outcome) -> None:
-        """Hand back what the step produced: a response, ``None`` after a sleep, or an exception.
+        """Hand back what the step produced: a response, `None` after a sleep, or an exception.
 
-        An ``APIConnectionError`` is an outcome the retry rules judge; any other
-        exception (``CancelledError``, a bug in a transport) is thrown into the
-        flow, which tells ``after_call`` and raises it again from here.
+        An `APIConnectionError` is an outcome the retry rules judge; any other
+        exception (`CancelledError`, a bug in a transport) is thrown into the
+        flow, which tells `after_call` and raises it again from here.
         """
         try:
             if isinstance(outcome, BaseException) and not isinstance(outcome, APIConnectionError):

@@ -2,12 +2,12 @@
 
 Params come from callers, and a careless (or hostile) one can pass anything:
 a tree nested thousands of levels deep, a mapping that contains itself, bytes,
-an ``int`` of 5,000 digits, text with NUL or a lone surrogate. Walked naively,
-each ends in ``RecursionError``, ``ValueError`` or ``UnicodeEncodeError`` far
+an `int` of 5,000 digits, text with NUL or a lone surrogate. Walked naively,
+each ends in `RecursionError`, `ValueError` or `UnicodeEncodeError` far
 from the call. :func:`plain_params` walks the tree once, turns Lattice models
-(the ``FlowData`` family) into the mappings they stand for, and raises an
+(the `FlowData` family) into the mappings they stand for, and raises an
 :class:`~lattice_core.errors.InvalidParamsError` naming the path instead.
-``Session.create`` runs it before its rule table; ``client.request`` runs it on
+`Session.create` runs it before its rule table; `client.request` runs it on
 raw params.
 """
 
@@ -33,13 +33,13 @@ _TOKEN = re.compile(r"[A-Za-z0-9_.-]{1,40}")
 
 
 def plain_params(params: object) -> dict[str, Any]:
-    """``params`` as plain mappings, lists and scalars, or an ``InvalidParamsError``.
+    """`params` as plain mappings, lists and scalars, or an `InvalidParamsError`.
 
-    Refused, each naming the path (``reason`` in brackets): params that are not
-    a mapping (``type``), nesting deeper than :data:`~lattice_core.limits.MAX_DEPTH`
-    (``depth``), a mapping or list inside itself (``cycle``), keys that are not
-    strings and bytes values (``type``), integers outside signed 64-bit
-    (``range``), text with NUL (``nul``) or that UTF-8 cannot encode (``type``).
+    Refused, each naming the path (`reason` in brackets): params that are not
+    a mapping (`type`), nesting deeper than :data:`~lattice_core.limits.MAX_DEPTH`
+    (`depth`), a mapping or list inside itself (`cycle`), keys that are not
+    strings and bytes values (`type`), integers outside signed 64-bit
+    (`range`), text with NUL (`nul`) or that UTF-8 cannot encode (`type`).
     """
     if type(params) is not dict and not isinstance(params, Mapping) and not attrs.has(type(params)):
         raise InvalidParamsError(
@@ -69,10 +69,10 @@ def _text_problem(value: str) -> tuple[str, str] | None:
 
 
 def _model_fields(value: Any) -> dict[str, Any]:
-    """A flow model as the mapping it stands for, one level deep (``extra`` merged in).
+    """A flow model as the mapping it stands for, one level deep (`extra` merged in).
 
     The same shape the converter unstructures to, taken one level at a time so
-    the walk can bound what an ``extra`` mapping holds.
+    the walk can bound what an `extra` mapping holds.
     """
     names = [f.name for f in attrs.fields(type(value)) if f.name != EXTRA_FIELD]
     out = {name: getattr(value, name) for name in names}
@@ -83,7 +83,7 @@ def _model_fields(value: Any) -> dict[str, Any]:
 
 
 def _path(trail: list[str | int]) -> str:
-    """``flow_data.items[0].id`` for a trail of keys and indexes; made only for a message."""
+    """`flow_data.items[0].id` for a trail of keys and indexes; made only for a message."""
     out = ""
     for step in trail:
         if isinstance(step, int):

@@ -1,6 +1,6 @@
 """One plugin manager per client, and a typed facade over its hooks.
 
-Entry points in the ``lattice`` group are discovered once per process and each
+Entry points in the `lattice` group are discovered once per process and each
 is imported at most once; every client then gets its own
 :class:`pluggy.PluginManager` so two clients with different plugins never
 interfere. Disabled names are blocked *before* loading, so a plugin that fails
@@ -58,7 +58,7 @@ def _entry_points() -> tuple[importlib.metadata.EntryPoint, ...]:
     """Built-ins first, then every other plugin by name: registration order.
 
     pluggy calls the last registered first, so other plugins' hooks run before
-    the built-ins' (unless ``tryfirst`` / ``trylast`` say otherwise).
+    the built-ins' (unless `tryfirst` / `trylast` say otherwise).
     """
     import importlib.metadata  # on the first client, not on import: it reads every installed dist
 
@@ -120,10 +120,10 @@ _HOOK_NAMES = tuple(
 
 
 def _hook_problem(pm: pluggy.PluginManager, plugin: object) -> str | None:
-    """Why a registered plugin cannot work as written, or ``None``.
+    """Why a registered plugin cannot work as written, or `None`.
 
-    pluggy accepts a ``@hookimpl`` whose name matches no hook (it would just
-    never be called), so a typo such as ``before_reqest`` would fail silently.
+    pluggy accepts a `@hookimpl` whose name matches no hook (it would just
+    never be called), so a typo such as `before_reqest` would fail silently.
     A class (or module) found sound once is sound for every client after: its
     wiring is kept as a blueprint (see :meth:`PluginManager.register`).
     """
@@ -187,7 +187,7 @@ def refresh_plugins() -> None:
 
 
 def list_plugins() -> list[PluginInfo]:
-    """The plugins installed in the ``lattice`` entry-point group, sorted by name."""
+    """The plugins installed in the `lattice` entry-point group, sorted by name."""
     return [
         PluginInfo(ep.name, ep.value, ep.dist.name if ep.dist else "") for ep in _entry_points()
     ]
@@ -196,9 +196,9 @@ def list_plugins() -> list[PluginInfo]:
 class PluginManager(pluggy.PluginManager):
     """A client's plugin manager: complete once the client is built.
 
-    :class:`Hooks` works out who observes ``after_response`` / ``after_call``
-    and the ``redact`` chain once, when the client is made; a plugin
-    registered afterwards would get ``before_request`` but never ``after_call``
+    :class:`Hooks` works out who observes `after_response` / `after_call`
+    and the `redact` chain once, when the client is made; a plugin
+    registered afterwards would get `before_request` but never `after_call`
     (a span nothing ends). So once sealed, :meth:`register` and
     :meth:`unregister` raise :class:`~lattice_core.errors.ConfigurationError`
     saying to pass the plugin when building the client instead.
@@ -269,7 +269,7 @@ class PluginManager(pluggy.PluginManager):
             setattr(self.hook, name, caller)
 
     def _record_blueprint(self, plugin: object) -> None:
-        """Remember how ``plugin`` (registered and found sound) is wired, for its kind."""
+        """Remember how `plugin` (registered and found sound) is wired, for its kind."""
         owner = _owner(plugin)
         if owner is None or owner in _BLUEPRINTS:
             return
@@ -293,7 +293,7 @@ _IMPL_SLOTS = tuple(
 
 
 def _rebind(template: pluggy.HookImpl, plugin: object, plugin_name: str) -> pluggy.HookImpl:
-    """``template``'s hook implementation, for another plugin of the same class or module."""
+    """`template`'s hook implementation, for another plugin of the same class or module."""
     if plugin is template.plugin and plugin_name == template.plugin_name:
         return template  # a module (or class) plugin: nothing to rebind, nothing mutates it
     function = template.function
@@ -307,7 +307,7 @@ def _rebind(template: pluggy.HookImpl, plugin: object, plugin_name: str) -> plug
 
 
 def _owner(plugin: object) -> object | None:
-    """What decides a plugin's hooks: its module or class; ``None`` if the instance adds any."""
+    """What decides a plugin's hooks: its module or class; `None` if the instance adds any."""
     if isinstance(plugin, (ModuleType, type)):
         return plugin
     marker = f"{hookspecs.PROJECT_NAME}_impl"  # how pluggy marks a hook implementation
@@ -328,7 +328,7 @@ def make_plugin_manager(
     plugins: Iterable[object] = (),
     disable_plugins: Iterable[str] = (),
 ) -> PluginManager:
-    """Build a fresh plugin manager: entry points minus ``disable_plugins``, plus ``plugins``."""
+    """Build a fresh plugin manager: entry points minus `disable_plugins`, plus `plugins`."""
     pm = PluginManager(hookspecs.PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
     disabled = tuple(disable_plugins)
@@ -348,7 +348,7 @@ def make_plugin_manager(
 
 
 def _user_stacklevel() -> int:
-    """``stacklevel`` for a ``warnings.warn`` made by our caller: the first frame outside us."""
+    """`stacklevel` for a `warnings.warn` made by our caller: the first frame outside us."""
     frame = sys._getframe(1)  # the caller, which warns: stacklevel 1
     level = 1
     while frame is not None and frame.f_globals.get("__name__", "").startswith("lattice_core"):
@@ -403,10 +403,10 @@ def _observers(caller: Any) -> tuple[_Observer, ...]:
 
 
 def _request_calls(caller: Any) -> tuple[Callable[[Request], object], ...] | None:
-    """A ``request``-only hook's implementations in pluggy's call order, to call directly.
+    """A `request`-only hook's implementations in pluggy's call order, to call directly.
 
     They run on every attempt; calling them in a loop skips pluggy's
-    per-call dispatch. ``None`` when one is a wrapper: pluggy then runs the
+    per-call dispatch. `None` when one is a wrapper: pluggy then runs the
     hook itself, since only it can drive a wrapper.
     """
     calls: list[Callable[[Request], object]] = []
@@ -422,7 +422,7 @@ def _without_request(function: Callable[[], object]) -> Callable[[Request], obje
 
 
 class Hooks:
-    """Typed calls into a plugin manager's hooks (``pm.hook`` itself is untyped)."""
+    """Typed calls into a plugin manager's hooks (`pm.hook` itself is untyped)."""
 
     __slots__ = (
         "_after_call",
@@ -490,7 +490,7 @@ class Hooks:
             self._observe(observers, (request, response, error))
 
     def call_order(self, hook: str) -> list[str]:
-        """Names of the plugins implementing ``hook``, in the order they are called."""
+        """Names of the plugins implementing `hook`, in the order they are called."""
         observers = {"after_response": self._after_response, "after_call": self._after_call}
         if hook in observers:
             return [observer.plugin_name for observer in observers[hook]]
@@ -551,7 +551,7 @@ class Hooks:
         return seconds
 
     def redact(self, text: str) -> str:
-        """Run ``text`` through every ``redact`` implementation, then core masking.
+        """Run `text` through every `redact` implementation, then core masking.
 
         Implementations chain, each on the last's output; :func:`~lattice_core.masking.mask`
         runs last whatever the plugins did, so no plugin setup can unmask a key.

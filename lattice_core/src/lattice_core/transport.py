@@ -4,7 +4,7 @@ A transport turns one :class:`~lattice_core.http.Request` into one
 :class:`~lattice_core.http.Response` and nothing more: no retries, no hooks,
 no decoding. Each transport package maps its library's exceptions onto
 :class:`~lattice_core.errors.APIConnectionError` and offers itself through the
-``register_transports`` hook.
+`register_transports` hook.
 """
 
 from __future__ import annotations
@@ -84,11 +84,11 @@ _OPENSSL_VERIFY_FAILED = "certificate verify failed"
 
 
 def certificate_error(exc: BaseException) -> str | None:
-    """Why a certificate check failed, if that is what ``exc`` is about; else ``None``.
+    """Why a certificate check failed, if that is what `exc` is about; else `None`.
 
-    HTTP libraries wrap it differently (requests: ``SSLError`` around urllib3's
-    ``MaxRetryError`` around ``ssl.SSLCertVerificationError``; aiohttp:
-    ``ClientConnectorCertificateError``), so this follows causes, ``args`` and
+    HTTP libraries wrap it differently (requests: `SSLError` around urllib3's
+    `MaxRetryError` around `ssl.SSLCertVerificationError`; aiohttp:
+    `ClientConnectorCertificateError`), so this follows causes, `args` and
     the usual wrapper attributes a few levels down, and knows OpenSSL's wording.
     """
     ssl = sys.modules.get("ssl")  # not imported: then no TLS failure can have happened
@@ -116,14 +116,14 @@ def certificate_error(exc: BaseException) -> str | None:
 def connection_error(
     request: Request, exc: BaseException, *, timed_out: bool
 ) -> APIConnectionError:
-    """The ``APIConnectionError`` a transport raises when no answer came.
+    """The `APIConnectionError` a transport raises when no answer came.
 
     One wording for every transport; it names the call, never a header or
-    body. Its ``__cause__`` is already set to a :class:`~lattice_core.errors.CauseSummary`
-    of ``exc`` (never ``exc`` itself, which holds the request and its
-    ``Authorization`` header): raise it as it is, not ``from exc``. A failed
+    body. Its `__cause__` is already set to a :class:`~lattice_core.errors.CauseSummary`
+    of `exc` (never `exc` itself, which holds the request and its
+    `Authorization` header): raise it as it is, not `from exc`. A failed
     certificate check is not worth retrying, so that error says so
-    (``should_retry=False``) and names what to check.
+    (`should_retry=False`) and names what to check.
     """
     path = request.url.split("://", 1)[-1].partition("/")[2].partition("?")[0]
     what = f"{request.method} /{path}: {type(exc).__name__}"
@@ -158,8 +158,8 @@ DEFAULT_TIMEOUT = 80.0
 def attempt_timeout(request: Request, own: float | None) -> float:
     """The seconds a transport allows this attempt: the request's, capped by its own.
 
-    ``request.timeout`` is the client's ``timeout`` (shortened by a retry
-    deadline); ``own`` is what the transport was built with, if anything. The
+    `request.timeout` is the client's `timeout` (shortened by a retry
+    deadline); `own` is what the transport was built with, if anything. The
     shorter wins, so a transport instance passed to a client honours both.
     """
     wanted = request.timeout
@@ -201,10 +201,10 @@ def resolve_transport(
     *,
     want: type[TransportT],
 ) -> TransportT:
-    """Turn ``Client(transport=...)`` into a transport instance of the wanted kind.
+    """Turn `Client(transport=...)` into a transport instance of the wanted kind.
 
     A name is looked up among the transports the plugins registered; an
-    instance is used as it is. Either way it must be ``want`` (sync or async),
+    instance is used as it is. Either way it must be `want` (sync or async),
     else the message says which transport to use instead.
     """
     kind = "a synchronous" if want is Transport else "an asynchronous"

@@ -1,6 +1,6 @@
-"""Entry point ``aiohttp`` in group ``lattice``: offers the transport by name.
+"""Entry point `aiohttp` in group `lattice`: offers the transport by name.
 
-Free of module-level imports of ``aiohttp``, so discovering plugins for a
+Free of module-level imports of `aiohttp`, so discovering plugins for a
 sync client never pays for importing it.
 """
 
@@ -22,5 +22,5 @@ def _factory(options: TransportOptions) -> AnyTransport:
 
 @hookimpl
 def register_transports(register: Callable[[str, Factory], None]) -> None:
-    """Register the ``aiohttp`` transport."""
+    """Register the `aiohttp` transport."""
     register("aiohttp", _factory)

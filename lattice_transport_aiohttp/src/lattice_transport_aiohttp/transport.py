@@ -1,10 +1,10 @@
-"""A pooled ``aiohttp`` transport, created lazily inside the running event loop.
+"""A pooled `aiohttp` transport, created lazily inside the running event loop.
 
-One ``aiohttp.ClientSession`` per transport, made on the first request so it
-belongs to the loop that uses it. Its ``TCPConnector`` caps open connections
-(``limit``); TLS certificates are verified. Proxy settings come from the
-environment (``HTTPS_PROXY``, ``NO_PROXY``...), read once per URL: aiohttp's
-own ``trust_env`` re-reads them, and netrc, in a worker thread on every
+One `aiohttp.ClientSession` per transport, made on the first request so it
+belongs to the loop that uses it. Its `TCPConnector` caps open connections
+(`limit`); TLS certificates are verified. Proxy settings come from the
+environment (`HTTPS_PROXY`, `NO_PROXY`...), read once per URL: aiohttp's
+own `trust_env` re-reads them, and netrc, in a worker thread on every
 request, which costs more CPU than the rest of the call. Use one transport (one
 client) per event loop.
 """
@@ -33,9 +33,9 @@ _FAILURES = (asyncio.TimeoutError, aiohttp.ClientError, OSError, RuntimeError)
 def _mapped(request: Request, exc: BaseException, transport: AiohttpTransport) -> LatticeError:
     """The Lattice error for an aiohttp / asyncio failure (its cause a masked summary).
 
-    A failure because the client was closed mid-call is the ``ConfigurationError``
+    A failure because the client was closed mid-call is the `ConfigurationError`
     of a closed client instead, so it is not retried. aiohttp's exceptions
-    carry the request, ``Authorization`` header included: they are never chained.
+    carry the request, `Authorization` header included: they are never chained.
     """
     if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
         return connection_error(request, exc, timed_out=True)
@@ -45,14 +45,14 @@ def _mapped(request: Request, exc: BaseException, transport: AiohttpTransport) -
 
 
 class AiohttpTransport(AsyncTransport):
-    """Send requests through one pooled ``aiohttp.ClientSession``.
+    """Send requests through one pooled `aiohttp.ClientSession`.
 
-    Each attempt may take ``request.timeout`` seconds in all, from waiting for
-    a pooled connection to reading the last byte (the client's ``timeout``);
-    ``timeout`` here, if given, caps that.
-    ``limit`` caps the connections open at once (further calls wait for a free
-    one): pass ``AsyncClient(transport=AiohttpTransport(limit=...))``, and the
-    client's ``timeout`` still applies.
+    Each attempt may take `request.timeout` seconds in all, from waiting for
+    a pooled connection to reading the last byte (the client's `timeout`);
+    `timeout` here, if given, caps that.
+    `limit` caps the connections open at once (further calls wait for a free
+    one): pass `AsyncClient(transport=AiohttpTransport(limit=...))`, and the
+    client's `timeout` still applies.
     """
 
     user_agent = f"aiohttp/{aiohttp.__version__}"

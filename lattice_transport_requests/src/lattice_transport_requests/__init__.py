@@ -1,7 +1,7 @@
-"""The ``requests`` transport for Lattice.
+"""The `requests` transport for Lattice.
 
-Installed, it registers itself as ``"requests"`` through the ``lattice``
-entry-point group, so ``Client(api_key)`` finds it by name. Import
+Installed, it registers itself as `"requests"` through the `lattice`
+entry-point group, so `Client(api_key)` finds it by name. Import
 :class:`RequestsTransport` directly to configure it yourself. Importing this package
 does not import requests: the transport module does, when it is first used.
 """

@@ -1,13 +1,13 @@
-"""A whole-attempt time limit for ``requests``, which only knows per-read timeouts.
+"""A whole-attempt time limit for `requests`, which only knows per-read timeouts.
 
-``requests``' read timeout restarts on every byte, so a server that trickles
+`requests`' read timeout restarts on every byte, so a server that trickles
 its answer can hold a call for ever. Here each attempt gets a deadline: every
 read of the response (status line, headers and body alike) may wait only for
 the time left, and none starts once it has passed. It works at the one place
-every read goes through, the ``http.client`` response's file object, by
+every read goes through, the `http.client` response's file object, by
 giving the pool's connections a response class that reads through
 :class:`_DeadlineReader`. The deadline travels in a thread-local, set by the
-transport around ``Session.send`` (requests is blocking: the reads run on the
+transport around `Session.send` (requests is blocking: the reads run on the
 caller's thread).
 """
 
@@ -33,7 +33,7 @@ _local = threading.local()
 
 @contextlib.contextmanager
 def attempt_deadline(seconds: float) -> Iterator[float]:
-    """Reads on this thread must finish within ``seconds``; yields the deadline (monotonic)."""
+    """Reads on this thread must finish within `seconds`; yields the deadline (monotonic)."""
     deadline = time.monotonic() + seconds
     _local.deadline = deadline
     try:
@@ -66,7 +66,7 @@ class _DeadlineReader(io.RawIOBase):
 
 
 class _SocketView:
-    """What ``http.client.HTTPResponse`` needs of a socket: ``makefile``, deadline-bound."""
+    """What `http.client.HTTPResponse` needs of a socket: `makefile`, deadline-bound."""
 
     def __init__(self, sock: socket.socket, deadline: float) -> None:
         self._sock = sock
@@ -103,7 +103,7 @@ _POOLS = {"http": _HTTPConnectionPool, "https": _HTTPSConnectionPool}
 
 
 class DeadlineAdapter(requests.adapters.HTTPAdapter):
-    """``HTTPAdapter`` whose connections (direct or through a proxy) honour the deadline."""
+    """`HTTPAdapter` whose connections (direct or through a proxy) honour the deadline."""
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)

@@ -1,6 +1,6 @@
-"""Entry point ``requests`` in group ``lattice``: offers the transport by name.
+"""Entry point `requests` in group `lattice`: offers the transport by name.
 
-Kept free of module-level imports of ``requests`` so that discovering plugins
+Kept free of module-level imports of `requests` so that discovering plugins
 (for an async client, say) never pays for importing it.
 """
 
@@ -22,5 +22,5 @@ def _factory(options: TransportOptions) -> AnyTransport:
 def register_transports(
     register: Callable[[str, Callable[[TransportOptions], AnyTransport]], None],
 ) -> None:
-    """Register the ``requests`` transport."""
+    """Register the `requests` transport."""
     register("requests", _factory)

@@ -1,8 +1,8 @@
-"""A pooled, keep-alive ``requests`` transport.
+"""A pooled, keep-alive `requests` transport.
 
-One ``requests.Session`` per transport keeps connections alive between calls.
+One `requests.Session` per transport keeps connections alive between calls.
 Proxy and CA-bundle settings are read from the environment once per host
-instead of on every call (plain ``requests`` re-reads them each time, which is
+instead of on every call (plain `requests` re-reads them each time, which is
 most of its per-call overhead), and netrc is never consulted: the API key is the
 only credential sent. Each attempt is bounded as a whole (connect, send, and
 reading the full response), not just per read: see :mod:`.deadline`.
@@ -35,7 +35,7 @@ class _MaskedRecords(logging.Filter):
     """Mask secrets in urllib3's own log records before any handler sees them.
 
     urllib3 logs a header line it cannot parse, with the exception, at WARNING:
-    a server (or proxy) that reflects the ``Authorization`` header into a
+    a server (or proxy) that reflects the `Authorization` header into a
     malformed line would put the key in the application's logs.
     """
 
@@ -60,9 +60,9 @@ for _name in ("urllib3.connection", "urllib3.connectionpool"):
 def _mapped(
     request: Request, exc: BaseException, transport: RequestsTransport, deadline: float
 ) -> LatticeError:
-    """The Lattice error for a ``requests`` failure (its cause a masked summary).
+    """The Lattice error for a `requests` failure (its cause a masked summary).
 
-    A failure because the client was closed mid-call is the ``ConfigurationError``
+    A failure because the client was closed mid-call is the `ConfigurationError`
     of a closed client instead, so it is not retried. Running out of the
     attempt's time shows up as whatever the interrupted read raised; it is a timeout.
     """
@@ -73,15 +73,15 @@ def _mapped(
 
 
 class RequestsTransport(Transport):
-    """Send requests through one pooled ``requests.Session``.
+    """Send requests through one pooled `requests.Session`.
 
-    Each attempt may take ``request.timeout`` seconds in all, from connecting
-    to reading the last byte (the client's ``timeout``); ``timeout`` here, if
-    given, caps that. A ``session`` passed in keeps any adapter of its own;
+    Each attempt may take `request.timeout` seconds in all, from connecting
+    to reading the last byte (the client's `timeout`); `timeout` here, if
+    given, caps that. A `session` passed in keeps any adapter of its own;
     one with requests' default adapters gets the whole-attempt bound too. TLS
-    certificates are always verified (``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE``
-    choose the bundle); proxies come from the environment (``HTTPS_PROXY``,
-    ``NO_PROXY``...), read once per host.
+    certificates are always verified (`REQUESTS_CA_BUNDLE` / `CURL_CA_BUNDLE`
+    choose the bundle); proxies come from the environment (`HTTPS_PROXY`,
+    `NO_PROXY`...), read once per host.
     """
 
     user_agent = f"requests/{requests.__version__}"
@@ -164,7 +164,7 @@ class RequestsTransport(Transport):
 
 
 def _adapted(session: requests.Session) -> requests.Session:
-    """``session`` with each default adapter bounded per attempt, and settings fixed by us."""
+    """`session` with each default adapter bounded per attempt, and settings fixed by us."""
     for prefix, adapter in list(session.adapters.items()):
         if type(adapter) is requests.adapters.HTTPAdapter:
             session.mount(prefix, _deadline_adapter_like(adapter))
@@ -174,7 +174,7 @@ def _adapted(session: requests.Session) -> requests.Session:
 
 
 def _deadline_adapter_like(adapter: requests.adapters.HTTPAdapter) -> DeadlineAdapter:
-    """A :class:`DeadlineAdapter` with ``adapter``'s pool sizes and retry settings."""
+    """A :class:`DeadlineAdapter` with `adapter`'s pool sizes and retry settings."""
     defaults = requests.adapters
     return DeadlineAdapter(
         pool_connections=getattr(adapter, "_pool_connections", defaults.DEFAULT_POOLSIZE),

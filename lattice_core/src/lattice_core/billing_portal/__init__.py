@@ -1,4 +1,4 @@
-"""The ``billing_portal`` resources: portal sessions, their flows and parameters."""
+"""The `billing_portal` resources: portal sessions, their flows and parameters."""
 
 from .flows import (
     AfterCompletion,

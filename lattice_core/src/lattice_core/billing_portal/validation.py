@@ -1,21 +1,21 @@
-"""Pre-flight checks of ``Session.create`` params: fail before any network call.
+"""Pre-flight checks of `Session.create` params: fail before any network call.
 
 One walker over the declarative table in :mod:`.rules`; every failure is an
 :class:`~lattice_core.errors.InvalidParamsError` whose message names the full
-path (``flow_data.subscription_update_confirm.items[0].id``) and says what to
-pass. ``None`` counts as absent, as on the wire. Messages never echo IDs or
+path (`flow_data.subscription_update_confirm.items[0].id`) and says what to
+pass. `None` counts as absent, as on the wire. Messages never echo IDs or
 URLs: a rejected enum value or unknown key is quoted only when it is a short
-token, and then masked (someone will paste a key into ``locale``).
+token, and then masked (someone will paste a key into `locale`).
 
 Deliberate differences from the JSON schema (each stricter, each something
 Stripe itself rejects): required strings must not be empty, a flow type
 requires its settings object, an
-``after_completion`` of type ``redirect`` requires ``redirect``,
-``subscription_update_confirm.items`` must not be empty, URLs must be absolute
-http(s), exactly one of ``customer`` / ``customer_account`` is needed,
+`after_completion` of type `redirect` requires `redirect`,
+`subscription_update_confirm.items` must not be empty, URLs must be absolute
+http(s), exactly one of `customer` / `customer_account` is needed,
 unknown keys are refused at every level (the schema only says so at the top),
-and an integer must be an ``int`` (JSON Schema calls ``2.0`` an
-integer, but it would be form-encoded as ``2.0``, which Stripe refuses).
+and an integer must be an `int` (JSON Schema calls `2.0` an
+integer, but it would be form-encoded as `2.0`, which Stripe refuses).
 
 Before the table is consulted, :func:`lattice_core.plain.plain_params` walks
 the whole params tree once, so hostile shapes are typed errors too, not
@@ -72,7 +72,7 @@ def _what(rule: Rule) -> str:
 
 
 def _shown(value: str) -> str | None:
-    """``value`` masked, fit to quote in a message, or ``None`` when it could hold a secret."""
+    """`value` masked, fit to quote in a message, or `None` when it could hold a secret."""
     return mask(value) if _TOKEN.fullmatch(value) else None
 
 
@@ -167,7 +167,7 @@ def _check_object(rule: Rule, value: Any, path: str) -> None:
 
 
 def _required(rule: Rule) -> tuple[tuple[str, Rule], ...]:
-    """The fields ``rule`` requires, worked out once per rule (rules live for the process)."""
+    """The fields `rule` requires, worked out once per rule (rules live for the process)."""
     found = _REQUIRED.get(id(rule))
     if found is None or found[0] is not rule:
         found = _REQUIRED[id(rule)] = (
@@ -228,9 +228,9 @@ def validator_for(flow_types: Sequence[FlowType]) -> Rule:
 def validate_create_params(
     params: object, flow_types: Iterable[FlowType] | None = None
 ) -> dict[str, Any]:
-    """Check ``params`` of ``Session.create``; return them as plain data, ready to encode.
+    """Check `params` of `Session.create`; return them as plain data, ready to encode.
 
-    ``flow_types``: the flow types to accept (default: the built-in ones).
+    `flow_types`: the flow types to accept (default: the built-in ones).
     """
     rule = validator_for(BUILTIN_FLOW_TYPES if flow_types is None else tuple(flow_types))
     if type(params) is dict and _passes_flat(params, rule):
@@ -242,9 +242,9 @@ def validate_create_params(
 
 
 def _passes_flat(params: dict[Any, Any], rule: Rule) -> bool:
-    """Whether flat text ``params`` pass every check, in one loop; never raises.
+    """Whether flat text `params` pass every check, in one loop; never raises.
 
-    Most calls pass a few ASCII strings (``customer``, ``return_url``), and the
+    Most calls pass a few ASCII strings (`customer`, `return_url`), and the
     full walk spends most of its time getting ready to explain a failure. This
     only ever says yes to what the full walk accepts unchanged (a property test
     holds it to that); anything else (nesting, a bad value, an unknown key) is
@@ -277,9 +277,9 @@ _FlatCheck = tuple["frozenset[str] | None", int, bool]  # enum, max length, url
 
 
 def _flat_checks(rule: Rule) -> dict[str, _FlatCheck] | None:
-    """What each string field of ``rule`` allows, by name; ``None`` when the loop cannot judge.
+    """What each string field of `rule` allows, by name; `None` when the loop cannot judge.
 
-    Worked out once per rule. A rule with required fields or ``type``-driven
+    Worked out once per rule. A rule with required fields or `type`-driven
     requirements at its top is left to the full walk.
     """
     found = _FLAT.get(id(rule))
@@ -305,9 +305,9 @@ _FLAT: dict[int, tuple[Rule, dict[str, _FlatCheck] | None]] = {}
 def coerce_form_values(value: Any, flow_types: Iterable[FlowType] = BUILTIN_FLOW_TYPES) -> Any:
     """Give form-decoded params (all strings) their types back, guided by the table.
 
-    Integer fields written as digits become ``int``; everything else is left
+    Integer fields written as digits become `int`; everything else is left
     for :func:`validate_create_params` to judge. Used by the fake Stripe and
-    the command line, which both start from ``key=value`` text.
+    the command line, which both start from `key=value` text.
     """
     return _coerce(validator_for(tuple(flow_types)), value)
 
@@ -337,6 +337,6 @@ def _coerce(rule: Rule, value: Any, path: str = "") -> Any:
 
 
 def form_param(path: str) -> str:
-    """Stripe's spelling of a param path: ``a.b[0].c`` -> ``a[b][0][c]``."""
+    """Stripe's spelling of a param path: `a.b[0].c` -> `a[b][0][c]`."""
     head, *rest = path.replace("[", ".").replace("]", "").split(".")
     return head + "".join(f"[{part}]" for part in rest)

@@ -1,4 +1,4 @@
-"""Built-in plugins, each registered through the ``lattice`` entry-point group.
+"""Built-in plugins, each registered through the `lattice` entry-point group.
 
-Switch any of them off with ``Client(disable_plugins=["retry"])``.
+Switch any of them off with `Client(disable_plugins=["retry"])`.
 """

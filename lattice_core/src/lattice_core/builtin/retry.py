@@ -1,28 +1,28 @@
-"""Built-in ``retry`` plugin: Stripe's rules for when a failed call is worth repeating.
+"""Built-in `retry` plugin: Stripe's rules for when a failed call is worth repeating.
 
 * Retries network errors and timeouts (not a failed TLS certificate check,
   which cannot pass on a second try), 409, 429 and 5xx, at most
-  ``max_retries`` times (a client option, default 2).
-* ``Stripe-Should-Retry: true|false`` overrides the status rules either way.
+  `max_retries` times (a client option, default 2).
+* `Stripe-Should-Retry: true|false` overrides the status rules either way.
 * Backoff: 0.5 s * 2^(n-1), capped at 5 s, jittered to 50-100 %, never below
-  0.5 s; a ``Retry-After`` header in seconds is honoured up to the cap.
-* An optional ``deadline`` (seconds) bounds the whole call, waits included:
-  each attempt's ``request.timeout`` is cut to the time left, and no retry
+  0.5 s; a `Retry-After` header in seconds is honoured up to the cap.
+* An optional `deadline` (seconds) bounds the whole call, waits included:
+  each attempt's `request.timeout` is cut to the time left, and no retry
   starts unless its wait ends before the deadline.
 * A retry budget shared by the client (a token bucket, as botocore's
   "standard" mode) stops retrying when most calls fail, so an outage is not
-  multiplied by ``1 + max_retries``.
+  multiplied by `1 + max_retries`.
 
-The ``Idempotency-Key`` is the same on every attempt, so a retried POST cannot
+The `Idempotency-Key` is the same on every attempt, so a retried POST cannot
 create a second session. The entry point names the :class:`Retry` class, so
 each client gets its own budget; configure one by disabling the built-in and
 passing your own::
 
     Client(key, disable_plugins=["retry"], plugins=[Retry(deadline=10.0)])
 
-A client takes one retry plugin: two would each answer ``retry_delay`` (so the
+A client takes one retry plugin: two would each answer `retry_delay` (so the
 built-in would retry past your deadline) and spend two budgets, so passing a
-:class:`Retry` without disabling the built-in is a ``ConfigurationError``.
+:class:`Retry` without disabling the built-in is a `ConfigurationError`.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def should_retry(response: Response | None, error: LatticeError | None) -> bool:
 
 
 def backoff_delay(attempt: int, response: Response | None, rand: float) -> float:
-    """Seconds to wait after failed ``attempt`` (1-based); ``rand`` is in [0, 1)."""
+    """Seconds to wait after failed `attempt` (1-based); `rand` is in [0, 1)."""
     delay: float = min(INITIAL_DELAY * 2.0 ** (attempt - 1), MAX_DELAY) * (0.5 + rand / 2)
     delay = max(delay, INITIAL_DELAY)
     if response is not None:
@@ -75,7 +75,7 @@ def backoff_delay(attempt: int, response: Response | None, rand: float) -> float
 class RetryBudget:
     """A token bucket shared by one client's calls (botocore's "standard" retry quota).
 
-    Each retry spends ``retry_cost`` tokens (``timeout_cost`` after a network
+    Each retry spends `retry_cost` tokens (`timeout_cost` after a network
     error); a call that succeeds without retrying earns one token back, and one
     that succeeds after retries returns what it spent. An empty bucket means
     no retries until calls succeed again.
@@ -105,11 +105,11 @@ class RetryBudget:
 
 
 class Retry:
-    """The ``retry`` plugin: one instance per client.
+    """The `retry` plugin: one instance per client.
 
-    ``deadline`` bounds a whole call in seconds (``None``: no bound);
-    ``budget`` is the client's :class:`RetryBudget`; ``clock`` (monotonic
-    seconds) and ``rand`` (jitter in [0, 1)) are injectable for tests.
+    `deadline` bounds a whole call in seconds (`None`: no bound);
+    `budget` is the client's :class:`RetryBudget`; `clock` (monotonic
+    seconds) and `rand` (jitter in [0, 1)) are injectable for tests.
     """
 
     def __init__(

@@ -1,22 +1,22 @@
-"""Built-in ``telemetry`` plugin: structured logs, OpenTelemetry spans, Stripe's metrics header.
+"""Built-in `telemetry` plugin: structured logs, OpenTelemetry spans, Stripe's metrics header.
 
-* Logs to the stdlib logger ``lattice``: the start of a call at DEBUG, each
-  response at INFO (method, path, status, Stripe ``request_id``, attempt,
+* Logs to the stdlib logger `lattice`: the start of a call at DEBUG, each
+  response at INFO (method, path, status, Stripe `request_id`, attempt,
   duration in ms, idempotency key), network errors and failed calls at
-  WARNING. Every message goes through the client's ``redact`` hook first. The
-  fields are also on each record as ``record.lattice`` (a dict), their string
+  WARNING. Every message goes through the client's `redact` hook first. The
+  fields are also on each record as `record.lattice` (a dict), their string
   values redacted the same way.
 * Once an OpenTelemetry SDK is set up as the global tracer provider (before
-  or after the client is made; ``pip install "lattice-stripe-core[otel]"``
+  or after the client is made; `pip install "lattice-stripe-core[otel]"`
   brings the API): one CLIENT span per call, named after the
   HTTP method, with the HTTP client semantic-convention attributes plus
-  ``stripe.request_id``, and one ``attempt`` event per attempt.
-* Sends ``X-Stripe-Client-Telemetry`` with the request id and duration of the
+  `stripe.request_id`, and one `attempt` event per attempt.
+* Sends `X-Stripe-Client-Telemetry` with the request id and duration of the
   last answered attempt, as Stripe's own SDKs do
-  (``Telemetry(client_telemetry=False)`` opts out).
+  (`Telemetry(client_telemetry=False)` opts out).
 
 When logging is off and no OpenTelemetry SDK is set up, an attempt costs two
-clock reads and two ``isEnabledFor`` checks, and OpenTelemetry is not imported.
+clock reads and two `isEnabledFor` checks, and OpenTelemetry is not imported.
 """
 
 from __future__ import annotations
@@ -48,10 +48,10 @@ _json_string = json.encoder.encode_basestring_ascii  # a str as JSON text, in C
 
 
 def _global_tracer(named_in_env: bool) -> Any:
-    """A tracer from OpenTelemetry's global provider once a real SDK is set up; else ``None``.
+    """A tracer from OpenTelemetry's global provider once a real SDK is set up; else `None`.
 
-    Nothing can set up a provider without importing ``opentelemetry.trace``
-    (or naming one in ``OTEL_PYTHON_TRACER_PROVIDER``: ``named_in_env``), so
+    Nothing can set up a provider without importing `opentelemetry.trace`
+    (or naming one in `OTEL_PYTHON_TRACER_PROVIDER`: `named_in_env`), so
     until then this costs a dictionary lookup and imports nothing: spans would
     record nothing.
     """
@@ -72,10 +72,10 @@ def _global_tracer(named_in_env: bool) -> Any:
 
 
 class Telemetry:
-    """The ``telemetry`` plugin: one instance per client.
+    """The `telemetry` plugin: one instance per client.
 
-    ``tracer`` is an OpenTelemetry tracer (default: the global provider's, once
-    an OpenTelemetry SDK is set up, before or after the client is made; ``None``
+    `tracer` is an OpenTelemetry tracer (default: the global provider's, once
+    an OpenTelemetry SDK is set up, before or after the client is made; `None`
     turns spans off).
     """
 

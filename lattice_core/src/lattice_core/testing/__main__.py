@@ -1,4 +1,4 @@
-"""``python -m lattice_core.testing``: the same as ``lattice-stripe fake-stripe``."""
+"""`python -m lattice_core.testing`: the same as `lattice-stripe fake-stripe`."""
 
 import sys
 

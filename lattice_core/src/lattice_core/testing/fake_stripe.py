@@ -1,15 +1,15 @@
-"""An in-memory fake of Stripe's ``POST /v1/billing_portal/sessions``.
+"""An in-memory fake of Stripe's `POST /v1/billing_portal/sessions`.
 
-:class:`FakeStripe` is an *app* (``(method, path, headers, body) -> (status,
-headers, body)``), so the same object answers over real HTTP through
+:class:`FakeStripe` is an *app* (`(method, path, headers, body) -> (status,
+headers, body)`), so the same object answers over real HTTP through
 :class:`~lattice_core.testing.server.LoopbackServer` and in memory through a
 stub transport. It checks what Stripe checks (the key, idempotency, and the
 params through the same table as Lattice's pre-flight validators, so a request
-that skipped them still gets Stripe's 400 with ``param`` in form spelling) and
-answers with realistic ``billing_portal.session`` objects. Pass
-``flow_types`` to accept flow types newer than the pinned API version.
+that skipped them still gets Stripe's 400 with `param` in form spelling) and
+answers with realistic `billing_portal.session` objects. Pass
+`flow_types` to accept flow types newer than the pinned API version.
 
-Serve it: ``lattice-stripe fake-stripe --port 12111`` (or ``python -m lattice_core.testing``).
+Serve it: `lattice-stripe fake-stripe --port 12111` (or `python -m lattice_core.testing`).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ _HOMEPAGE = {"type": "portal_homepage", "hosted_confirmation": None, "redirect":
 
 
 def _echo(shape: Any, given: Any) -> Any:
-    """``given`` laid over ``shape``; keys the shape lacks (a plugin's flow type) are kept."""
+    """`given` laid over `shape`; keys the shape lacks (a plugin's flow type) are kept."""
     if isinstance(shape, dict) and isinstance(given, Mapping):
         out = {key: _echo(sub, given.get(key)) for key, sub in shape.items()}
         out.update((key, value) for key, value in given.items() if key not in shape)
@@ -113,12 +113,12 @@ def _conflict(parts: list[str]) -> InvalidParamsError:
 def decode_form(body: bytes) -> dict[str, Any]:
     """Parse a Stripe form body back into nested params.
 
-    Indexed keys (``items[0][id]``, stripe-python's spelling) and appended keys
-    (``expand[]``, the Stripe CLI's) both become lists; a repeated plain key
-    keeps its last value, as Stripe's parser does. Raises ``UnicodeDecodeError``
-    for input that is not UTF-8, and :class:`InvalidParamsError` (``param`` in
+    Indexed keys (`items[0][id]`, stripe-python's spelling) and appended keys
+    (`expand[]`, the Stripe CLI's) both become lists; a repeated plain key
+    keeps its last value, as Stripe's parser does. Raises `UnicodeDecodeError`
+    for input that is not UTF-8, and :class:`InvalidParamsError` (`param` in
     form spelling) when one key arrives in two shapes, such as
-    ``customer=cus_1&customer[a]=1``.
+    `customer=cus_1&customer[a]=1`.
     """
     root: dict[str, Any] = {}
     text = body.decode("utf-8")
@@ -180,7 +180,7 @@ _TYPE_CODES: dict[str, tuple[str | None, str]] = {
 
 
 def _rule_at(rule: Rule | None, param: str) -> Rule | None:
-    """The table's rule for a form-spelled param, or ``None`` if the table has none."""
+    """The table's rule for a form-spelled param, or `None` if the table has none."""
     for part in _segments(param):
         if rule is None:
             return None
@@ -206,7 +206,7 @@ def _refusal(method: str, path: str, key: str) -> tuple[int, dict[str, Any]] | N
 
 
 def _recorded(headers: dict[str, str]) -> dict[str, str]:
-    """Headers as :attr:`FakeStripe.requests` keeps them: ``Bearer sk_test_…cdef``, not the key."""
+    """Headers as :attr:`FakeStripe.requests` keeps them: `Bearer sk_test_…cdef`, not the key."""
     out = dict(headers)
     if "authorization" in out:
         scheme, _, credential = out["authorization"].partition(" ")
@@ -218,9 +218,9 @@ def _recorded(headers: dict[str, str]) -> dict[str, str]:
 class FakeStripe:
     """A fake of Stripe's billing portal session endpoint; thread-safe.
 
-    ``requests`` records every request it saw as ``(method, path, headers,
-    params)``, the ``authorization`` header masked (``Bearer sk_test_…cdef``) so
-    a failing assertion never prints a key; ``sessions`` every session it created.
+    `requests` records every request it saw as `(method, path, headers,
+    params)`, the `authorization` header masked (`Bearer sk_test_…cdef`) so
+    a failing assertion never prints a key; `sessions` every session it created.
     """
 
     def __init__(self, flow_types: Iterable[FlowType] = BUILTIN_FLOW_TYPES) -> None:
@@ -302,7 +302,7 @@ class FakeStripe:
         return status, payload, False
 
     def _invalid(self, exc: InvalidParamsError) -> tuple[int, dict[str, Any]]:
-        """A Stripe-shaped 400 for params the real API would refuse, ``param`` in form spelling."""
+        """A Stripe-shaped 400 for params the real API would refuse, `param` in form spelling."""
         param = form_param(exc.param) if exc.param else ""
         code: str | None
         if exc.reason == "type":

@@ -1,17 +1,17 @@
-"""pytest fixtures for testing code that creates portal sessions (entry point ``pytest11``).
+"""pytest fixtures for testing code that creates portal sessions (entry point `pytest11`).
 
 Installed with lattice-stripe-core, so they are available in any project's tests:
 
-* ``fake_stripe`` — a fresh :class:`~lattice_core.testing.FakeStripe`; inspect
-  ``fake_stripe.sessions`` and ``fake_stripe.requests``.
-* ``lattice_stub`` — a :class:`~lattice_core.testing.StubTransport` answered by
-  ``fake_stripe``.
-* ``lattice_client`` — a :class:`~lattice_core.Client` over ``lattice_stub``
+* `fake_stripe` — a fresh :class:`~lattice_core.testing.FakeStripe`; inspect
+  `fake_stripe.sessions` and `fake_stripe.requests`.
+* `lattice_stub` — a :class:`~lattice_core.testing.StubTransport` answered by
+  `fake_stripe`.
+* `lattice_client` — a :class:`~lattice_core.Client` over `lattice_stub`
   (no network), closed after the test.
-* ``lattice_async_stub`` — an :class:`~lattice_core.testing.AsyncStubTransport`
-  answered by ``fake_stripe``, for an ``AsyncClient`` made in your async test.
-* ``fake_stripe_server`` — ``fake_stripe`` served over HTTP on 127.0.0.1; use
-  its ``url`` as ``base_url`` to go through a real transport.
+* `lattice_async_stub` — an :class:`~lattice_core.testing.AsyncStubTransport`
+  answered by `fake_stripe`, for an `AsyncClient` made in your async test.
+* `fake_stripe_server` — `fake_stripe` served over HTTP on 127.0.0.1; use
+  its `url` as `base_url` to go through a real transport.
 """
 
 from __future__ import annotations
@@ -45,25 +45,25 @@ def fake_stripe() -> FakeStripe:
 
 @pytest.fixture
 def lattice_stub(fake_stripe: FakeStripe) -> StubTransport:
-    """A stub transport that records requests and answers through ``fake_stripe``."""
+    """A stub transport that records requests and answers through `fake_stripe`."""
     return StubTransport.from_app(fake_stripe)
 
 
 @pytest.fixture
 def lattice_client(lattice_stub: StubTransport) -> Iterator[Client]:
-    """A client wired to ``lattice_stub``: creates sessions without any network."""
+    """A client wired to `lattice_stub`: creates sessions without any network."""
     with Client(TEST_API_KEY, transport=lattice_stub) as client:
         yield client
 
 
 @pytest.fixture
 def lattice_async_stub(fake_stripe: FakeStripe) -> AsyncStubTransport:
-    """An async stub transport answering through ``fake_stripe``."""
+    """An async stub transport answering through `fake_stripe`."""
     return AsyncStubTransport.from_app(fake_stripe)
 
 
 @pytest.fixture
 def fake_stripe_server(fake_stripe: FakeStripe) -> Iterator[LoopbackServer]:
-    """``fake_stripe`` over real HTTP on 127.0.0.1 (a free port); ``.url`` is its base URL."""
+    """`fake_stripe` over real HTTP on 127.0.0.1 (a free port); `.url` is its base URL."""
     with LoopbackServer(fake_stripe) as server:
         yield server

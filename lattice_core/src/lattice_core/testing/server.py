@@ -1,10 +1,10 @@
 """A tiny threaded HTTP/1.1 server on a loopback address, for fakes and tests.
 
-It serves any *app*: a function ``(method, path, headers, body) -> (status,
-headers, body)``. It refuses to bind anything but a loopback address unless
-``force=True``, so a test can never expose a fake Stripe on the network. An app
+It serves any *app*: a function `(method, path, headers, body) -> (status,
+headers, body)`. It refuses to bind anything but a loopback address unless
+`force=True`, so a test can never expose a fake Stripe on the network. An app
 that raises still answers the client, with a Stripe-shaped error (400 for
-undecodable input, 500 ``api_error`` otherwise), never a dropped connection.
+undecodable input, 500 `api_error` otherwise), never a dropped connection.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def _failure(status: int, err_type: str, message: str) -> tuple[int, dict[str, s
 
 
 def address_family(host: str) -> socket.AddressFamily:
-    """The socket family to bind ``host`` with: IPv6 for an IPv6 literal such as ``::1``."""
+    """The socket family to bind `host` with: IPv6 for an IPv6 literal such as `::1`."""
     try:
         ipv6 = ipaddress.ip_address(host).version == 6
     except ValueError:  # a name such as localhost
@@ -99,7 +99,7 @@ class _Server(ThreadingHTTPServer):
 
 
 class LoopbackServer:
-    """Serve ``app`` on ``host:port`` (port 0 picks a free one) in a background thread.
+    """Serve `app` on `host:port` (port 0 picks a free one) in a background thread.
 
     Use as a context manager; :attr:`url` is the base URL to give a client.
     """

@@ -6,7 +6,7 @@ Use it in unit tests instead of the network::
     client = Client("sk_test_123", transport=stub)
 
 Any :class:`~lattice_core.testing.fake_stripe.FakeStripe`-style app can answer
-too: ``StubTransport.from_app(FakeStripe())``.
+too: `StubTransport.from_app(FakeStripe())`.
 """
 
 from __future__ import annotations
@@ -35,16 +35,16 @@ Handler = Callable[[Request], "Response | Exception"]
 def json_response(
     status: int, body: Any, headers: dict[str, str] | None = None, *, request_id: str = "req_stub"
 ) -> Response:
-    """A JSON response with a ``Request-Id``, as Stripe sends."""
+    """A JSON response with a `Request-Id`, as Stripe sends."""
     all_headers = {"content-type": "application/json", "request-id": request_id}
     all_headers.update({k.lower(): v for k, v in (headers or {}).items()})
     return Response(status_code=status, headers=all_headers, content=json.dumps(body).encode())
 
 
 class StubTransport(Transport):
-    """Answer each request from ``handler`` or, in order, from canned ``responses``.
+    """Answer each request from `handler` or, in order, from canned `responses`.
 
-    An ``Exception`` in place of a response is raised instead (use
+    An `Exception` in place of a response is raised instead (use
     :class:`~lattice_core.errors.APIConnectionError` to simulate an outage).
     :attr:`requests` records every request; :meth:`params` decodes the body
     that was actually sent.
@@ -118,8 +118,8 @@ class StubTransport(Transport):
     ) -> None:
         """Fail unless exactly one request was sent, with these params, path and headers.
 
-        ``params`` are compared as Stripe decodes them (form values are strings);
-        header names are given with underscores: ``stripe_account="acct_1"``.
+        `params` are compared as Stripe decodes them (form values are strings);
+        header names are given with underscores: `stripe_account="acct_1"`.
         """
         if len(self.requests) != 1:
             raise AssertionError(f"expected 1 request, got {len(self.requests)}")
@@ -154,7 +154,7 @@ class StubTransport(Transport):
 
 
 def _differences(sent: Any, wanted: Any, path: str = "") -> list[str]:
-    """Form paths (``flow_data[type]``) where two decoded bodies differ."""
+    """Form paths (`flow_data[type]`) where two decoded bodies differ."""
     if isinstance(sent, dict) and isinstance(wanted, dict):
         return [
             found
