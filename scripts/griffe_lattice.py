@@ -1,0 +1,186 @@
+"""Griffe extension for the API reference: show what a user writes, not how it is built.
+
+mkdocstrings reads the source statically, which gets two things wrong for Lattice:
+
+- **attrs classes.** A field written `url: str = attrs.field(repr=_masked)` would show that
+  call (and a private helper) as its value, and the class would have no constructor
+  signature, since attrs writes `__init__` at run time. Here each attrs class gets the
+  `__init__` attrs made (its parameters in attrs' order, keyword-only ones last, each
+  described by its field's docstring), and each field shows its default as a value:
+  `None`, `{}`, `'billing_portal.session'`, or nothing when the field is required.
+- **Defaults that name a constant.** `base_url: str = DEFAULT_BASE_URL` shows the value
+  users get, `'https://api.stripe.com'`.
+- **Private helpers.** A private base class (`_BaseClient`, `_Model`) is not shown as a
+  base: its public methods and attributes are listed on each public subclass instead,
+  as users see them. Module-level `TypeVar`s (not in `__all__`) are left out, and so
+  is `Generic[...]` as a base.
+
+Both read the imported objects (the three distributions are installed in the docs
+environment), so what the reference says is what the code does.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from typing import Any
+
+import attrs
+import griffe
+
+_PLAIN = (str, int, float, bool, type(None))
+_TYPEVAR = {"typing.TypeVar", "typing_extensions.TypeVar"}
+_GENERIC = {"typing.Generic", "typing_extensions.Generic"}
+
+
+def _runtime(obj: griffe.Object) -> Any:
+    """The imported object `obj` describes, or `None` when it cannot be imported."""
+    module = obj.module
+    try:
+        found: Any = importlib.import_module(module.path)
+        for part in obj.path[len(module.path) + 1 :].split(".") if obj is not module else ():
+            found = getattr(found, part)
+    except (ImportError, AttributeError):
+        return None
+    return found
+
+
+def _shown(value: object) -> str | None:
+    """`repr(value)` for a plain literal (or an empty container); `None` for anything else."""
+    if isinstance(value, _PLAIN) or (type(value) in (dict, list, tuple) and not value):
+        return repr(value)
+    return None
+
+
+def _field_default(field: attrs.Attribute[Any]) -> str | None:
+    default = field.default
+    if default is attrs.NOTHING:
+        return None
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        factory = default.factory
+        if factory in (dict, list, tuple):
+            return repr(factory())
+        return f"{getattr(factory, '__qualname__', 'factory')}()"
+    return _shown(default) or repr(default)
+
+
+def _attrs_init(cls: griffe.Class, runtime: type) -> None:
+    fields = attrs.fields(runtime)
+    parameters = [
+        griffe.Parameter("self", kind=griffe.ParameterKind.positional_or_keyword),
+    ]
+    ordered = [f for f in fields if f.init and not f.kw_only] + [
+        f for f in fields if f.init and f.kw_only
+    ]
+    for field in ordered:
+        member = cls.all_members.get(field.name)
+        annotation = getattr(member, "annotation", None) if member is not None else None
+        default = _field_default(field)
+        parameters.append(
+            griffe.Parameter(
+                field.alias or field.name,
+                annotation=annotation,
+                kind=griffe.ParameterKind.keyword_only
+                if field.kw_only
+                else griffe.ParameterKind.positional_or_keyword,
+                default=default,
+                docstring=getattr(member, "docstring", None) if member is not None else None,
+            )
+        )
+    for field in fields:
+        member = cls.members.get(field.name)
+        if isinstance(member, griffe.Attribute):
+            member.value = _field_default(field)
+            member.labels.discard("class-attribute")  # attrs makes it a slot, not a class value
+    if "__init__" not in cls.members:
+        cls.set_member(
+            "__init__",
+            griffe.Function(
+                "__init__",
+                lineno=cls.lineno,
+                endlineno=cls.lineno,
+                parent=cls,
+                parameters=griffe.Parameters(*parameters),
+                returns="None",
+            ),
+        )
+
+
+def _constant_defaults(func: griffe.Function, runtime: Any) -> None:
+    """Parameter defaults written as a name (a module constant) shown as their value."""
+    try:
+        signature = inspect.signature(runtime)
+    except (TypeError, ValueError):
+        return
+    for parameter in func.parameters:
+        if not isinstance(parameter.default, griffe.Expr):
+            continue  # a literal already, or no default
+        actual = signature.parameters.get(parameter.name)
+        if actual is None or actual.default is inspect.Parameter.empty:
+            continue
+        shown = _shown(actual.default)
+        if shown is not None:
+            parameter.default = shown
+
+
+def _is_private_base(base: str | griffe.Expr) -> bool:
+    name = str(base).split("[", 1)[0].rsplit(".", 1)[-1]
+    generic = isinstance(base, griffe.Expr) and base.canonical_path in _GENERIC
+    return name.startswith("_") or generic or name == "Generic"
+
+
+def _absorb_private_bases(cls: griffe.Class) -> None:
+    """List the members of private bases on `cls` itself, and drop those bases."""
+    private = [base for base in cls.bases if _is_private_base(base)]
+    if not private:
+        return
+    absorbed: dict[str, griffe.Object | griffe.Alias] = {}
+    for base in reversed(private):
+        path = base if isinstance(base, str) else base.canonical_path
+        try:
+            found = cls.modules_collection.get_member(path)
+        except (KeyError, griffe.AliasResolutionError):
+            continue  # Generic, or a base outside the packages: nothing to list
+        klass = found.final_target if isinstance(found, griffe.Alias) else found
+        if isinstance(klass, griffe.Class):
+            for owner in [*reversed(klass.mro()), klass]:
+                absorbed.update(owner.members)
+    cls.bases = [base for base in cls.bases if base not in private]
+    for name, member in absorbed.items():
+        if name not in cls.members:
+            target = member.final_target if isinstance(member, griffe.Alias) else member
+            cls.set_member(name, griffe.Alias(name, target, parent=cls))
+
+
+def _is_typevar(member: griffe.Object | griffe.Alias) -> bool:
+    value = getattr(member, "value", None)
+    return isinstance(value, griffe.ExprCall) and value.canonical_path in _TYPEVAR
+
+
+def _visit(obj: griffe.Object, seen: set[str]) -> None:
+    if obj.path in seen:
+        return
+    seen.add(obj.path)
+    for member in list(obj.members.values()):
+        if member.is_alias:
+            continue
+        if isinstance(obj, griffe.Module) and _is_typevar(member) and not member.is_exported:
+            obj.del_member(member.name)
+        elif isinstance(member, (griffe.Module, griffe.Class)):
+            if isinstance(member, griffe.Class):
+                _absorb_private_bases(member)
+                runtime = _runtime(member)
+                if isinstance(runtime, type) and attrs.has(runtime):
+                    _attrs_init(member, runtime)
+            _visit(member, seen)
+        elif isinstance(member, griffe.Function):
+            runtime = _runtime(member)
+            if runtime is not None:
+                _constant_defaults(member, runtime)
+
+
+class LatticeReference(griffe.Extension):
+    """Give attrs classes their constructor and field defaults; show constants' values."""
+
+    def on_package(self, *, pkg: griffe.Module, **kwargs: Any) -> None:
+        _visit(pkg, set())
