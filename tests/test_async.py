@@ -175,6 +175,12 @@ def test_connection_refused_is_an_api_connection_error_for_both(kind: str) -> No
         run()
     assert info.value.__cause__ is not None
     assert not UNMASKED_KEY.search(str(info.value))
+    # The method, host:port and path, then the library's error and the system's under it.
+    library = "aiohttp.ClientConnectorError" if kind == "aiohttp" else "requests.ConnectionError"
+    assert str(info.value).startswith(
+        f"could not reach Stripe at {url.split('//')[1]} (POST /v1/billing_portal/sessions): "
+        f"{library} (ConnectionRefusedError: [Errno 111] "
+    )
 
 
 def test_aiohttp_read_timeout_is_an_api_connection_error(
@@ -192,6 +198,10 @@ def test_aiohttp_read_timeout_is_an_api_connection_error(
         asyncio.run(main())
     gate.open.set()
     assert info.value.__cause__ is not None
+    assert str(info.value).startswith(
+        f"timed out after 0.2 s talking to Stripe at {server.url.split('//')[1]} "
+        "(POST /v1/billing_portal/sessions): TimeoutError. The request may or may not"
+    )
 
 
 def test_the_session_is_made_lazily_inside_the_running_loop() -> None:

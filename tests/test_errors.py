@@ -222,7 +222,8 @@ def test_connection_refused_is_an_api_connection_error_with_cause() -> None:
     err = info.value
     assert err.http_status is None
     assert err.__cause__ is not None
-    assert "could not reach Stripe" in str(err)
+    assert f"could not reach Stripe at {client.base_url.split('//')[1]} (POST " in str(err)
+    assert "(ConnectionRefusedError: [Errno 111] Connection refused)" in str(err)
     assert not UNMASKED_KEY.search(str(err))
     assert not UNMASKED_KEY.search(repr(err))
 
@@ -238,6 +239,10 @@ def test_a_timeout_is_an_api_connection_error(scripted: tuple[ScriptedApp, str])
     finally:
         app.release.set()
     assert info.value.__cause__ is not None
+    assert str(info.value).startswith(
+        f"timed out after 0.2 s talking to Stripe at {url.split('//')[1]} "
+        "(POST /v1/billing_portal/sessions): requests."
+    )
 
 
 def test_error_messages_are_redacted(wire: Wire) -> None:

@@ -376,3 +376,88 @@ def test_repr_of_everything_a_plugin_or_a_test_holds_hides_the_secrets(wire: Wir
     # Only the names of the leaking objects, so a failure never prints the secret itself.
     leaking = [type(item).__name__ for item in held if any(p.search(repr(item)) for p in patterns)]
     assert leaking == []
+
+
+def _failing_requests_transport(exc: BaseException) -> Any:
+    import requests
+
+    from lattice_transport_requests import RequestsTransport
+
+    class Failing(requests.Session):
+        def send(self, request: requests.PreparedRequest, **kwargs: object) -> requests.Response:
+            raise exc
+
+    return RequestsTransport(session=Failing())
+
+
+def _failing_aiohttp_transport(exc: BaseException) -> Any:
+    from lattice_transport_aiohttp import AiohttpTransport
+
+    class Failing(AiohttpTransport):
+        def _get_session(self) -> Any:
+            return self
+
+        async def request(self, *args: object, **kwargs: object) -> None:
+            raise exc
+
+    return Failing()
+
+
+def _connection_failure(kind: str, wrapped: bool) -> BaseException:
+    """A library exception whose text (or whose cause's text) carries every kind of secret."""
+    leaky = (
+        f"reset at https://billing.stripe.com/p/session/{PORTAL_TOKEN} with Bearer {LIVE_KEY} "
+        "and url: /v1/customers?email=SECRETQUERY"
+    )
+    if kind == "requests":
+        import requests
+
+        outer: BaseException = requests.ConnectionError("pool failed" if wrapped else leaky)
+    else:
+        import aiohttp
+
+        outer = aiohttp.ClientConnectionError("session failed" if wrapped else leaky)
+    if wrapped:
+        outer.__cause__ = ConnectionResetError(104, leaky)
+    return outer
+
+
+@pytest.mark.parametrize("wrapped", [False, True], ids=["own-text", "cause-text"])
+@pytest.mark.parametrize("kind", ["requests", "aiohttp"])
+def test_a_connection_error_names_its_cause_with_every_secret_masked(
+    kind: str, wrapped: bool
+) -> None:
+    import asyncio
+
+    from lattice_core import APIConnectionError, AsyncClient
+
+    failure = _connection_failure(kind, wrapped)
+
+    def sync_create() -> None:
+        transport = _failing_requests_transport(failure)
+        with Client(API_KEY, transport=transport, max_retries=0) as client:
+            Session.create(client, {"customer": "cus_1"})
+
+    async def async_create() -> None:
+        transport = _failing_aiohttp_transport(failure)
+        async with AsyncClient(API_KEY, transport=transport, max_retries=0) as client:
+            await Session.create_async(client, {"customer": "cus_1"})
+
+    create = sync_create if kind == "requests" else lambda: asyncio.run(async_create())
+    with pytest.raises(APIConnectionError) as info:
+        create()
+    error = info.value
+    for text in (str(error), repr(error), error.message, str(error.__cause__)):
+        assert "SecretTail" not in text
+        assert "SecretPortalToken" not in text
+        assert not UNMASKED_KEY.search(text)
+        assert not UNMASKED_PORTAL_URL.search(text)
+    message = str(error)
+    assert "SECRETQUERY" not in message  # a URL's query never reaches the message
+    assert message.startswith(
+        "could not reach Stripe at api.stripe.com:443 (POST /v1/billing_portal/sessions): "
+    )
+    library = "requests.ConnectionError" if kind == "requests" else "aiohttp.ClientConnectionError"
+    cause = " (ConnectionResetError: [Errno 104] reset" if wrapped else ": reset"
+    assert f"{library}{cause} at https://billing.stripe.com/p/session/***" in message
+    assert "Bearer ***" in message

@@ -10,13 +10,16 @@ no decoding. Each transport package maps its library's exceptions onto
 from __future__ import annotations
 
 import abc
+import re
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar, Union
+from urllib.parse import urlsplit
 
 import attrs
 
 from .errors import APIConnectionError, CauseSummary, ConfigurationError
+from .masking import mask
 
 if TYPE_CHECKING:
     from .http import Request, Response
@@ -31,6 +34,7 @@ __all__ = [
     "certificate_error",
     "closed_error",
     "connection_error",
+    "describe_cause",
     "resolve_transport",
 ]
 
@@ -118,21 +122,22 @@ def connection_error(
 ) -> APIConnectionError:
     """The `APIConnectionError` a transport raises when no answer came.
 
-    One wording for every transport; it names the call, never a header or
-    body. Its `__cause__` is already set to a :class:`~lattice_core.errors.CauseSummary`
+    One wording for every transport: it names the method, `host:port` and
+    path of the call (never its query, a header or the body) and what failed
+    below ([describe_cause][lattice_core.transport.describe_cause]), masked.
+    Its `__cause__` is already set to a :class:`~lattice_core.errors.CauseSummary`
     of `exc` (never `exc` itself, which holds the request and its
     `Authorization` header): raise it as it is, not `from exc`. A failed
     certificate check is not worth retrying, so that error says so
     (`should_retry=False`) and names what to check.
     """
-    path = request.url.split("://", 1)[-1].partition("/")[2].partition("?")[0]
-    what = f"{request.method} /{path}: {type(exc).__name__}"
+    origin, path = _origin_and_path(request.url)
+    call = f"{request.method} {path}"
     bad_certificate = None if timed_out else certificate_error(exc)
     if bad_certificate is not None:
-        host = request.url.split("://", 1)[-1].partition("/")[0]
         error = APIConnectionError(
-            f"TLS certificate verification failed for {host} ({what}: {bad_certificate}); "
-            "not retried. "
+            f"TLS certificate verification failed for {origin} ({call}): "
+            f"{_public_name(type(exc))}: {bad_certificate}; not retried. "
             "Check that base_url names the right host, that this machine's clock is right, "
             "and that the CA bundle trusts the server's certificate (REQUESTS_CA_BUNDLE or "
             "SSL_CERT_FILE, or the CA of a TLS-inspecting proxy).",
@@ -141,15 +146,94 @@ def connection_error(
     elif timed_out:
         limit = f" after {request.timeout:g} s" if request.timeout is not None else ""
         error = APIConnectionError(
-            f"timed out{limit} talking to Stripe ({what}). The request may or may not have "
-            "been applied; retry with the same idempotency key to be safe."
+            f"timed out{limit} talking to Stripe at {origin} ({call}): {describe_cause(exc)}. "
+            "The request may or may not have been applied; retry with the same idempotency "
+            "key to be safe."
         )
     else:
         error = APIConnectionError(
-            f"could not reach Stripe ({what}). Check the network, proxy settings and base_url."
+            f"could not reach Stripe at {origin} ({call}): {describe_cause(exc)}. "
+            "Check the network, proxy settings and base_url."
         )
     error.__cause__ = CauseSummary.of(exc)
     return error
+
+
+def _origin_and_path(url: str) -> tuple[str, str]:
+    """`("api.stripe.com:443", "/v1/...")` for a URL: host and port always, never a query."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # not from a checked base_url: show what is there
+        port = None
+    host = parts.hostname or ""
+    if port is None:
+        port = 443 if parts.scheme == "https" else 80
+    shown = f"[{host}]" if ":" in host else host
+    return f"{shown}:{port}", mask(parts.path or "/")
+
+
+# The standard library's network failures: the most telling part of a foreign exception.
+_ROOT_MODULES = frozenset({"builtins", "socket", "ssl"})
+_DETAIL_CHARS = 200
+# A path with a query, in an HTTP library's message ("with url: /v1/x?key=..."): the query goes.
+_QUERY = re.compile(r"(/[^\s?'\"]*)\?[^\s'\")]*")
+
+
+def describe_cause(exc: BaseException) -> str:
+    """What went wrong below the transport, in one line of a message: class and masked text.
+
+    Names the HTTP library's exception and, when it wraps one, the operating
+    system's error underneath, whose text says the most:
+    `requests.ConnectionError (ConnectionRefusedError: [Errno 111] Connection refused)`.
+    Texts are masked ([mask][lattice_core.masking.mask]), lose any URL query and
+    are cut short. Built only when a call failed.
+    """
+    name = _public_name(type(exc))
+    root = _root_os_error(exc)
+    if root is not None and root is not exc:
+        text = _detail(root)
+        inner = _public_name(type(root))
+        return f"{name} ({inner}: {text})" if text else f"{name} ({inner})"
+    text = _detail(exc)
+    return f"{name}: {text}" if text else name
+
+
+def _public_name(kind: type[BaseException]) -> str:
+    """`requests.ConnectionError` for `requests.exceptions.ConnectionError`: the shortest import."""
+    module, name = kind.__module__, kind.__qualname__
+    if module == "builtins":
+        return name
+    top = module.partition(".")[0]
+    if getattr(sys.modules.get(top), name, None) is kind:
+        return f"{top}.{name}"
+    return f"{module}.{name}"
+
+
+def _root_os_error(exc: BaseException) -> BaseException | None:
+    """The deepest standard-library `OSError` that `exc` wraps (itself included), if any."""
+    found: BaseException | None = None
+    todo: list[object] = [exc]
+    seen: set[int] = set()
+    while todo and len(seen) < 32:
+        item = todo.pop(0)  # breadth first: the last one found is the deepest
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, OSError) and type(item).__module__ in _ROOT_MODULES:
+            found = item
+        todo.extend((item.__cause__, item.__context__, *item.args))
+        todo.extend(getattr(item, name, None) for name in ("reason", "os_error"))
+    return found
+
+
+def _detail(exc: BaseException) -> str:
+    try:
+        text = " ".join(str(exc).split())
+    except Exception:  # a broken __str__ must not hide the real error
+        return ""
+    text = mask(_QUERY.sub(r"\1", text))
+    return text if len(text) <= _DETAIL_CHARS else text[:_DETAIL_CHARS] + "…"
 
 
 DEFAULT_TIMEOUT = 80.0
