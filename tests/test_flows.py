@@ -25,6 +25,7 @@ from lattice_core.billing_portal import (
     SubscriptionUpdateConfirmItem,
 )
 from lattice_core.billing_portal.rules import BUILTIN_FLOW_TYPES, obj, string
+from lattice_core.billing_portal.validation import validate_create_params
 from lattice_core.encoding import encode_form
 from lattice_core.testing import FakeStripe, LoopbackServer, StubTransport, json_response
 
@@ -317,6 +318,103 @@ def test_unknown_param_message_suggests_the_right_name() -> None:
     ):
         Session.create(client, {**BASE, "flow_date": {"type": "x"}})
     assert "known here: after_expiration, configuration, customer" in str(info.value)
+
+
+_CONFIRM = {"subscription": "sub_1", "items": [{"id": "si_1"}]}
+
+
+@pytest.mark.parametrize(
+    ("params", "param", "hint"),
+    [
+        # A key misplaced: the place it belongs, the one the flow's type chose.
+        (
+            _with_flow({"type": "subscription_cancel", "subscription": "sub_1"}),
+            "flow_data.subscription",
+            "Did you mean 'flow_data.subscription_cancel.subscription'? "
+            "'subscription' goes there, not in flow_data.",
+        ),
+        (
+            _with_flow({"type": "subscription_pause", "subscription": "sub_1"}),
+            "flow_data.subscription",
+            "Did you mean 'flow_data.subscription_pause.subscription'?",
+        ),
+        # A type given elsewhere in the params still chooses the place.
+        (
+            {**BASE, "subscription": "sub_1", "flow_data": {"type": "subscription_update"}},
+            "subscription",
+            "Did you mean 'flow_data.subscription_update.subscription'? "
+            "'subscription' goes there, not at the top level.",
+        ),
+        # No type to choose by: every place, in the table's order.
+        (
+            _with_flow({"subscription": "sub_1"}),
+            "flow_data.subscription",
+            "Did you mean 'flow_data.subscription_cancel.subscription', "
+            "'flow_data.subscription_pause.subscription', "
+            "'flow_data.subscription_update.subscription' or "
+            "'flow_data.subscription_update_confirm.subscription'? "
+            "'subscription' goes in one of those, not in flow_data.",
+        ),
+        (
+            {**BASE, "type": "customer_update"},
+            "type",
+            "Did you mean 'flow_data.type' or 'after_expiration.type'?",
+        ),
+        # Deeper, and through lists.
+        (
+            _with_flow({"type": "customer_update", "return_url": "https://example.com"}),
+            "flow_data.return_url",
+            "Did you mean 'flow_data.after_completion.redirect.return_url'?",
+        ),
+        (
+            {**BASE, "quantity": 2},
+            "quantity",
+            "Did you mean 'flow_data.subscription_update_confirm.items[i].quantity'?",
+        ),
+        (
+            _with_flow(
+                {
+                    "type": "subscription_update_confirm",
+                    "subscription_update_confirm": {
+                        **_CONFIRM,
+                        "items": [{"id": "si_1", "coupon": "c_1"}],
+                    },
+                }
+            ),
+            "flow_data.subscription_update_confirm.items[0].coupon",
+            "Did you mean 'flow_data.subscription_update_confirm.discounts[i].coupon'? 'coupon' "
+            "goes there, not in flow_data.subscription_update_confirm.items[0].",
+        ),
+        (
+            _with_flow({"type": "customer_update", "customer": "cus_1"}),
+            "flow_data.customer",
+            "Did you mean 'customer'? 'customer' goes there, not in flow_data.",
+        ),
+        # Misspelled: the nearest name, a neighbour's first.
+        ({**BASE, "retrun_url": "https://example.com"}, "retrun_url", "Did you mean 'return_url'?"),
+        ({**BASE, "flow_dat": {}}, "flow_dat", "Did you mean 'flow_data'?"),
+        ({**BASE, "locael": "en"}, "locael", "Did you mean 'locale'?"),
+        # Misspelled and misplaced.
+        (
+            _with_flow({"type": "subscription_cancel", "subscripton": "sub_1"}),
+            "flow_data.subscripton",
+            "Did you mean 'flow_data.subscription_cancel.subscription'?",
+        ),
+    ],
+)
+def test_did_you_mean_points_to_where_an_unknown_key_belongs(
+    params: dict[str, Any], param: str, hint: str
+) -> None:
+    with pytest.raises(InvalidParamsError) as info:
+        validate_create_params(params)
+    assert (info.value.param, info.value.reason) == (param, "unknown")
+    assert f"). {hint}" in str(info.value)
+
+
+def test_an_unknown_key_like_no_parameter_gets_no_guess() -> None:
+    with pytest.raises(InvalidParamsError) as info:
+        validate_create_params({**BASE, "zzzqqq": 1})
+    assert "Did you mean" not in str(info.value)
 
 
 def test_messages_never_echo_ids_or_urls() -> None:

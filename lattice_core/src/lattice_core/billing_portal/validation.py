@@ -5,7 +5,10 @@ One walker over the declarative table in :mod:`.rules`; every failure is an
 path (`flow_data.subscription_update_confirm.items[0].id`) and says what to
 pass. `None` counts as absent, as on the wire. Messages never echo IDs or
 URLs: a rejected enum value or unknown key is quoted only when it is a short
-token, and then masked (someone will paste a key into `locale`).
+token, and then masked (someone will paste a key into `locale`). An unknown
+key that is a parameter elsewhere in the table is pointed to where it belongs
+(`flow_data.subscription` to `flow_data.subscription_cancel.subscription`, as
+the flow's `type` chose); any other gets the nearest spelling, if one is close.
 
 Deliberate differences from the JSON schema (each stricter, each something
 Stripe itself rejects): required strings must not be empty, a flow type
@@ -80,7 +83,7 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _check(rule: Rule, value: Any, path: str) -> None:
+def _check(rule: Rule, value: Any, path: str, root: _Root) -> None:
     kind = rule.kind
     if kind == "string":
         if not isinstance(value, str):
@@ -113,9 +116,9 @@ def _check(rule: Rule, value: Any, path: str) -> None:
         for index, item in enumerate(value):
             if item is None:
                 raise _fail(f"{path}[{index}]", "type", f"{path}[{index}] must not be None.")
-            _check(rule.items, item, f"{path}[{index}]")
+            _check(rule.items, item, f"{path}[{index}]", root)
     else:
-        _check_object(rule, value, path)
+        _check_object(rule, value, path, root)
 
 
 def _is_web_url(value: str) -> bool:
@@ -138,16 +141,22 @@ def _judge_web_url(value: str) -> bool:
 _is_short_web_url = functools.lru_cache(maxsize=256)(_judge_web_url)
 
 
-def _check_object(rule: Rule, value: Any, path: str) -> None:
+# The whole params and their rule, which an unknown key's did-you-mean searches.
+_Root = tuple[Rule, Any]
+
+
+def _check_object(rule: Rule, value: Any, path: str, root: _Root | None = None) -> None:
     if not isinstance(value, Mapping):
         raise _fail(path, "type", f"{path} must be {_what(rule)}, not {type(value).__name__}.")
+    if root is None:
+        root = (rule, value)
     for key, item in value.items():
         if item is None:  # absent, as on the wire
             continue
         sub_rule = rule.fields.get(key) if isinstance(key, str) else None
         if sub_rule is None:
-            raise _unknown(rule, key, path)
-        _check(sub_rule, item, _join(path, key))
+            raise _unknown(rule, key, path, root)
+        _check(sub_rule, item, _join(path, key), root)
     for key, sub_rule in _required(rule):
         if value.get(key) in (None, ""):
             sub_path = _join(path, key)
@@ -180,18 +189,140 @@ def _required(rule: Rule) -> tuple[tuple[str, Rule], ...]:
 _REQUIRED: dict[int, tuple[Rule, tuple[tuple[str, Rule], ...]]] = {}
 
 
-def _unknown(rule: Rule, key: object, path: str) -> InvalidParamsError:
+def _unknown(rule: Rule, key: object, path: str, root: _Root) -> InvalidParamsError:
     name = _shown(str(key))
     described = f"<{with_article(f'{len(str(key))}-character key')}>"
     where = _join(path, name if name is not None else described)
-    close = difflib.get_close_matches(str(key), list(rule.fields), n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
+    hint = _did_you_mean(rule, key, path, root) if isinstance(key, str) else ""
     known = ", ".join(sorted(rule.fields))
     return _fail(
         where,
         "unknown",
         f"{where} is not a parameter of this request (known here: {known}).{hint}",
     )
+
+
+_Steps = tuple[str, ...]  # field names, and "[]" for an item of a list
+_CLOSE_ENOUGH = 0.6  # difflib's default cutoff
+_SHOWN_PLACES = 4
+
+
+def _did_you_mean(rule: Rule, key: str, path: str, root: _Root) -> str:
+    """The hint for an unknown `key` at `path`: where it belongs, or what it is a typo of.
+
+    A key that is a parameter somewhere else in the params (a misplaced one,
+    like `flow_data.subscription`) gets that place as a full path; else the
+    closest spelling of any parameter name, a neighbour's first. Where a name
+    lives in several places, the ones that fit best come first: those the
+    `type` values already given select, those inside the object at hand,
+    those nearest to it. Our own names only: nothing of `key` is repeated.
+    """
+    root_rule, params = root
+    places = _places(root_rule)
+    here = _steps(path)
+    name = key if key in places else _closest_name(key, places, rule)
+    if name is None:
+        return ""
+    if name in rule.fields:  # a typo of a neighbour: its name is enough
+        return f" Did you mean {name!r}?"
+    ranks = {steps: _place_rank(steps, here, root_rule, params) for steps in places[name]}
+    best = min(ranks.values())
+    tier = [steps for steps, rank in ranks.items() if rank == best]  # in the table's order
+    shown = [_format_steps(steps) for steps in tier[:_SHOWN_PLACES]]
+    more = len(tier) - len(shown)
+    if more:
+        shown.append(f"{more} more")
+    options = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
+    if name != key:
+        return f" Did you mean {options}?"
+    there = "there" if len(shown) == 1 else "in one of those"
+    not_here = f"in {path}" if path else "at the top level"
+    return f" Did you mean {options}? {name!r} goes {there}, not {not_here}."
+
+
+def _closest_name(key: str, places: Mapping[str, Sequence[_Steps]], rule: Rule) -> str | None:
+    """The parameter name `key` is most likely a typo of; a neighbour's wins a near tie."""
+    best: tuple[float, str] | None = None
+    matcher = difflib.SequenceMatcher(b=key)
+    for name in places:
+        matcher.set_seq1(name)
+        if matcher.real_quick_ratio() < _CLOSE_ENOUGH or matcher.quick_ratio() < _CLOSE_ENOUGH:
+            continue
+        ratio = matcher.ratio() + (0.05 if name in rule.fields else 0.0)
+        if ratio >= _CLOSE_ENOUGH and (best is None or ratio > best[0]):
+            best = (ratio, name)
+    return None if best is None else best[1]
+
+
+def _place_rank(
+    steps: _Steps, here: _Steps, rule: Rule, params: Any
+) -> tuple[bool, bool, int, int]:
+    """Sort key of a place for a name: fits the `type`s given, inside `here`, near it, shallow."""
+    shared = 0
+    for mine, theirs in zip(steps, here, strict=False):
+        if mine != theirs:
+            break
+        shared += 1
+    inside = shared == len(here)
+    return (not _fits_types(steps, rule, params), not inside, -shared, len(steps))
+
+
+def _fits_types(steps: _Steps, rule: Rule, value: Any) -> bool:
+    """Whether `steps` avoid settings of a type other than one the params chose.
+
+    `{"type": "subscription_cancel", ...}` chooses `subscription_cancel`, so a
+    place under `subscription_pause` beside it does not fit.
+    """
+    node: Rule | None = rule
+    for step in steps:
+        if node is None:
+            return True
+        if step == "[]":
+            node = node.items
+            value = value[0] if isinstance(value, (list, tuple)) and value else None
+            continue
+        if isinstance(value, Mapping):
+            chosen, kinds = value.get("type"), node.fields.get("type")
+            enum = kinds.enum if kinds is not None else None
+            if enum and chosen in enum and step in enum and step != chosen:
+                return False
+            value = value.get(step)
+        else:
+            value = None
+        node = node.fields.get(step)
+    return True
+
+
+@functools.lru_cache(maxsize=16)
+def _places(rule: Rule) -> dict[str, tuple[_Steps, ...]]:
+    """Every place a parameter name occurs in `rule`'s tree, by name (made on the first miss)."""
+    found: dict[str, list[_Steps]] = {}
+
+    def walk(node: Rule, trail: _Steps) -> None:
+        if node.items is not None:
+            walk(node.items, (*trail, "[]"))
+        for field, sub in node.fields.items():
+            found.setdefault(field, []).append((*trail, field))
+            walk(sub, (*trail, field))
+
+    walk(rule, ())
+    return {name: tuple(places) for name, places in found.items()}
+
+
+_STEP = re.compile(r"\[[0-9]+\]|[^.\[\]]+")
+
+
+def _steps(path: str) -> _Steps:
+    """`("flow_data", "items", "[]")` for `"flow_data.items[0]"`."""
+    return tuple("[]" if step[0] == "[" else step for step in _STEP.findall(path))
+
+
+def _format_steps(steps: _Steps) -> str:
+    """`'flow_data.items[i].id'`, quoted, for a place."""
+    out = ""
+    for step in steps:
+        out += "[i]" if step == "[]" else f".{step}" if out else step
+    return repr(out)
 
 
 def _check_owner(params: Mapping[str, Any]) -> None:
