@@ -12,17 +12,21 @@ Hypothesis generates ``flow_data`` (valid, nearly valid and wrong), and for each
 from __future__ import annotations
 
 import copy
+import datetime
 import json
 import re
+import typing
 from collections import Counter
 from typing import Any
 
+import attrs
 import jsonschema
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lattice_core import InvalidParamsError
+from lattice_core import APIError, InvalidParamsError
+from lattice_core.billing_portal import FlowData, FlowDataType, Locale, Session, SessionCreateParams
 from lattice_core.billing_portal.rules import BUILTIN_FLOW_TYPES, LOCALES
 from lattice_core.billing_portal.validation import validate_create_params
 
@@ -449,3 +453,91 @@ def test_the_flat_fast_path_was_taken_and_refused() -> None:
         test_the_flat_fast_path_accepts_only_what_the_full_walk_accepts()
     assert FLAT_OUTCOMES[True] >= 300, FLAT_OUTCOMES
     assert FLAT_OUTCOMES[False] >= 300, FLAT_OUTCOMES
+
+
+# -- the TypedDicts users type against hold the same shape as the schema ---------------------
+
+
+def _typed_dict_in(annotation: Any) -> Any:
+    """The `TypedDict` of a params annotation (`X | Model`, `Sequence[X | Model]`)."""
+    for arg in typing.get_args(annotation) or (annotation,):
+        if typing.is_typeddict(arg):
+            return arg
+        inner = _typed_dict_in(arg) if typing.get_args(arg) else None
+        if inner is not None:
+            return inner
+    return None
+
+
+def _models_in(annotation: Any) -> list[type]:
+    found: list[type] = []
+    for arg in typing.get_args(annotation):
+        if attrs.has(arg):
+            found.append(arg)
+        elif typing.get_args(arg):
+            found += _models_in(arg)
+    return found
+
+
+def _compare(typed: Any, schema: dict[str, Any], path: str) -> int:
+    """Check `typed` against the schema object at `path`; count the leaves compared."""
+    hints = typing.get_type_hints(typed)
+    extra_keys = {"flow_data": {"customer_update"}}.get(path, set())  # type-only flow: `{}`
+    assert set(hints) - extra_keys == set(schema["properties"]), path
+    assert set(typed.__required_keys__) == set(schema.get("required", ())), path
+    compared = 0
+    for key, annotation in hints.items():
+        if key in extra_keys:
+            continue
+        where, spec = f"{path}.{key}".lstrip("."), schema["properties"][key]
+        for model in _models_in(annotation):  # a model stands in for the dict: same fields
+            names = {field.name for field in attrs.fields(model)} - {"extra"}
+            assert names == set(typing.get_type_hints(_typed_dict_in(annotation))), where
+        if spec["type"] == "object":
+            compared += _compare(_typed_dict_in(annotation), spec, where)
+        elif spec["type"] == "array":
+            item = spec["items"]
+            if item["type"] == "object":
+                compared += _compare(_typed_dict_in(annotation), item, where + "[]")
+            else:
+                assert annotation == list[str], where
+                compared += 1
+        elif "enum" in spec:
+            assert typing.get_origin(annotation) is typing.Literal, where
+            assert sorted(typing.get_args(annotation)) == sorted(spec["enum"]), where
+            compared += 1
+        elif spec["type"] == "string":
+            assert annotation is str, where
+            compared += 1
+        else:
+            assert spec["type"] == "integer", where
+            unix_time = spec.get("format") == "unix-time"
+            assert annotation == (int | datetime.datetime if unix_time else int), where
+            compared += 1
+    return compared
+
+
+def test_the_params_typed_dicts_have_the_schemas_keys_requirements_and_enums() -> None:
+    assert _compare(SessionCreateParams, SCHEMA, "") >= 20
+
+
+def test_decoded_models_type_enums_as_literals_and_keep_newer_values() -> None:
+    assert typing.get_type_hints(FlowData)["type"] == FlowDataType
+    assert typing.get_type_hints(Session)["locale"] == Locale | None
+    body = {
+        "id": "bps_1",
+        "url": "https://billing.stripe.com/p/session/test_X",
+        "locale": "xx-NEW",
+        "flow": {"type": "subscription_resume", "after_completion": {"type": "confetti"}},
+        "after_expiration": {"type": "magic_link"},
+    }
+    session = Session.from_dict(body)
+    assert session is not None
+    assert session.locale == "xx-NEW"
+    assert session.flow is not None
+    assert session.flow.type == "subscription_resume"
+    assert session.flow.after_completion is not None
+    assert session.flow.after_completion.type == "confetti"
+    assert session.to_dict()["after_expiration"]["type"] == "magic_link"
+    with pytest.raises(APIError, match="locale"):  # still a string, as the schema says
+        Session.from_dict({**body, "locale": 7})

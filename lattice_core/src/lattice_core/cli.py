@@ -24,10 +24,10 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
-from .billing_portal import Session
+from .billing_portal import Session, SessionCreateParams
 from .billing_portal.validation import coerce_form_values
 from .client import AsyncClient, Client
 from .errors import ConfigurationError, InvalidParamsError, StripeError
@@ -173,7 +173,8 @@ def _create(args: argparse.Namespace) -> Session:
     api_key = args.api_key or os.environ.get("STRIPE_API_KEY")
     if not api_key:
         raise ConfigurationError("no API key: pass --api-key or set STRIPE_API_KEY.")
-    params = _params(args.data)
+    # Checked at run time by Session.create, like any mapping built at run time.
+    params = cast(SessionCreateParams, _params(args.data))
     transport = _transport(args.transport or _installed_transport())
     options: dict[str, Any] = {"max_retries": args.max_retries}
     if args.api_base:

@@ -60,6 +60,24 @@ def _exact_or_none(kind: type[Any]) -> Callable[[Any, Any], Any]:
     return hook
 
 
+def _is_str_literal(field_type: Any) -> bool:
+    return typing.get_origin(field_type) is typing.Literal and all(
+        isinstance(arg, str) for arg in typing.get_args(field_type)
+    )
+
+
+def _is_open_enum(field_type: Any) -> bool:
+    """A `Literal` of strings, optional or not: an enum of the pinned API version.
+
+    Decoded as any string, not only the listed ones: a value that a newer API
+    version introduced is kept, not refused (the type checker cannot know it).
+    """
+    if typing.get_origin(field_type) in (Union, types.UnionType):
+        args = [arg for arg in typing.get_args(field_type) if arg is not type(None)]
+        return len(args) == 1 and _is_str_literal(args[0])
+    return _is_str_literal(field_type)
+
+
 def _has_extra(cls: type) -> bool:
     return attrs.has(cls) and any(a.name == EXTRA_FIELD for a in attrs.fields(cls))
 
@@ -73,6 +91,8 @@ def _json_kinds(field_type: Any) -> tuple[type, ...]:
     """
     if field_type in (str, int, bool):
         return (field_type,)
+    if _is_str_literal(field_type):  # an enum: any string decodes (see _is_open_enum)
+        return (str,)
     if typing.get_origin(field_type) in (Union, types.UnionType):
         return tuple(kind for arg in typing.get_args(field_type) for kind in _json_kinds(arg))
     if field_type is type(None):
@@ -139,6 +159,10 @@ def make_converter() -> cattrs.Converter:
     # An expandable field: an id string, or the expanded object left as a mapping.
     conv.register_structure_hook(IdOrObject, _structure_id_or_object)
     conv.register_structure_hook(Optional[IdOrObject], _structure_id_or_object)  # noqa: UP045
+    conv.register_structure_hook_factory(
+        _is_open_enum,
+        lambda kind: _exact(str) if _is_str_literal(kind) else _exact_or_none(str),
+    )
     conv.register_structure_hook_factory(_has_extra, lambda cls: _extra_bucket_hook(cls, conv))
     conv.register_unstructure_hook_factory(
         _has_extra, lambda cls: _unstructure_extra_hook(cls, conv)

@@ -1,5 +1,6 @@
-"""The `billing_portal` resources: portal sessions, their flows and parameters."""
+"""The `billing_portal` resources: portal sessions, their flows, params and enums."""
 
+from .enums import AfterCompletionType, AfterExpirationType, FlowDataType, Locale, RetentionType
 from .flows import (
     AfterCompletion,
     AfterExpiration,
@@ -17,28 +18,65 @@ from .flows import (
     SubscriptionUpdateConfirmDiscount,
     SubscriptionUpdateConfirmItem,
 )
-from .params import SessionCreateParams
+from .params import (
+    AfterCompletionParams,
+    AfterExpirationParams,
+    CouponOfferParams,
+    CustomerLoginParams,
+    CustomerUpdateParams,
+    FlowDataParams,
+    HostedConfirmationParams,
+    RedirectParams,
+    RetentionParams,
+    SessionCreateParams,
+    SubscriptionCancelParams,
+    SubscriptionPauseParams,
+    SubscriptionUpdateConfirmDiscountParams,
+    SubscriptionUpdateConfirmItemParams,
+    SubscriptionUpdateConfirmParams,
+    SubscriptionUpdateParams,
+)
 from .rules import FlowType, Rule
 from .session import Session
 
 __all__ = [
     "AfterCompletion",
+    "AfterCompletionParams",
+    "AfterCompletionType",
     "AfterExpiration",
+    "AfterExpirationParams",
+    "AfterExpirationType",
     "CouponOffer",
+    "CouponOfferParams",
     "CustomerLogin",
+    "CustomerLoginParams",
     "CustomerUpdate",
+    "CustomerUpdateParams",
     "FlowData",
+    "FlowDataParams",
+    "FlowDataType",
     "FlowType",
     "HostedConfirmation",
+    "HostedConfirmationParams",
+    "Locale",
     "Redirect",
+    "RedirectParams",
     "Retention",
+    "RetentionParams",
+    "RetentionType",
     "Rule",
     "Session",
     "SessionCreateParams",
     "SubscriptionCancel",
+    "SubscriptionCancelParams",
     "SubscriptionPause",
+    "SubscriptionPauseParams",
     "SubscriptionUpdate",
     "SubscriptionUpdateConfirm",
     "SubscriptionUpdateConfirmDiscount",
+    "SubscriptionUpdateConfirmDiscountParams",
     "SubscriptionUpdateConfirmItem",
+    "SubscriptionUpdateConfirmItemParams",
+    "SubscriptionUpdateConfirmParams",
+    "SubscriptionUpdateParams",
 ]

@@ -1,16 +1,16 @@
-"""Typed models of a session's ``flow`` (and of the ``flow_data`` param it echoes).
+"""Typed models of a session's `flow` (and of the `flow_data` param it echoes).
 
-Each class mirrors one ``portal_flows_*`` schema of Stripe's API (plus what
-API version ``2026-10-28.endive`` added: ``customer_update``,
-``subscription_pause`` and ``after_expiration``). Every level keeps keys it
-does not know in ``extra``, so a newer API version never breaks decoding.
+Each class mirrors one `portal_flows_*` schema of Stripe's API (plus what
+API version `2026-10-28.endive` added: `customer_update`,
+`subscription_pause` and `after_expiration`). Every level keeps keys it
+does not know in `extra`, so a newer API version never breaks decoding.
 
-The same classes can be passed inside ``Session.create`` params instead of
-dicts; they are encoded exactly as the equivalent mapping.
+The same classes can be passed inside `Session.create` params wherever the
+matching dict goes; they are encoded exactly as the equivalent mapping.
 
-``repr`` shows the shape and every ``type`` but no other value: flows name the
+`repr` shows the shape and every `type` but no other value: flows name the
 customer's subscriptions, coupons and return URLs (which may carry tokens).
-Read values as attributes, or call ``to_dict()`` to see everything.
+Read values as attributes, or call `to_dict()` to see everything.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import attrs
 
 from ..converters import converter, structure_or_api_error
 from ..masking import mask
+from .enums import AfterCompletionType, AfterExpirationType, FlowDataType, RetentionType
 
 __all__ = [
     "AfterCompletion",
@@ -42,7 +43,7 @@ __all__ = [
     "SubscriptionUpdateConfirmItem",
 ]
 
-M = TypeVar("M")
+_M = TypeVar("_M")
 
 
 # Stripe's enum values; ids have digits, and a key that slips through is masked anyway.
@@ -71,7 +72,7 @@ def _masked_field(name: str, value: object) -> str:
 
 
 class _Model:
-    """Shared ``from_dict`` / ``to_dict`` and the masking ``repr`` for the flow models."""
+    """Shared `from_dict` / `to_dict` and the masking `repr` for the flow models."""
 
     __slots__ = ()
 
@@ -83,23 +84,25 @@ class _Model:
         return f"{type(self).__name__}({shown})"
 
     @classmethod
-    def from_dict(cls: type[M], data: Mapping[str, Any] | None) -> M | None:
-        """Decode Stripe's JSON (``None`` gives ``None``); unknown keys go to ``extra``.
+    def from_dict(cls: type[_M], data: Mapping[str, Any] | None) -> _M | None:
+        """Decode Stripe's JSON (`None` gives `None`); unknown keys go to `extra`.
 
-        A mapping of the wrong shape raises :class:`~lattice_core.errors.APIError`
-        naming the fields at fault, as :meth:`Session.from_dict` does.
+        Raises:
+            APIError: `data` does not have the model's shape; the message names
+                the fields at fault, as
+                [`Session.from_dict`][lattice_core.billing_portal.Session.from_dict] does.
         """
         return None if data is None else structure_or_api_error(data, cls, cls.__name__)
 
     def to_dict(self) -> dict[str, Any]:
-        """Stripe's JSON shape, ``extra`` merged back in; ``None`` fields included."""
+        """Stripe's JSON shape, `extra` merged back in; `None` fields included."""
         result: dict[str, Any] = converter().unstructure(self)
         return result
 
 
 @attrs.frozen(slots=True, repr=False)
 class HostedConfirmation(_Model):
-    """``after_completion.hosted_confirmation``: the message shown after the flow."""
+    """`after_completion.hosted_confirmation`: the message shown after the flow."""
 
     custom_message: str | None = None
     extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
@@ -107,7 +110,7 @@ class HostedConfirmation(_Model):
 
 @attrs.frozen(slots=True, repr=False)
 class Redirect(_Model):
-    """``after_completion.redirect``: where the customer goes after the flow."""
+    """`after_completion.redirect`: where the customer goes after the flow."""
 
     return_url: str
     extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
@@ -115,9 +118,9 @@ class Redirect(_Model):
 
 @attrs.frozen(slots=True, repr=False)
 class AfterCompletion(_Model):
-    """What happens after the flow: ``hosted_confirmation``, ``portal_homepage`` or ``redirect``."""
+    """What happens after the flow: `hosted_confirmation`, `portal_homepage` or `redirect`."""
 
-    type: str
+    type: AfterCompletionType
     hosted_confirmation: HostedConfirmation | None = None
     redirect: Redirect | None = None
     extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
@@ -133,16 +136,16 @@ class CouponOffer(_Model):
 
 @attrs.frozen(slots=True, repr=False)
 class Retention(_Model):
-    """``subscription_cancel.retention``: the retention offer (type ``coupon_offer``)."""
+    """`subscription_cancel.retention`: the retention offer (type `coupon_offer`)."""
 
-    type: str
+    type: RetentionType
     coupon_offer: CouponOffer | None = None
     extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
 
 
 @attrs.frozen(slots=True, repr=False)
 class SubscriptionCancel(_Model):
-    """Flow ``subscription_cancel``: cancel one subscription, optionally with an offer."""
+    """Flow `subscription_cancel`: cancel one subscription, optionally with an offer."""
 
     subscription: str
     retention: Retention | None = None
@@ -151,7 +154,7 @@ class SubscriptionCancel(_Model):
 
 @attrs.frozen(slots=True, repr=False)
 class SubscriptionUpdate(_Model):
-    """Flow ``subscription_update``: let the customer pick a new plan."""
+    """Flow `subscription_update`: let the customer pick a new plan."""
 
     subscription: str
     extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
@@ -159,7 +162,7 @@ class SubscriptionUpdate(_Model):
 
 @attrs.frozen(slots=True, repr=False)
 class SubscriptionUpdateConfirmItem(_Model):
-    """One subscription item to change: its ``id`` and new ``price`` and/or ``quantity``."""
+    """One subscription item to change: its `id` and new `price` and/or `quantity`."""
 
     id: str | None = None
     price: str | None = None
@@ -169,7 +172,7 @@ class SubscriptionUpdateConfirmItem(_Model):
 
 @attrs.frozen(slots=True, repr=False)
 class SubscriptionUpdateConfirmDiscount(_Model):
-    """A discount applied to the confirmed update: a ``coupon`` or a ``promotion_code``."""
+    """A discount applied to the confirmed update: a `coupon` or a `promotion_code`."""
 
     coupon: str | None = None
     promotion_code: str | None = None
@@ -178,7 +181,7 @@ class SubscriptionUpdateConfirmDiscount(_Model):
 
 @attrs.frozen(slots=True, repr=False)
 class SubscriptionUpdateConfirm(_Model):
-    """Flow ``subscription_update_confirm``: confirm a prepared plan change."""
+    """Flow `subscription_update_confirm`: confirm a prepared plan change."""
 
     subscription: str
     items: list[SubscriptionUpdateConfirmItem] = attrs.field(factory=list)
@@ -188,7 +191,7 @@ class SubscriptionUpdateConfirm(_Model):
 
 @attrs.frozen(slots=True, repr=False)
 class SubscriptionPause(_Model):
-    """Flow ``subscription_pause`` (API ``2026-10-28.endive``): pause one subscription."""
+    """Flow `subscription_pause` (API `2026-10-28.endive`): pause one subscription."""
 
     subscription: str
     extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
@@ -196,16 +199,16 @@ class SubscriptionPause(_Model):
 
 @attrs.frozen(slots=True, repr=False)
 class CustomerUpdate(_Model):
-    """Flow ``customer_update`` (API ``2026-10-28.endive``): it takes no settings."""
+    """Flow `customer_update` (API `2026-10-28.endive`): it takes no settings."""
 
     extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
 
 
 @attrs.frozen(slots=True, repr=False)
 class FlowData(_Model):
-    """A deep-link flow: ``type`` plus the settings object of that type."""
+    """A deep-link flow: `type` plus the settings object of that type."""
 
-    type: str
+    type: FlowDataType
     after_completion: AfterCompletion | None = None
     subscription_cancel: SubscriptionCancel | None = None
     subscription_update: SubscriptionUpdate | None = None
@@ -217,7 +220,7 @@ class FlowData(_Model):
 
 @attrs.frozen(slots=True, repr=False)
 class CustomerLogin(_Model):
-    """``after_expiration.customer_login``: until when the customer may log back in."""
+    """`after_expiration.customer_login`: until when the customer may log back in."""
 
     expires_at: int | None = None
     extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
@@ -225,8 +228,8 @@ class CustomerLogin(_Model):
 
 @attrs.frozen(slots=True, repr=False)
 class AfterExpiration(_Model):
-    """What an expired session URL offers (API ``2026-10-28.endive``): ``customer_login``."""
+    """What an expired session URL offers (API `2026-10-28.endive`): `customer_login`."""
 
-    type: str
+    type: AfterExpirationType
     customer_login: CustomerLogin | None = None
     extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)

@@ -12,9 +12,11 @@ validator a type that a newer API version introduces through the
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Literal
+from typing import Literal, get_args
 
 import attrs
+
+from .enums import AfterCompletionType, AfterExpirationType, Locale, RetentionType
 
 __all__ = [
     "BUILTIN_FLOW_TYPES",
@@ -118,7 +120,7 @@ BUILTIN_FLOW_TYPES: tuple[FlowType, ...] = (
                 "subscription": _SUBSCRIPTION,
                 "retention": obj(
                     {
-                        "type": string(required=True, enum=["coupon_offer"]),
+                        "type": string(required=True, enum=get_args(RetentionType)),
                         "coupon_offer": obj(
                             {"coupon": string(required=True, what="a coupon id")},
                             required=True,
@@ -175,7 +177,7 @@ BUILTIN_FLOW_TYPES: tuple[FlowType, ...] = (
 
 AFTER_COMPLETION = obj(
     {
-        "type": string(required=True, enum=["hosted_confirmation", "portal_homepage", "redirect"]),
+        "type": string(required=True, enum=get_args(AfterCompletionType)),
         "hosted_confirmation": obj({"custom_message": string(max_length=500)}),
         "redirect": obj(
             {
@@ -192,12 +194,7 @@ AFTER_COMPLETION = obj(
     by_type={"redirect": "redirect"},
 )
 
-LOCALES = (
-    "auto", "bg", "cs", "da", "de", "el", "en", "en-AU", "en-CA", "en-GB", "en-IE", "en-IN",
-    "en-NZ", "en-SG", "es", "es-419", "et", "fi", "fil", "fr", "fr-CA", "hr", "hu", "id", "it",
-    "ja", "ko", "lt", "lv", "ms", "mt", "nb", "nl", "pl", "pt", "pt-BR", "ro", "ru", "sk", "sl",
-    "sv", "th", "tr", "vi", "zh", "zh-HK", "zh-TW",
-)  # fmt: skip
+LOCALES: tuple[str, ...] = get_args(Locale)
 
 
 def flow_data_rule(flow_types: Iterable[FlowType]) -> Rule:
@@ -232,7 +229,7 @@ def session_create_rule(flow_types: Iterable[FlowType] = BUILTIN_FLOW_TYPES) -> 
             ),
             "after_expiration": obj(
                 {
-                    "type": string(required=True, enum=["customer_login"]),
+                    "type": string(required=True, enum=get_args(AfterExpirationType)),
                     "customer_login": obj(
                         {"expires_at": integer(unix_time=True, what="a Unix timestamp in seconds")}
                     ),

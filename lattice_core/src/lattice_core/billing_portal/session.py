@@ -1,16 +1,17 @@
-"""``billing_portal.Session``: create a portal session and read it back, typed.
+"""`billing_portal.Session`: create a portal session and read it back, typed.
 
-The session ``url`` is a single-use bearer credential (whoever holds it manages
-the customer's billing) and ``flow`` names the customer's subscriptions, so
-``repr`` masks both, and the values (not the keys) of ``extra``, which a newer
+The session `url` is a single-use bearer credential (whoever holds it manages
+the customer's billing) and `flow` names the customer's subscriptions, so
+`repr` masks both, and the values (not the keys) of `extra`, which a newer
 API version may fill with either. Read them as attributes, or call
-:meth:`Session.to_dict` to see everything while debugging.
+[`Session.to_dict`][lattice_core.billing_portal.Session.to_dict] to see
+everything while debugging.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import attrs
 
@@ -18,6 +19,7 @@ from ..client import AsyncClient, Client
 from ..converters import IdOrObject, converter, structure_or_api_error
 from ..errors import ConfigurationError
 from ..pipeline import Call
+from .enums import Locale
 from .flows import AfterExpiration, FlowData, _masked, _masked_extra
 from .rules import BUILTIN_FLOW_TYPES
 from .validation import validate_create_params
@@ -30,37 +32,57 @@ __all__ = ["Session"]
 
 @attrs.frozen(slots=True)
 class Session:
-    """A Customer Portal session (Stripe object ``billing_portal.session``).
+    """A Customer Portal session (Stripe object `billing_portal.session`).
 
-    Send the customer's browser to :attr:`url`; it works once and expires
-    soon. Keys Stripe adds in newer API versions land in :attr:`extra`.
+    Send the customer's browser to [`url`][lattice_core.billing_portal.Session.url];
+    it works once and expires soon. Keys Stripe adds in newer API versions land
+    in [`extra`][lattice_core.billing_portal.Session.extra].
     """
 
     OBJECT_NAME: ClassVar[str] = "billing_portal.session"
+    """The `object` value of this resource in Stripe's JSON."""
     PATH: ClassVar[str] = "/v1/billing_portal/sessions"
+    """The API path sessions are created at."""
 
     id: str
+    """The session id (`bps_...`)."""
     url: str = attrs.field(repr=_masked)
-    object: str = "billing_portal.session"
+    """The single-use portal URL to redirect the customer to; masked in `repr`."""
+    object: Literal["billing_portal.session"] = "billing_portal.session"
+    """Always `"billing_portal.session"`."""
     configuration: IdOrObject | None = None
+    """The portal configuration used: its id (`bpc_...`), or the object when expanded."""
     created: int | None = None
+    """When the session was created, in Unix seconds."""
     customer: str | None = None
+    """The customer the session is for (`cus_...`)."""
     customer_account: str | None = None
+    """The Accounts v2 account the session is for, if it was made with one (`acct_...`)."""
     flow: FlowData | None = attrs.field(default=None, repr=_masked)
+    """The deep-link flow the customer goes through, if any; masked in `repr`."""
     livemode: bool = False
-    locale: str | None = None
+    """`True` in live mode, `False` in test mode."""
+    locale: Locale | None = None
+    """The language the portal is shown in; `None` follows the customer's browser."""
     on_behalf_of: str | None = None
+    """The connected account whose subscriptions and invoices are shown (`acct_...`)."""
     return_url: str | None = None
+    """Where the portal's "return" link leads."""
     after_expiration: AfterExpiration | None = None
+    """What an expired URL offers (API `2026-10-28.endive`)."""
     extra: dict[str, Any] = attrs.field(factory=dict, repr=_masked_extra)
+    """Keys of Stripe's answer that this version of Lattice does not model."""
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Session | None:
-        """Decode Stripe's JSON object; ``None`` gives ``None``.
+        """Decode Stripe's JSON object; `None` gives `None`.
 
-        Unknown top-level keys are kept in :attr:`extra`. A body that does not
-        have the session's shape raises :class:`~lattice_core.errors.APIError`
-        naming the fields at fault (never their values).
+        Unknown top-level keys are kept in `extra`; an enum value newer than
+        the pinned API version is kept as it is.
+
+        Raises:
+            APIError: `data` does not have the session's shape; the message
+                names the fields at fault (never their values).
         """
         return None if data is None else structure_or_api_error(data, cls, cls.OBJECT_NAME)
 
@@ -70,7 +92,7 @@ class Session:
         return structure_or_api_error(data, cls, cls.OBJECT_NAME, depth_checked=True)
 
     def to_dict(self) -> dict[str, Any]:
-        """Everything, unmasked, in Stripe's JSON shape (``extra`` merged back in)."""
+        """Everything, unmasked, in Stripe's JSON shape (`extra` merged back in)."""
         result: dict[str, Any] = converter().unstructure(self)
         return result
 
@@ -78,24 +100,42 @@ class Session:
     def create(
         cls,
         client: Client,
-        params: SessionCreateParams | Mapping[str, Any],
+        params: SessionCreateParams,
         *,
         stripe_account: str | None = None,
         idempotency_key: str | None = None,
     ) -> Session:
-        """Create a portal session (``POST /v1/billing_portal/sessions``).
+        """Create a portal session (`POST /v1/billing_portal/sessions`).
 
-        ``params`` is a mapping as in Stripe's docs, e.g.
-        ``{"customer": "cus_123", "return_url": "https://example.com/account"}``;
-        :class:`FlowData` and the other flow models may stand in for dicts.
-        Params and the per-call options are checked before any request is sent
-        (:class:`~lattice_core.errors.InvalidParamsError`; ``stripe_account``
-        must be an ``acct_`` id). Stripe's refusals raise the matching
-        :class:`~lattice_core.errors.StripeError`, and so does a 2xx body that
-        is not a session (``APIError``, keeping status and request id). An
-        ``AsyncClient`` here is a ``ConfigurationError``: use :meth:`create_async`.
-        ``stripe_account`` overrides the client's for this call; a missing
-        ``idempotency_key`` is generated, and kept the same across retries.
+        Everything is checked before any request is sent. A type checker
+        checks a dict literal for `params` against
+        [`SessionCreateParams`][lattice_core.billing_portal.SessionCreateParams];
+        at run time any mapping is accepted, and a flow type added by a plugin
+        too.
+
+        Args:
+            client: The [`Client`][lattice_core.Client] to send through (for an
+                [`AsyncClient`][lattice_core.AsyncClient] use
+                [`create_async`][lattice_core.billing_portal.Session.create_async]).
+            params: The params as in Stripe's docs, e.g.
+                `{"customer": "cus_123", "return_url": "https://example.com/account"}`.
+                [`FlowData`][lattice_core.billing_portal.FlowData] and the other
+                flow models may stand in for the matching dicts.
+            stripe_account: A connected account (`acct_...`) to act as, for
+                this call only; overrides the client's.
+            idempotency_key: Makes a retried create safe. By default one is
+                generated, and kept the same across automatic retries.
+
+        Returns:
+            The new session; redirect the customer to its `url`.
+
+        Raises:
+            InvalidParamsError: `params` or an option is wrong; nothing was sent.
+            ConfigurationError: `client` is an `AsyncClient`.
+            StripeError: Stripe refused the request or could not be reached, or
+                a 2xx answer was not a session
+                ([`APIError`][lattice_core.errors.APIError], keeping status and
+                request id).
         """
         return client.send(cls._call(client, params, stripe_account, idempotency_key, False))
 
@@ -103,12 +143,14 @@ class Session:
     async def create_async(
         cls,
         client: AsyncClient,
-        params: SessionCreateParams | Mapping[str, Any],
+        params: SessionCreateParams,
         *,
         stripe_account: str | None = None,
         idempotency_key: str | None = None,
     ) -> Session:
-        """:meth:`create` for an :class:`~lattice_core.AsyncClient`: same checks, same result."""
+        """[`create`][lattice_core.billing_portal.Session.create] for an
+        [`AsyncClient`][lattice_core.AsyncClient]: same params, checks and result.
+        """
         call = cls._call(client, params, stripe_account, idempotency_key, True)
         return await client.send(call)
 
@@ -116,12 +158,12 @@ class Session:
     def _call(
         cls,
         client: Client | AsyncClient,
-        params: SessionCreateParams | Mapping[str, Any],
+        params: Mapping[str, Any],
         stripe_account: str | None,
         idempotency_key: str | None,
         want_async: bool,
     ) -> Call[Session]:
-        """The checked, prepared create call for ``client`` (of the kind ``want_async`` says)."""
+        """The checked, prepared create call for `client` (of the kind `want_async` says)."""
         if isinstance(client, Client if want_async else AsyncClient):
             raise ConfigurationError(
                 "Session.create_async needs an AsyncClient; with a Client use "
