@@ -104,6 +104,34 @@ def test_500_500_200_returns_the_session_after_exactly_two_retries(harness: Harn
     assert harness.clock.slept == [0.5, 0.5]  # 0.5*2^0 and 0.5*2^1 at the lowest jitter
 
 
+@pytest.mark.parametrize("kind", ["plain-function", "async-def"])
+def test_an_async_client_takes_a_plain_sleep_as_a_client_does_or_an_async_one(kind: str) -> None:
+    clock = FakeClock()
+    sleep = clock.sleep if kind == "plain-function" else clock.asleep
+    astub = AsyncStubTransport(json_response(500, ERROR), json_response(200, SESSION_JSON))
+    retry = Retry(clock=clock.monotonic, rand=lambda: 0.0)
+
+    async def main() -> Session:
+        options: dict[str, Any] = {"plugins": [retry], "disable_plugins": ["retry"]}
+        async with AsyncClient(API_KEY, transport=astub, sleep=sleep, **options) as client:
+            return await Session.create_async(client, {"customer": "cus_1"})
+
+    assert isinstance(asyncio.run(main()), Session)
+    assert clock.slept == [0.5]
+    assert len(astub.requests) == 2
+
+
+def test_the_documented_no_wait_sleep_works_for_an_async_client() -> None:
+    astub = AsyncStubTransport(connection_error(), json_response(200, SESSION_JSON))
+
+    async def main() -> Session:
+        async with AsyncClient(API_KEY, transport=astub, sleep=lambda seconds: None) as client:
+            return await Session.create_async(client, {"customer": "cus_1"})
+
+    assert isinstance(asyncio.run(main()), Session)
+    assert [r.attempt for r in astub.requests] == [1, 2]
+
+
 def test_should_retry_false_stops_at_once(harness: Harness) -> None:
     no = json_response(500, ERROR, {"Stripe-Should-Retry": "false"})
     result, sent = harness.run(no, json_response(200, SESSION_JSON))

@@ -429,11 +429,15 @@ class AsyncClient(_BaseClient[AsyncTransport]):
     Use `async with AsyncClient(...)`, or `await client.close()`; a client
     that sent requests and is dropped unclosed warns with `ResourceWarning`.
     Use one client per event loop.
+
+    `sleep=` takes what a `Client` takes, a plain function such as
+    `lambda seconds: None`, or an `async def` function (a fake clock's, say):
+    what it returns is awaited only when it is awaitable.
     """
 
     _transport_kind = AsyncTransport
     _default_transport = "aiohttp"
-    _sleep: Callable[[float], Awaitable[None]] = staticmethod(_asyncio_sleep)
+    _sleep: Callable[[float], Awaitable[None] | None] = staticmethod(_asyncio_sleep)
     _used = False
 
     async def request(
@@ -456,7 +460,9 @@ class AsyncClient(_BaseClient[AsyncTransport]):
             outcome: pipeline.Outcome
             try:
                 if isinstance(step, float):
-                    await self._sleep(step)
+                    slept = self._sleep(step)
+                    if isinstance(slept, Awaitable):  # an async def's; a plain function's None
+                        await slept
                     outcome = None
                 elif self.closed:  # closed by another task while this call waited
                     raise closed_error()
