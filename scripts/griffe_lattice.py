@@ -10,6 +10,8 @@ mkdocstrings reads the source statically, which gets two things wrong for Lattic
   `None`, `{}`, `'billing_portal.session'`, or nothing when the field is required.
 - **Defaults that name a constant.** `base_url: str = DEFAULT_BASE_URL` shows the value
   users get, `'https://api.stripe.com'`.
+- **Values set in `__init__`.** `self.timeout = float(timeout)` is how an attribute is
+  set, not a default: such attributes show their type and docstring only.
 - **Private helpers.** A private base class (`_BaseClient`, `_Model`) is not shown as a
   base: its public methods and attributes are listed on each public subclass instead,
   as users see them. Module-level `TypeVar`s (not in `__all__`) are left out, and so
@@ -23,12 +25,15 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 from typing import Any
 
 import attrs
 import griffe
 
 _PLAIN = (str, int, float, bool, type(None))
+_SHORT = 120  # characters of a constant's expression worth showing as its value
+_PRIVATE = re.compile(r"(?<![\w.])_[A-Za-z]")
 _TYPEVAR = {"typing.TypeVar", "typing_extensions.TypeVar"}
 _GENERIC = {"typing.Generic", "typing_extensions.Generic"}
 
@@ -106,6 +111,23 @@ def _attrs_init(cls: griffe.Class, runtime: type) -> None:
         )
 
 
+def _hide_init_values(cls: griffe.Class) -> None:
+    """`self.timeout = float(timeout)` in `__init__` is how, not what: show no value."""
+    for member in cls.members.values():
+        if isinstance(member, griffe.Attribute) and "class-attribute" not in member.labels:
+            member.value = None
+
+
+def _module_value(attribute: griffe.Attribute) -> None:
+    """A constant's value: the literal it is; else its expression, if short and public."""
+    value = _shown(_runtime(attribute))
+    written = str(attribute.value)
+    if value is not None:
+        attribute.value = value
+    elif len(written) > _SHORT or _PRIVATE.search(written):
+        attribute.value = None  # a built table: the docstring says what it holds
+
+
 def _constant_defaults(func: griffe.Function, runtime: Any) -> None:
     """Parameter defaults written as a name (a module constant) shown as their value."""
     try:
@@ -149,7 +171,32 @@ def _absorb_private_bases(cls: griffe.Class) -> None:
     for name, member in absorbed.items():
         if name not in cls.members:
             target = member.final_target if isinstance(member, griffe.Alias) else member
-            cls.set_member(name, griffe.Alias(name, target, parent=cls))
+            own = _bound_to(target, cls) if isinstance(target, griffe.Function) else None
+            cls.set_member(name, own or griffe.Alias(name, target, parent=cls))
+
+
+def _bound_to(method: griffe.Function, cls: griffe.Class) -> griffe.Function | None:
+    """`method` with `cls: type[M]`'s `M` read as `cls`, as a type checker would."""
+    first = next(iter(method.parameters), None)
+    annotation = first.annotation if first is not None else None
+    if first is None or first.name != "cls" or not isinstance(annotation, griffe.ExprSubscript):
+        return None
+    typevar = str(annotation.slice)
+    returns = method.returns
+    if returns is None or typevar not in str(returns):
+        return None
+    copy = griffe.Function(
+        method.name,
+        lineno=method.lineno,
+        endlineno=method.endlineno,
+        parent=cls,
+        parameters=griffe.Parameters(*list(method.parameters)[1:]),
+        returns=re.sub(rf"\b{re.escape(typevar)}\b", cls.name, str(returns)),
+        decorators=method.decorators,
+        docstring=method.docstring,
+    )
+    copy.labels |= method.labels
+    return copy
 
 
 def _is_typevar(member: griffe.Object | griffe.Alias) -> bool:
@@ -166,12 +213,16 @@ def _visit(obj: griffe.Object, seen: set[str]) -> None:
             continue
         if isinstance(obj, griffe.Module) and _is_typevar(member) and not member.is_exported:
             obj.del_member(member.name)
+        elif isinstance(obj, griffe.Module) and isinstance(member, griffe.Attribute):
+            _module_value(member)
         elif isinstance(member, (griffe.Module, griffe.Class)):
             if isinstance(member, griffe.Class):
                 _absorb_private_bases(member)
                 runtime = _runtime(member)
                 if isinstance(runtime, type) and attrs.has(runtime):
                     _attrs_init(member, runtime)
+                else:
+                    _hide_init_values(member)
             _visit(member, seen)
         elif isinstance(member, griffe.Function):
             runtime = _runtime(member)

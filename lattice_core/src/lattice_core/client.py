@@ -1,7 +1,7 @@
 """`Client`: configuration checked up front, then a short loop that only does I/O.
 
 Everything a call decides (headers, hooks, retries, errors) lives in
-:mod:`lattice_core.pipeline`; the client drives that flow with a blocking
+`lattice_core.pipeline`; the client drives that flow with a blocking
 transport and `time.sleep`.
 """
 
@@ -12,7 +12,7 @@ import time
 import warnings
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypedDict, TypeVar
 from urllib.parse import urlsplit
 
 from . import pipeline
@@ -38,15 +38,20 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_API_VERSION", "DEFAULT_BASE_URL", "AsyncClient", "CallOptions", "Client"]
 
-DEFAULT_BASE_URL = "https://api.stripe.com"
-DEFAULT_API_VERSION = "2026-10-28.endive"
+DEFAULT_BASE_URL: Final = "https://api.stripe.com"
+"""Where a client sends its calls unless given `base_url`."""
+DEFAULT_API_VERSION: Final = "2026-10-28.endive"
+"""The Stripe API version Lattice's models and checks are written for, sent as `Stripe-Version`."""
 _KEY_MIN_BODY = 8
 _KEY_SHAPE = re.compile(rf"(?:sk|rk)_[A-Za-z0-9_]{{{_KEY_MIN_BODY},}}")
 T = TypeVar("T")
 
 
 class CallOptions(TypedDict, total=False):
-    """Per-call options every API call takes."""
+    """Per-call options: keyword arguments every API call takes, after its params.
+
+    For example `Session.create(client, params, idempotency_key="order-42")`.
+    """
 
     stripe_account: str | None
     """Connected account for this call; overrides the client's."""
@@ -272,28 +277,67 @@ class _BaseClient(Generic[TransportT]):
         disable_plugins: Iterable[str] = (),
         sleep: Callable[[float], Any] | None = None,
     ) -> None:
+        """Check every option, load the plugins and pick the transport; nothing is sent.
+
+        Args:
+            api_key: Your Stripe secret key (`sk_...`) or restricted key (`rk_...`),
+                exactly as the Dashboard shows it. It is never shown: `repr`, messages
+                and logs mask it.
+            transport: The name of an installed transport (`"requests"`, `"aiohttp"`) or
+                a [`Transport`][lattice_core.Transport] /
+                [`AsyncTransport`][lattice_core.AsyncTransport] instance of the client's
+                kind. `None` picks `"requests"` for a `Client` and `"aiohttp"` for an
+                `AsyncClient`.
+            base_url: The API origin, without `/v1`. It must be `https://`, or `http://`
+                to a loopback host such as a local fake Stripe (`http://127.0.0.1:12111`).
+            api_version: The Stripe API version, sent as `Stripe-Version` on every call.
+            stripe_account: A connected account id (`acct_...`) every call acts as, sent
+                as `Stripe-Account`; a call's own `stripe_account` overrides it.
+            max_retries: How many times a failed call may be retried, from 0 to 100
+                (the built-in `retry` plugin decides which failures are worth it).
+            timeout: Seconds each attempt may take to connect, and again to read the
+                answer, from 0.001 to 86400.
+            plugins: Plugins to register besides the installed ones: modules or objects
+                with [`hookimpl`][lattice_core.hookimpl] methods.
+            disable_plugins: Names of installed plugins not to load, such as
+                `["retry"]`.
+            sleep: What waits between retries; `None` means `time.sleep` for a `Client`
+                and `asyncio.sleep` for an `AsyncClient`, which awaits what it returns
+                (so pass an `async def` function there). Tests pass a fake clock's.
+
+        Raises:
+            ConfigurationError: An option is invalid, the transport is not installed or
+                not of the client's kind, or a plugin fails to load. The message says
+                what to pass instead.
+        """
         self._api_key = _check_api_key(api_key)
         self.base_url = _check_base_url(base_url)
+        """The API origin calls go to (`base_url`, without a trailing slash)."""
         if not isinstance(api_version, str) or not pipeline.is_header_token(api_version):
             raise ConfigurationError(
                 f"api_version must be a Stripe API version string such as "
                 f"{DEFAULT_API_VERSION!r} (printable ASCII, no spaces), got {api_version!r}."
             )
         self.api_version = api_version
+        """The Stripe API version sent as `Stripe-Version`."""
         problem = pipeline.stripe_account_problem(stripe_account)
         if problem is not None:
             raise ConfigurationError(problem)
         self.stripe_account = stripe_account
+        """The connected account calls act as unless they name their own; `None`: yours."""
         _check_number("max_retries", max_retries, minimum=0, maximum=100, integer=True)
         # A day bounds any sane HTTP call; past it, socket APIs overflow or never return.
         _check_number("timeout", timeout, minimum=0.001, maximum=86_400, integer=False)
         self.max_retries = max_retries
+        """How many times a failed call may be retried."""
         self.timeout = float(timeout)
+        """Seconds each attempt may take to connect, and again to read."""
         if isinstance(disable_plugins, str):
             raise ConfigurationError(
                 f"disable_plugins must be a list of plugin names, e.g. [{disable_plugins!r}]."
             )
         self.hooks = Hooks(make_plugin_manager(plugins, disable_plugins))
+        """Typed calls into this client's plugins, e.g. `client.hooks.redact(text)`."""
         self._transport: TransportT = resolve_transport(
             self._default_transport if transport is None else transport,
             self.hooks,
@@ -309,6 +353,7 @@ class _BaseClient(Generic[TransportT]):
         if sleep is not None:  # tests pass a fake clock's sleep; no wall time spent
             self._sleep = sleep
         self.closed = False
+        """Whether `close()` was called; a closed client sends nothing more."""
         self.hooks.client_created(self)
 
     def prepare(
@@ -321,11 +366,29 @@ class _BaseClient(Generic[TransportT]):
         stripe_account: str | None = None,
         idempotency_key: str | None = None,
     ) -> pipeline.Call[T]:
-        """Build one API call for :meth:`send`; nothing is sent, no hook fires.
+        """Build one API call for `send`; nothing is sent, no hook fires.
 
-        `decode` turns the 2xx JSON object into the result inside the call, so
-        an `APIError` it raises (a body of the wrong shape) keeps the response's
-        status and request id, and plugins see the call fail.
+        Resources use it (with `send`) to make their calls; [`request`][lattice_core.Client.request]
+        is the shortcut for one call with plain params.
+
+        Args:
+            method: The HTTP method, such as `"POST"`.
+            path: The API path, such as `"/v1/billing_portal/sessions"`.
+            params: The params, already checked: they are form-encoded as they are.
+            decode: Turns the 2xx JSON object into the result, inside the call: an
+                [`APIError`][lattice_core.APIError] it raises (a body of the wrong shape)
+                keeps the response's status and request id, and plugins see the call fail.
+            stripe_account: The connected account for this call; `None` uses the
+                client's.
+            idempotency_key: Sent as `Idempotency-Key` on every attempt; `None` makes
+                a fresh UUID4.
+
+        Returns:
+            The prepared [`Call`][lattice_core.pipeline.Call], inert until `send` runs it.
+
+        Raises:
+            ConfigurationError: The client is closed.
+            InvalidParamsError: `stripe_account` or `idempotency_key` is malformed.
         """
         self._check_open()
         request = pipeline.build_request(
@@ -368,9 +431,10 @@ class _BaseClient(Generic[TransportT]):
 class Client(_BaseClient[Transport]):
     """A synchronous Stripe client; reusable and safe to share between threads.
 
-    `transport` is an installed transport name (`"requests"`) or a
-    :class:`~lattice_core.transport.Transport` instance. Use it as a context
-    manager, or call :meth:`close`, to release pooled connections.
+    Its transport is `"requests"` unless told otherwise (`pip install
+    lattice-stripe-requests`). Use it as a context manager (`with Client(...) as
+    client:`), or call [`close`][lattice_core.Client.close], to release pooled
+    connections. For asyncio, use [`AsyncClient`][lattice_core.AsyncClient].
     """
 
     _transport_kind = Transport
@@ -380,14 +444,44 @@ class Client(_BaseClient[Transport]):
     def request(
         self, method: str, path: str, params: Mapping[str, Any], **options: Unpack[CallOptions]
     ) -> dict[str, Any]:
-        """Send one API call and return the decoded JSON object; raises ``StripeError``.
+        """Send one API call with plain params and return the decoded JSON object.
 
-        ``params`` are checked as plain data first (see :func:`lattice_core.plain.plain_params`).
+        A way to reach an endpoint Lattice has no model for; retries, hooks and errors
+        work as for [`Session.create`][lattice_core.billing_portal.Session.create].
+
+        Args:
+            method: The HTTP method, such as `"POST"`.
+            path: The API path, such as `"/v1/billing_portal/sessions"`.
+            params: The params, as in Stripe's API reference; checked as plain data
+                first (see [`plain_params`][lattice_core.plain.plain_params]).
+            **options: The [`CallOptions`][lattice_core.client.CallOptions]:
+                `stripe_account` and `idempotency_key`.
+
+        Returns:
+            The JSON object Stripe answered with.
+
+        Raises:
+            InvalidParamsError: `params` or an option cannot be sent; nothing was.
+            StripeError: Stripe refused the call, or could not be reached, after any
+                retries.
+            ConfigurationError: The client is closed.
         """
         return self.send(self.prepare(method, path, plain_params(params), dict, **options))
 
     def send(self, call: pipeline.Call[T]) -> T:
-        """Run a call made by :meth:`prepare` to its end; return its decoded result."""
+        """Run a call made by [`prepare`][lattice_core.Client.prepare] to its end.
+
+        Args:
+            call: The prepared call; a call runs once.
+
+        Returns:
+            What the call's `decode` made of Stripe's answer.
+
+        Raises:
+            StripeError: Stripe refused the call, or could not be reached, after any
+                retries.
+            ConfigurationError: The call was already sent, or the client is closed.
+        """
         call.start()
         while call.step is not None:
             call.feed(self._perform(call.step))
@@ -405,7 +499,11 @@ class Client(_BaseClient[Transport]):
             return exc
 
     def close(self) -> None:
-        """Close the transport's connection pool; calling it twice is harmless."""
+        """Close the transport's connection pool; calling it twice is harmless.
+
+        Calls still running fail with a [`ConfigurationError`][lattice_core.ConfigurationError]
+        at their next attempt; none can start after.
+        """
         if not self.closed:
             self.closed = True
             self._transport.close()
@@ -423,12 +521,12 @@ class Client(_BaseClient[Transport]):
 
 
 class AsyncClient(_BaseClient[AsyncTransport]):
-    """An asyncio Stripe client; the same options and behaviour as :class:`Client`.
+    """An asyncio Stripe client; the same options and behaviour as [`Client`][lattice_core.Client].
 
-    `transport` defaults to `"aiohttp"` (`pip install lattice-stripe-aiohttp`).
-    Use `async with AsyncClient(...)`, or `await client.close()`; a client
-    that sent requests and is dropped unclosed warns with `ResourceWarning`.
-    Use one client per event loop.
+    Its transport is `"aiohttp"` unless told otherwise (`pip install
+    lattice-stripe-aiohttp`). Use `async with AsyncClient(...)`, or
+    `await client.close()`; a client that sent requests and is dropped unclosed
+    warns with `ResourceWarning`. Use one client per event loop.
 
     `sleep=` takes what a `Client` takes, a plain function such as
     `lambda seconds: None`, or an `async def` function (a fake clock's, say):
@@ -443,14 +541,43 @@ class AsyncClient(_BaseClient[AsyncTransport]):
     async def request(
         self, method: str, path: str, params: Mapping[str, Any], **options: Unpack[CallOptions]
     ) -> dict[str, Any]:
-        """Send one API call and return the decoded JSON object; raises ``StripeError``.
+        """Send one API call with plain params and return the decoded JSON object.
 
-        ``params`` are checked as plain data first (see :func:`lattice_core.plain.plain_params`).
+        The same as [`Client.request`][lattice_core.Client.request], awaited.
+
+        Args:
+            method: The HTTP method, such as `"POST"`.
+            path: The API path, such as `"/v1/billing_portal/sessions"`.
+            params: The params, as in Stripe's API reference; checked as plain data
+                first (see [`plain_params`][lattice_core.plain.plain_params]).
+            **options: The [`CallOptions`][lattice_core.client.CallOptions]:
+                `stripe_account` and `idempotency_key`.
+
+        Returns:
+            The JSON object Stripe answered with.
+
+        Raises:
+            InvalidParamsError: `params` or an option cannot be sent; nothing was.
+            StripeError: Stripe refused the call, or could not be reached, after any
+                retries.
+            ConfigurationError: The client is closed.
         """
         return await self.send(self.prepare(method, path, plain_params(params), dict, **options))
 
     async def send(self, call: pipeline.Call[T]) -> T:
-        """Run a call made by :meth:`prepare` to its end; return its decoded result."""
+        """Run a call made by [`prepare`][lattice_core.AsyncClient.prepare] to its end.
+
+        Args:
+            call: The prepared call; a call runs once.
+
+        Returns:
+            What the call's `decode` made of Stripe's answer.
+
+        Raises:
+            StripeError: Stripe refused the call, or could not be reached, after any
+                retries.
+            ConfigurationError: The call was already sent, or the client is closed.
+        """
         self._used = True
         call.start()
         step = call.step
@@ -475,7 +602,11 @@ class AsyncClient(_BaseClient[AsyncTransport]):
         return call.result
 
     async def close(self) -> None:
-        """Close the transport's connection pool; calling it twice is harmless."""
+        """Close the transport's connection pool; calling it twice is harmless.
+
+        Calls still running fail with a [`ConfigurationError`][lattice_core.ConfigurationError]
+        at their next attempt; none can start after.
+        """
         if not self.closed:
             self.closed = True
             await self._transport.aclose()

@@ -1,31 +1,34 @@
 """Every exception Lattice raises, in one place.
 
-The tree::
+The tree:
 
-    LatticeError                      base of everything below
-    ├── ConfigurationError            bad client setup (key, base_url, transport, plugin)
-    ├── InvalidParamsError            pre-flight: bad params, raised before any network call
-    │                                 (also a ValueError)
-    └── StripeError                   Stripe answered, or could not be reached
-        ├── InvalidRequestError       400, 404, type invalid_request_error
-        ├── AuthenticationError       401
-        ├── CardError                 402, type card_error
-        ├── PermissionDeniedError     403
-        ├── IdempotencyError          type idempotency_error (any status)
-        ├── ConflictError             409
-        ├── RateLimitError            429, or code rate_limit (any status)
-        ├── APIError                  5xx and anything unknown
-        └── APIConnectionError        network failure or timeout; no HTTP status
+```text
+LatticeError                      base of everything below
+├── ConfigurationError            bad client setup (key, base_url, transport, plugin)
+├── InvalidParamsError            pre-flight: bad params, raised before any network call
+│                                 (also a ValueError)
+└── StripeError                   Stripe answered, or could not be reached
+    ├── InvalidRequestError       400, 404, type invalid_request_error
+    ├── AuthenticationError       401
+    ├── CardError                 402, type card_error
+    ├── PermissionDeniedError     403
+    ├── IdempotencyError          type idempotency_error (any status)
+    ├── ConflictError             409
+    ├── RateLimitError            429, or code rate_limit (any status)
+    ├── APIError                  5xx and anything unknown
+    └── APIConnectionError        network failure or timeout; no HTTP status
 
-    CauseSummary                      what stands in a cause chain for a library's
-                                      exception (never raised)
+CauseSummary                      what stands in a cause chain for a library's
+                                  exception (never raised)
+```
 
 Nothing an error holds carries a secret: messages, `param`, `headers` and
-`json_body` are masked (:mod:`lattice_core.masking`) when the error is made,
-and the client also passes messages through the `redact` hook. An exception
-from an HTTP library is never chained as it is (aiohttp's and requests'
+`json_body` are masked ([`lattice_core.masking`][lattice_core.masking]) when the
+error is made, and the client also passes messages through the `redact` hook. An
+exception from an HTTP library is never chained as it is (aiohttp's and requests'
 exceptions hold the request, `Authorization` header included): a
-:class:`CauseSummary` with its type's name and a masked message stands in.
+[`CauseSummary`][lattice_core.errors.CauseSummary] with its type's name and a masked
+message stands in.
 """
 
 from __future__ import annotations
@@ -54,10 +57,15 @@ __all__ = [
 
 
 class LatticeError(Exception):
-    """Base class of every error Lattice raises; its message is masked when it is made."""
+    """Base class of every error Lattice raises; its message is masked when it is made.
+
+    Args:
+        message: What went wrong and what to do about it.
+    """
 
     def __init__(self, message: str = "") -> None:
-        self.message = mask(message)
+        self.message: str = mask(message)
+        """The message, masked: no key, client secret or portal URL survives in it."""
         super().__init__(self.message)
 
 
@@ -71,22 +79,27 @@ _SUMMARY_CHARS = 300
 class CauseSummary(Exception):
     """Stands in a cause chain for another library's exception: a sanitised copy.
 
-    :meth:`of` makes it of a subclass of the original's type where it can
-    (`isinstance(exc.__cause__, aiohttp.ClientResponseError)` still holds,
-    and a traceback names the original type), with only the original's masked
-    text and its plain public values (`status`, say). It holds no reference
-    to the original, whose attributes may carry the request and its
-    `Authorization` header, so an error tracker that renders the chain
-    shows nothing secret. `type_name` is the original's qualified class name;
-    `summary` its masked text, cut short.
+    [`of`][lattice_core.errors.CauseSummary.of] makes it of a subclass of the
+    original's type where it can (`isinstance(exc.__cause__,
+    aiohttp.ClientResponseError)` still holds, and a traceback names the original
+    type), with only the original's masked text and its plain public values
+    (`status`, say). It holds no reference to the original, whose attributes may
+    carry the request and its `Authorization` header, so an error tracker that
+    renders the chain shows nothing secret.
+
+    Args:
+        type_name: The original's qualified class name.
+        message: The original's text, already masked.
     """
 
     def __init__(self, type_name: str, message: str) -> None:
         # A plain summary names the type in its text; a copy's type says it already.
         own = type(self) is CauseSummary
         BaseException.__init__(self, f"{type_name}: {message}" if own and message else message)
-        self.type_name = type_name
-        self.summary = message
+        self.type_name: str = type_name
+        """The original's qualified class name, such as `"ssl.SSLCertVerificationError"`."""
+        self.summary: str = message
+        """The original's text, masked and cut short."""
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args and self.args[0] else self.type_name
@@ -99,7 +112,15 @@ class CauseSummary(Exception):
 
     @classmethod
     def of(cls, exc: BaseException) -> CauseSummary:
-        """Summarise `exc`: its type and masked text (`str` of it failing is no error)."""
+        """Summarise `exc`: its type and masked text (`str` of it failing is no error).
+
+        Args:
+            exc: The exception to stand in for.
+
+        Returns:
+            An instance of a subclass of both `CauseSummary` and `exc`'s type, where
+            Python allows one; else a plain `CauseSummary`.
+        """
         kind = type(exc)
         try:
             text = " ".join(str(exc).split())
@@ -127,7 +148,7 @@ _COPY_TYPES: dict[type[BaseException], type[CauseSummary] | None] = {}
 
 
 def _copy_type(kind: type[BaseException]) -> type[CauseSummary] | None:
-    """A subclass of :class:`CauseSummary` and `kind`, named like `kind`; `None` if none.
+    """A subclass of `CauseSummary` and `kind`, named like `kind`; `None` if none.
 
     Made once per type (two threads racing make two equal classes, which is harmless).
     """
@@ -170,10 +191,17 @@ def _plain_attributes(exc: BaseException) -> list[tuple[str, object]]:
 
 
 def sanitize_chain(error: BaseException) -> BaseException:
-    """Replace every foreign exception in `error`'s cause chain with a :class:`CauseSummary`.
+    """Replace every foreign exception in `error`'s cause chain with a summary.
 
-    Lattice errors and summaries are kept (and their own chains cleaned); an
-    implicit `__context__` that is not shown anyway is dropped. Returns `error`.
+    Each becomes a [`CauseSummary`][lattice_core.errors.CauseSummary]; Lattice
+    errors and summaries are kept (and their own chains cleaned); an implicit
+    `__context__` that is not shown anyway is dropped.
+
+    Args:
+        error: The exception about to be raised; changed in place.
+
+    Returns:
+        `error` itself.
     """
     seen: set[int] = set()
     link: BaseException | None = error
@@ -194,30 +222,43 @@ def sanitize_chain(error: BaseException) -> BaseException:
 class InvalidParamsError(LatticeError, ValueError):
     """Params failed a pre-flight check; no request was sent.
 
-    `param` is the dotted path of the offending field (`"flow_data.type"`),
-    or `None` when the problem is the params object itself. `reason` names
-    the rule that failed: `required`, `requires` (needed because of a
-    `type`), `exclusive`, `type`, `enum`, `max_length`, `non_empty`,
-    `url`, `unknown`, `nul` (a string holding NUL), `range` (an integer
-    outside signed 64-bit), `depth` (nested deeper than
-    :data:`~lattice_core.limits.MAX_DEPTH`) or `cycle` (params that contain themselves).
+    Also a `ValueError`, as bad arguments are in Python: it is not a
+    [`StripeError`][lattice_core.StripeError], since Stripe was never asked.
+
+    Args:
+        message: What is wrong with the params and what to pass instead.
+        param: The dotted path of the offending field.
+        reason: The rule that failed.
     """
 
     def __init__(
         self, message: str, *, param: str | None = None, reason: str | None = None
     ) -> None:
         super().__init__(message)
-        self.param = _masked(param)
-        self.reason = reason
+        self.param: str | None = _masked(param)
+        """The dotted path of the offending field (`"flow_data.type"`).
+
+        `None` when the problem is the params object itself.
+        """
+        self.reason: str | None = reason
+        """The rule that failed.
+
+        One of `required`, `requires` (needed because of a `type`), `exclusive`,
+        `type`, `enum`, `max_length`, `non_empty`, `url`, `unknown`, `nul` (a string
+        holding NUL), `range` (an integer outside signed 64-bit), `depth` (nested
+        deeper than [`MAX_DEPTH`][lattice_core.limits.MAX_DEPTH]) or `cycle` (params
+        that contain themselves).
+        """
 
 
 class StripeError(LatticeError):
     """Stripe refused the request, or could not be reached.
 
-    Attributes mirror Stripe's error object (`message`, `type`, `code`,
+    The attributes mirror Stripe's error object (`message`, `type`, `code`,
     `param`, `decline_code`, `doc_url`) plus what the HTTP exchange tells:
-    `http_status`, `request_id` (from the `Request-Id` header), `headers`
-    and `json_body` (the decoded body, or `None` when it was not JSON).
+    `http_status`, `request_id`, `headers` and `json_body`. Catch a subclass to
+    handle one kind of failure; `str(error)` adds the status and request id to
+    the message.
     """
 
     def __init__(
@@ -234,17 +275,40 @@ class StripeError(LatticeError):
         headers: Mapping[str, str] | None = None,
         json_body: Any = None,
     ) -> None:
+        """Made by the client from Stripe's answer; each argument becomes the attribute.
+
+        Args:
+            message: Stripe's message, or Lattice's when there was none.
+            type: Stripe's error type.
+            code: Stripe's error code.
+            param: The param Stripe names.
+            decline_code: The card issuer's reason.
+            doc_url: Stripe's page about this error.
+            http_status: The HTTP status.
+            request_id: The `Request-Id` header.
+            headers: The response headers.
+            json_body: The decoded response body.
+        """
         super().__init__(message)
         # A server (or a proxy in front of it) may echo anything into these.
-        self.type = _masked(type)
-        self.code = _masked(code)
-        self.param = _masked(param)
-        self.decline_code = _masked(decline_code)
-        self.doc_url = _masked(doc_url)
-        self.http_status = http_status
-        self.request_id = _masked(request_id)
+        self.type: str | None = _masked(type)
+        """Stripe's error type, such as `"invalid_request_error"` or `"card_error"`."""
+        self.code: str | None = _masked(code)
+        """Stripe's error code, such as `"resource_missing"` or `"rate_limit"`."""
+        self.param: str | None = _masked(param)
+        """The param Stripe names as the cause, in form spelling (`"flow_data[type]"`)."""
+        self.decline_code: str | None = _masked(decline_code)
+        """Why the card issuer declined, for a [`CardError`][lattice_core.CardError]."""
+        self.doc_url: str | None = _masked(doc_url)
+        """A link to Stripe's documentation of this error."""
+        self.http_status: int | None = http_status
+        """The HTTP status; `None` when no answer came."""
+        self.request_id: str | None = _masked(request_id)
+        """The `Request-Id` header: the handle Stripe support asks for."""
         self.headers: Mapping[str, str] = mask_headers(headers or {})
-        self.json_body = mask_value(json_body)
+        """The response headers, lower-cased names, credentials and cookies masked."""
+        self.json_body: Any = mask_value(json_body)
+        """The decoded body, masked; `None` when it was not JSON."""
 
     def __str__(self) -> str:
         parts = []
@@ -302,11 +366,16 @@ class APIError(StripeError):
 class APIConnectionError(StripeError):
     """The request did not get an HTTP answer: DNS, refused connection, TLS, timeout.
 
-    `__cause__` is a :class:`CauseSummary` of the transport library's
-    exception (its type and masked message). `should_retry` is `False` when
-    repeating cannot help, as after a failed TLS certificate check.
+    `__cause__` is a [`CauseSummary`][lattice_core.errors.CauseSummary] of the
+    transport library's exception (its type and masked message).
+
+    Args:
+        message: What failed: the call, where to, and why.
+        should_retry: Whether another attempt could succeed.
+        **fields: The other attributes of [`StripeError`][lattice_core.StripeError].
     """
 
     def __init__(self, message: str, *, should_retry: bool = True, **fields: Any) -> None:
         super().__init__(message, **fields)
-        self.should_retry = should_retry
+        self.should_retry: bool = should_retry
+        """`False` when repeating cannot help, as after a failed TLS certificate check."""

@@ -5,24 +5,30 @@ the sync and the async client alike: pluggy never awaits. Plugins are found
 through the `lattice` entry-point group (the built-in `retry`, `telemetry`
 and `redaction` plugins and the transports are found that way too) or passed
 as `Client(plugins=[...])`. An entry point may name a module or a class; a
-class is instantiated once per client, so it can keep per-client state.
+class is instantiated once per client, so it can keep per-client state. An
+implementation may take any of its hook's arguments, by name, and leave out
+the others.
 
-When a client is built::
+When a client is built:
 
-    register_transports(register)                transports offer themselves by name
-    register_flow_types(register)                flow types newer than the pinned API
-    client_created(client)                       once, after the client is ready
+```text
+register_transports(register)                transports offer themselves by name
+register_flow_types(register)                flow types newer than the pinned API
+client_created(client)                       once, after the client is ready
+```
 
-Order of calls for one API call::
+Order of calls for one API call:
 
-    before_request(request)                      every attempt, may add headers
-    -> transport sends it
-    after_response(request, response, error, elapsed)
-                                                 every attempt, success or failure
-    retry_delay(request, response, error, max_retries)
-                                                 failed attempts; first answer wins
-    after_call(request, response, error)         once, with the final outcome
-    redact(text)                                 on every message that leaves the SDK
+```text
+before_request(request)                      every attempt, may add headers
+-> transport sends it
+after_response(request, response, error, elapsed)
+                                             every attempt, success or failure
+retry_delay(request, response, error, max_retries)
+                                             failed attempts; first answer wins
+after_call(request, response, error)         once, with the final outcome
+redact(text)                                 on every message that leaves the SDK
+```
 
 Within one hook, pluggy calls implementations registered later first:
 `Client(plugins=[...])` objects (last one first), then installed third-party
@@ -52,20 +58,32 @@ if TYPE_CHECKING:
 __all__ = ["hookimpl", "hookspec"]
 
 PROJECT_NAME = "lattice"
+"""pluggy's project name for Lattice's hooks, and the entry-point group plugins use."""
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+"""Marks a hook specification (Lattice's own; plugins do not need it)."""
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+"""Marks a plugin's function or method as a hook implementation.
+
+Use it bare (`@hookimpl`) or with pluggy's options, such as
+`@hookimpl(tryfirst=True)`; also importable as `lattice_core.hookimpl`.
+"""
 
 
 @hookspec
 def register_transports(register: Callable[[str, TransportFactory], None]) -> None:
     """Offer transports: call `register(name, factory)` once per transport.
 
-    Called when a client is built. `factory(options)` receives
-    :class:`lattice_core.transport.TransportOptions` and returns a
-    :class:`~lattice_core.transport.Transport` (sync) or
-    :class:`~lattice_core.transport.AsyncTransport`. Import the HTTP library
-    inside the factory, not at module level, so listing plugins stays cheap.
+    Called when a client is built. Import the HTTP library inside the factory,
+    not at module level, so listing plugins stays cheap.
+
+    Args:
+        register: Takes the name users pass as `Client(transport=name)` and a
+            factory: a callable that receives the client's
+            [`TransportOptions`][lattice_core.TransportOptions] and returns a
+            [`Transport`][lattice_core.Transport] (sync) or an
+            [`AsyncTransport`][lattice_core.AsyncTransport]. The first
+            registration of a name wins.
     """
 
 
@@ -74,10 +92,13 @@ def register_flow_types(register: Callable[[FlowType], None]) -> None:
     """Teach pre-flight validation a `flow_data.type`: call `register(flow_type)`.
 
     Called when a client is built. Use it when Stripe adds a flow type after
-    the API version Lattice pins: pass a
-    :class:`lattice_core.billing_portal.rules.FlowType` with the rule for its
-    settings object (or `None` if it needs none). A type registered under a
-    built-in name replaces the built-in rule.
+    the API version Lattice pins. A type registered under a built-in name
+    replaces the built-in rule.
+
+    Args:
+        register: Takes a [`FlowType`][lattice_core.billing_portal.FlowType]: the
+            type's name and the rule for its settings object (or `None` if it needs
+            none).
     """
 
 
@@ -87,6 +108,10 @@ def client_created(client: Any) -> None:
 
     A per-client plugin instance may keep what it needs, for example
     `client.hooks.redact` to mask what it logs. Return values are ignored.
+
+    Args:
+        client: The [`Client`][lattice_core.Client] or
+            [`AsyncClient`][lattice_core.AsyncClient] just built.
     """
 
 
@@ -94,12 +119,15 @@ def client_created(client: Any) -> None:
 def before_request(request: Request) -> None:
     """Called before every attempt, just before the transport sends `request`.
 
-    An implementation may add or change `request.headers`, write to
-    `request.context` and shorten `request.timeout` (this attempt's seconds
-    to connect and to read); it must not replace `request.content` (the
-    `Idempotency-Key` promises the same body on every attempt).
-    `request.attempt` counts from 1. All implementations run; return values
-    are ignored.
+    All implementations run; return values are ignored.
+
+    Args:
+        request: The attempt's [`Request`][lattice_core.Request]. An
+            implementation may add or change `request.headers`, write to
+            `request.context` and shorten `request.timeout` (this attempt's
+            seconds to connect and to read); it must not replace
+            `request.content` (the `Idempotency-Key` promises the same body on
+            every attempt). `request.attempt` counts from 1.
     """
 
 
@@ -109,11 +137,16 @@ def after_response(
 ) -> None:
     """Called after every attempt, with its outcome and how long it took.
 
-    Exactly one of `response` (any HTTP status, `body` already decoded) and
-    `error` (an :class:`~lattice_core.errors.APIConnectionError`, message
-    already redacted) is set. `elapsed` is the attempt's duration in seconds,
-    measured around the transport. Observe only: the return value is ignored
-    and neither object should be changed.
+    Exactly one of `response` and `error` is set. Observe only: the return value
+    is ignored and neither object should be changed.
+
+    Args:
+        request: The attempt's [`Request`][lattice_core.Request].
+        response: The answer, of any HTTP status, `body` already decoded; `None`
+            when no answer came.
+        error: The [`APIConnectionError`][lattice_core.APIConnectionError] when no
+            answer came (its message already redacted); else `None`.
+        elapsed: The attempt's duration in seconds, measured around the transport.
     """
 
 
@@ -126,11 +159,21 @@ def retry_delay(
 ) -> float | None:
     """Decide whether to retry after a failed attempt; first non-`None` wins.
 
-    Return the seconds to wait before attempt `request.attempt + 1`, or
-    `None` to give up (the error is then raised). Only called for failed
-    attempts (connection errors and non-2xx responses) while
-    `request.attempt <= max_retries`. The built-in `retry` plugin
+    Only called for failed attempts (connection errors and non-2xx responses)
+    while `request.attempt <= max_retries`. The built-in `retry` plugin
     implements Stripe's rules; disable it to never retry.
+
+    Args:
+        request: The failed attempt's [`Request`][lattice_core.Request];
+            `request.attempt` counts from 1.
+        response: The non-2xx answer, or `None` when no answer came.
+        error: The [`APIConnectionError`][lattice_core.APIConnectionError] when no
+            answer came; else `None`.
+        max_retries: The client's `max_retries`.
+
+    Returns:
+        The seconds to wait before attempt `request.attempt + 1`, or `None` to
+            give up (the error is then raised).
     """
 
 
@@ -138,11 +181,15 @@ def retry_delay(
 def after_call(request: Request, response: Response | None, error: BaseException | None) -> None:
     """Called once per API call, after the last attempt, with the final outcome.
 
-    `error` is the exception about to be raised (`None` on success): usually
-    a :class:`~lattice_core.errors.LatticeError`, but also a cancellation
-    (`asyncio.CancelledError`) or any other exception that ended the call;
-    `response` is the last HTTP response, if there was one. The place to end
-    a span, count a call or refund a retry budget. Observe only.
+    The place to end a span, count a call or refund a retry budget. Observe only.
+
+    Args:
+        request: The call's [`Request`][lattice_core.Request], as its last
+            attempt sent it.
+        response: The last HTTP response, if there was one.
+        error: The exception about to be raised (`None` on success): usually a
+            [`LatticeError`][lattice_core.LatticeError], but also a cancellation
+            (`asyncio.CancelledError`) or any other exception that ended the call.
     """
 
 
@@ -150,9 +197,14 @@ def after_call(request: Request, response: Response | None, error: BaseException
 def redact(text: str) -> str | None:
     """Mask secrets in `text` before it leaves the SDK (messages, logs, reprs).
 
-    Return the masked text, or `None` to leave it as it is. Unlike other
-    hooks, implementations are chained: each one receives the previous one's
-    output, so rules from several plugins compose. Core masking
-    (:func:`lattice_core.masking.mask`) runs after the chain whatever plugins
+    Unlike other hooks, implementations are chained: each one receives the
+    previous one's output, so rules from several plugins compose. Core masking
+    ([`mask`][lattice_core.masking.mask]) runs after the chain whatever plugins
     are registered, so a rule here can only add to it.
+
+    Args:
+        text: The text to mask (the previous implementation's output).
+
+    Returns:
+        The masked text, or `None` to leave it as it is.
     """

@@ -1,7 +1,8 @@
 """The request and response data every transport and every hook sees.
 
-Plain data, no I/O: the pipeline builds a :class:`Request`, a transport turns it
-into a :class:`Response`, the pipeline decodes it. Neither `repr` shows a
+Plain data, no I/O: the pipeline builds a [`Request`][lattice_core.Request], a
+transport turns it into a [`Response`][lattice_core.Response], the pipeline
+decodes it. Neither `repr` shows a
 credential: the `Authorization` header and the response body (which holds the
 portal `url`) are masked.
 """
@@ -21,7 +22,13 @@ __all__ = ["Request", "Response", "is_loopback_host"]
 
 @functools.lru_cache(maxsize=64)  # a client per request asks about the same host each time
 def is_loopback_host(host: str) -> bool:
-    """True for `localhost` and addresses in 127.0.0.0/8 or `::1`."""
+    """Whether `host` is this machine: `localhost`, an address in 127.0.0.0/8, or `::1`.
+
+    Only such a host may be reached over plain `http://` (a local fake Stripe).
+
+    Args:
+        host: A host name or IP address, without brackets or port.
+    """
     if host == "localhost":
         return True
     import ipaddress  # only http:// base URLs get here
@@ -36,24 +43,34 @@ def is_loopback_host(host: str) -> bool:
 class Request:
     """One HTTP request to Stripe, shared by every attempt of a call.
 
-    `headers` may be changed by `before_request` hooks; `content` is the
-    form-encoded body built from `params` (kept for hooks that want to look at
-    what was asked). `attempt` counts from 1 and `context` is scratch space
-    for plugins (for example a start time stamped in `before_request` and read
-    in `after_response`). `timeout` is the seconds this attempt may take to
-    connect, and again to read: the client's `timeout`, which a
-    `before_request` hook may shorten (the retry deadline does); transports
-    honour it (`None`: the transport's own default).
+    The pipeline builds it; `before_request` hooks may change `headers`,
+    `context` and `timeout` before each attempt, and a transport sends it.
     """
 
     method: str
+    """The HTTP method, such as `"POST"`."""
     url: str
+    """The full URL: the client's `base_url` and the API path."""
     headers: dict[str, str]
+    """The headers to send, `Authorization` and `Idempotency-Key` included."""
     params: Mapping[str, Any]
+    """The params the body was encoded from, for hooks that want to see what was asked."""
     content: bytes = b""
+    """The form-encoded body: the same bytes on every attempt."""
     attempt: int = 1
+    """Which attempt this is, counting from 1."""
     context: dict[str, Any] = attrs.field(factory=dict)
+    """Scratch space for plugins, kept across the attempts of one call.
+
+    For example a start time stamped in `before_request` and read in
+    `after_response`.
+    """
     timeout: float | None = None
+    """Seconds this attempt may take to connect, and again to read.
+
+    The client's `timeout`, which a `before_request` hook may shorten (the retry
+    deadline does); transports honour it. `None`: the transport's own default.
+    """
 
     def __repr__(self) -> str:
         return (
@@ -65,16 +82,19 @@ class Request:
 
 @attrs.define(slots=True, repr=False, eq=False)
 class Response:
-    """What a transport got back: status, headers (lower-cased names), raw bytes.
-
-    `body` is the decoded JSON, filled in by the pipeline before
-    `after_response` hooks run (`None` when the body is not JSON).
-    """
+    """What a transport got back: status, headers and raw bytes."""
 
     status_code: int
+    """The HTTP status, such as `200` or `400`."""
     headers: Mapping[str, str]
+    """The response headers, names lower-cased."""
     content: bytes = b""
+    """The raw body."""
     body: Any = None
+    """The decoded JSON, filled in by the pipeline before `after_response` hooks run.
+
+    `None` when the body is not JSON (or until it is decoded).
+    """
 
     @property
     def request_id(self) -> str | None:

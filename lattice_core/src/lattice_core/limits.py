@@ -3,14 +3,16 @@
 Params and response bodies are trees a caller or a server controls; walking one
 nested thousands of levels deep (or a params mapping that contains itself)
 would end in `RecursionError` somewhere unhelpful. Lattice refuses both
-kinds up front: params deeper than :data:`MAX_DEPTH` (or cyclic) are an
-:class:`~lattice_core.errors.InvalidParamsError`, a response body deeper than
-:data:`MAX_DEPTH` is an :class:`~lattice_core.errors.APIError`. Stripe's own
-objects nest a handful of levels, so the limit only ever meets hostile data.
+kinds up front: params deeper than [`MAX_DEPTH`][lattice_core.limits.MAX_DEPTH]
+(or cyclic) are an [`InvalidParamsError`][lattice_core.InvalidParamsError], a
+response body deeper than that is an [`APIError`][lattice_core.APIError].
+Stripe's own objects nest a handful of levels, so the limit only ever meets
+hostile data.
 
 Integers travel as Stripe's signed 64-bit integers, so anything outside
-:data:`INT_MIN` .. :data:`INT_MAX` is refused before it is sent (Python would
-also refuse to print an int of more than 4,300 digits).
+[`INT_MIN`][lattice_core.limits.INT_MIN] .. [`INT_MAX`][lattice_core.limits.INT_MAX]
+is refused before it is sent (Python would also refuse to print an int of more
+than 4,300 digits).
 """
 
 from __future__ import annotations
@@ -19,15 +21,20 @@ from typing import Any
 
 __all__ = ["INT_MAX", "INT_MIN", "MAX_DEPTH", "int_in_range", "nested_deeper_than"]
 
-#: How deeply params and response bodies may nest (mappings and lists count a level each).
 MAX_DEPTH = 32
-#: The range of an integer Stripe accepts (signed 64-bit).
+"""How deeply params and response bodies may nest (mappings and lists count a level each)."""
 INT_MIN = -(2**63)
+"""The smallest integer Stripe accepts (signed 64-bit)."""
 INT_MAX = 2**63 - 1
+"""The largest integer Stripe accepts (signed 64-bit)."""
 
 
 def int_in_range(value: int) -> bool:
-    """Whether `value` fits Stripe's signed 64-bit integers."""
+    """Whether `value` fits Stripe's signed 64-bit integers.
+
+    Args:
+        value: The integer to check.
+    """
     return INT_MIN <= value <= INT_MAX
 
 
@@ -35,6 +42,10 @@ def nested_deeper_than(value: Any, limit: int = MAX_DEPTH) -> bool:
     """Whether decoded JSON `value` nests mappings/lists more than `limit` levels.
 
     Iterative, so it cannot overflow the stack whatever it is given.
+
+    Args:
+        value: Decoded JSON (dicts, lists and scalars).
+        limit: The levels allowed; a dict or list counts one.
     """
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:

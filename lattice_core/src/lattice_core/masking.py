@@ -48,6 +48,12 @@ SENSITIVE_KEYS = frozenset(
     {"authorization", "proxy-authorization", "api_key", "client_secret", "password"}
     | {"url", "flow", "flow_data"}
 )
+"""Mapping keys whose values [`mask_value`][lattice_core.masking.mask_value] hides whole.
+
+Credentials, and a portal session's `url` and `flow` (or the `flow_data` param),
+which name the customer's subscriptions and where the flow returns to. Compared
+in lower case.
+"""
 # Something each rule above needs in order to match; text with none is returned untouched.
 _MARKERS = (
     "sk_",
@@ -75,7 +81,17 @@ def _mask_authorization(match: re.Match[str]) -> str:
 
 
 def mask(text: str) -> str:
-    """Return `text` with keys, authorization values, client secrets and portal URLs masked."""
+    """Return `text` with keys, authorization values, client secrets and portal URLs masked.
+
+    A key keeps its prefix and, when long enough, its last four characters
+    (`sk_test_…AbCd`); everything else masked becomes `***`.
+
+    Args:
+        text: Any text about to be shown, logged or raised.
+
+    Returns:
+        The masked text; `text` itself when there was nothing to mask.
+    """
     low = text.lower()  # a few C-speed scans spare the common case five regexes
     if not any(marker in low for marker in _MARKERS):
         return text
@@ -87,7 +103,16 @@ def mask(text: str) -> str:
 
 
 def mask_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """A copy of `headers` with credentials (and cookies) replaced and every value masked."""
+    """A copy of `headers` with credentials (and cookies) replaced and every value masked.
+
+    Args:
+        headers: HTTP headers, of any case.
+
+    Returns:
+        A new dict, where `Authorization`, `Proxy-Authorization`, `Cookie` and
+            `Set-Cookie` values become `***` and the others go through
+            [`mask`][lattice_core.masking.mask].
+    """
     return {
         name: "***" if name.lower() in _SENSITIVE_HEADERS else mask(value)
         for name, value in headers.items()
@@ -95,9 +120,18 @@ def mask_headers(headers: Mapping[str, str]) -> dict[str, str]:
 
 
 def mask_value(value: Any) -> Any:
-    """:func:`mask` applied through mappings, lists and tuples; sensitive keys fully masked.
+    """[`mask`][lattice_core.masking.mask] applied through mappings, lists and tuples.
 
-    Used on decoded JSON (nesting bounded by :data:`lattice_core.limits.MAX_DEPTH`).
+    Used on decoded JSON, whose nesting is bounded by
+    [`MAX_DEPTH`][lattice_core.limits.MAX_DEPTH].
+
+    Args:
+        value: Decoded JSON, or any value; what is neither text nor a container is
+            returned as it is.
+
+    Returns:
+        A masked copy, where the values of
+            [`SENSITIVE_KEYS`][lattice_core.masking.SENSITIVE_KEYS] become `***` whole.
     """
     if isinstance(value, str):
         return mask(value)

@@ -418,23 +418,33 @@ def call_flow(
 class Call(Generic[T]):
     """One call, prepared: inert until a driver starts it, then stepped to its end.
 
-    Building a call fires nothing (no hook, no span): :meth:`start` runs it to
-    its first step, `step` is then the request to send or the seconds to
-    sleep, or `None` once the call has finished (`result` holds the decoded
-    answer); :meth:`feed` hands back what the step produced. A call runs once.
+    Building a call fires nothing (no hook, no span):
+    [`start`][lattice_core.pipeline.Call.start] runs it to its first step, and
+    [`feed`][lattice_core.pipeline.Call.feed] hands back what each step produced,
+    until `step` is `None`. A call runs once. [`Client.send`][lattice_core.Client.send]
+    and [`AsyncClient.send`][lattice_core.AsyncClient.send] are the two drivers.
+
+    Args:
+        flow: The generator `call_flow` made for this call's request.
     """
 
     __slots__ = ("_flow", "_started", "result", "step")
 
     result: T
+    """The decoded answer, once `step` is `None` (set only if the call succeeded)."""
 
     def __init__(self, flow: Generator[Step, Outcome, T]) -> None:
         self._flow = flow
         self._started = False
         self.step: Step | None = None
+        """What to do next: a `Request` to send, seconds to sleep, or `None` when done."""
 
     def start(self) -> None:
-        """Run the call to its first step (`before_request` hooks fire here)."""
+        """Run the call to its first step (`before_request` hooks fire here).
+
+        Raises:
+            ConfigurationError: The call was already started.
+        """
         if self._started:
             raise ConfigurationError(
                 "this call was already sent; prepare a new one (client.prepare(...)) to "
@@ -444,11 +454,16 @@ class Call(Generic[T]):
         self.step = next(self._flow)
 
     def feed(self, outcome: Outcome) -> None:
-        """Hand back what the step produced: a response, `None` after a sleep, or an exception.
+        """Hand back what the step produced, and move to the next step.
 
-        An `APIConnectionError` is an outcome the retry rules judge; any other
-        exception (`CancelledError`, a bug in a transport) is thrown into the
-        flow, which tells `after_call` and raises it again from here.
+        Args:
+            outcome: The transport's `Response` or the `APIConnectionError` it
+                raised, `None` after a sleep, or any other exception the I/O raised
+                (`CancelledError`, a bug in a transport): that one is thrown into
+                the flow, which tells `after_call` and raises it again from here.
+
+        Raises:
+            StripeError: The call failed for good (no retry left, or none wanted).
         """
         try:
             if isinstance(outcome, BaseException) and not isinstance(outcome, APIConnectionError):

@@ -4,9 +4,10 @@ Params come from callers, and a careless (or hostile) one can pass anything:
 a tree nested thousands of levels deep, a mapping that contains itself, bytes,
 an `int` of 5,000 digits, text with NUL or a lone surrogate. Walked naively,
 each ends in `RecursionError`, `ValueError` or `UnicodeEncodeError` far
-from the call. :func:`plain_params` walks the tree once, turns Lattice models
-(the `FlowData` family) into the mappings they stand for, and raises an
-:class:`~lattice_core.errors.InvalidParamsError` naming the path instead.
+from the call. [`plain_params`][lattice_core.plain.plain_params] walks the tree
+once, turns Lattice models (the [`FlowData`][lattice_core.billing_portal.FlowData]
+family) into the mappings they stand for, and raises an
+[`InvalidParamsError`][lattice_core.InvalidParamsError] naming the path instead.
 `Session.create` runs it before its rule table; `client.request` runs it on
 raw params.
 """
@@ -25,21 +26,30 @@ from .wording import with_article
 
 __all__ = ["EXTRA_FIELD", "plain_params"]
 
-#: The field of a Lattice model that holds keys it does not know (merged back on the wire).
 EXTRA_FIELD = "extra"
+"""The field of a Lattice model that holds keys it does not know (merged back on the wire)."""
 
 # A key shown in a path as it is; anything else (an id, a URL, a pasted key) is described.
 _TOKEN = re.compile(r"[A-Za-z0-9_.-]{1,40}")
 
 
 def plain_params(params: object) -> dict[str, Any]:
-    """`params` as plain mappings, lists and scalars, or an `InvalidParamsError`.
+    """`params` as plain mappings, lists and scalars, checked on the way.
 
-    Refused, each naming the path (`reason` in brackets): params that are not
-    a mapping (`type`), nesting deeper than :data:`~lattice_core.limits.MAX_DEPTH`
-    (`depth`), a mapping or list inside itself (`cycle`), keys that are not
-    strings and bytes values (`type`), integers outside signed 64-bit
-    (`range`), text with NUL (`nul`) or that UTF-8 cannot encode (`type`).
+    Args:
+        params: A mapping, or a Lattice model, of params.
+
+    Returns:
+        A new dict of plain dicts, lists and scalars, models turned into the
+            mappings they stand for.
+
+    Raises:
+        InvalidParamsError: Something cannot be sent; the message names its path.
+            Refused (`reason` in brackets): params that are not a mapping (`type`), nesting
+            deeper than [`MAX_DEPTH`][lattice_core.limits.MAX_DEPTH] (`depth`), a
+            mapping or list inside itself (`cycle`), keys that are not strings and
+            bytes values (`type`), integers outside signed 64-bit (`range`), text
+            with NUL (`nul`) or that UTF-8 cannot encode (`type`).
     """
     if type(params) is not dict and not isinstance(params, Mapping) and not attrs.has(type(params)):
         raise InvalidParamsError(

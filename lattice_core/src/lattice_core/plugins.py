@@ -2,7 +2,7 @@
 
 Entry points in the `lattice` group are discovered once per process and each
 is imported at most once; every client then gets its own
-:class:`pluggy.PluginManager` so two clients with different plugins never
+`pluggy.PluginManager` so two clients with different plugins never
 interfere. Disabled names are blocked *before* loading, so a plugin that fails
 to import can still be switched off.
 """
@@ -43,11 +43,14 @@ ENTRY_POINT_GROUP = "lattice"
 
 
 class PluginInfo(NamedTuple):
-    """One discovered entry point: its name, module path and distribution."""
+    """One installed plugin: an entry point of the `lattice` group."""
 
     name: str
+    """The entry point's name: what `disable_plugins=[...]` takes, such as `"retry"`."""
     value: str
+    """What it loads: a module, or `module:Class`."""
     distribution: str
+    """The distribution that installed it, such as `"lattice-stripe-core"`."""
 
 
 CORE_DISTRIBUTION = "lattice-stripe-core"
@@ -125,7 +128,7 @@ def _hook_problem(pm: pluggy.PluginManager, plugin: object) -> str | None:
     pluggy accepts a `@hookimpl` whose name matches no hook (it would just
     never be called), so a typo such as `before_reqest` would fail silently.
     A class (or module) found sound once is sound for every client after: its
-    wiring is kept as a blueprint (see :meth:`PluginManager.register`).
+    wiring is kept as a blueprint (see `PluginManager.register`).
     """
     owner = _owner(plugin)
     if owner is not None and owner in _BLUEPRINTS:
@@ -187,7 +190,12 @@ def refresh_plugins() -> None:
 
 
 def list_plugins() -> list[PluginInfo]:
-    """The plugins installed in the `lattice` entry-point group, sorted by name."""
+    """The plugins installed in the `lattice` entry-point group.
+
+    Returns:
+        One [`PluginInfo`][lattice_core.PluginInfo] per entry point, in the order
+            clients register them: the built-ins first, then the others by name.
+    """
     return [
         PluginInfo(ep.name, ep.value, ep.dist.name if ep.dist else "") for ep in _entry_points()
     ]
@@ -196,18 +204,20 @@ def list_plugins() -> list[PluginInfo]:
 class PluginManager(pluggy.PluginManager):
     """A client's plugin manager: complete once the client is built.
 
-    :class:`Hooks` works out who observes `after_response` / `after_call`
+    `Hooks` works out who observes `after_response` / `after_call`
     and the `redact` chain once, when the client is made; a plugin
     registered afterwards would get `before_request` but never `after_call`
-    (a span nothing ends). So once sealed, :meth:`register` and
-    :meth:`unregister` raise :class:`~lattice_core.errors.ConfigurationError`
+    (a span nothing ends). So once sealed, `register` and
+    `unregister` raise a `ConfigurationError`
     saying to pass the plugin when building the client instead.
     """
 
     sealed = False
-    #: How many hook-call monitors are on (``add_hookcall_monitoring``, ``enable_tracing``):
-    #: while any is, every hook goes through pluggy so that they see it.
     monitors = 0
+    """How many hook-call monitors are on (`add_hookcall_monitoring`, `enable_tracing`).
+
+    While any is, every hook goes through pluggy so that they see it.
+    """
 
     def _refuse_if_sealed(self, what: str) -> None:
         if self.sealed:
@@ -553,7 +563,7 @@ class Hooks:
     def redact(self, text: str) -> str:
         """Run `text` through every `redact` implementation, then core masking.
 
-        Implementations chain, each on the last's output; :func:`~lattice_core.masking.mask`
+        Implementations chain, each on the last's output; `lattice_core.masking.mask`
         runs last whatever the plugins did, so no plugin setup can unmask a key.
         """
         for function in self._redactors:

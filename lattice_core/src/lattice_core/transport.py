@@ -1,10 +1,12 @@
 """Transport bases, in the httpx shape, and how a client finds its transport.
 
-A transport turns one :class:`~lattice_core.http.Request` into one
-:class:`~lattice_core.http.Response` and nothing more: no retries, no hooks,
-no decoding. Each transport package maps its library's exceptions onto
-:class:`~lattice_core.errors.APIConnectionError` and offers itself through the
-`register_transports` hook.
+A transport turns one [`Request`][lattice_core.Request] into one
+[`Response`][lattice_core.Response] and nothing more: no retries, no hooks, no
+decoding. Each transport package maps its library's exceptions onto
+[`APIConnectionError`][lattice_core.APIConnectionError] (with
+[`connection_error`][lattice_core.transport.connection_error]) and offers itself
+through the [`register_transports`][lattice_core.hookspecs.register_transports]
+hook.
 """
 
 from __future__ import annotations
@@ -52,33 +54,68 @@ class TransportOptions:
     timeout: float = 80.0
     """Seconds allowed to connect, and again to read the response.
 
-    Each :class:`~lattice_core.http.Request` also carries the client's timeout,
-    which is what a transport should honour (see :func:`attempt_timeout`).
+    Each [`Request`][lattice_core.Request] also carries the client's timeout,
+    which is what a transport should honour (see
+    [`attempt_timeout`][lattice_core.transport.attempt_timeout]).
     """
 
 
 class Transport(abc.ABC):
-    """A synchronous transport."""
+    """A synchronous transport: subclass it and implement `handle_request`.
 
-    #: Product token for the ``User-Agent`` header, e.g. ``"requests/2.32.3"``.
+    Pass an instance as `Client(transport=...)`, or offer a factory through the
+    [`register_transports`][lattice_core.hookspecs.register_transports] hook so
+    users can name it.
+    """
+
     user_agent: str = "custom"
+    """Product token for the `User-Agent` header, such as `"requests/2.32.3"`."""
 
     @abc.abstractmethod
     def handle_request(self, request: Request) -> Response:
-        """Send ``request``; raise ``APIConnectionError`` if no HTTP answer came."""
+        """Send `request` once and return the answer, whatever its HTTP status.
+
+        Args:
+            request: What to send; allow it
+                [`attempt_timeout`][lattice_core.transport.attempt_timeout] seconds.
+
+        Returns:
+            The status, headers (lower-cased names) and raw body.
+
+        Raises:
+            APIConnectionError: No HTTP answer came; make it with
+                [`connection_error`][lattice_core.transport.connection_error].
+        """
 
     def close(self) -> None:  # noqa: B027 - optional to override
         """Release pooled connections. Safe to call more than once."""
 
 
 class AsyncTransport(abc.ABC):
-    """An asynchronous transport."""
+    """An asynchronous transport: subclass it and implement `handle_async_request`.
+
+    The asyncio twin of [`Transport`][lattice_core.Transport], for an
+    [`AsyncClient`][lattice_core.AsyncClient].
+    """
 
     user_agent: str = "custom"
+    """Product token for the `User-Agent` header, such as `"aiohttp/3.9.5"`."""
 
     @abc.abstractmethod
     async def handle_async_request(self, request: Request) -> Response:
-        """Send ``request``; raise ``APIConnectionError`` if no HTTP answer came."""
+        """Send `request` once and return the answer, whatever its HTTP status.
+
+        Args:
+            request: What to send; allow it
+                [`attempt_timeout`][lattice_core.transport.attempt_timeout] seconds.
+
+        Returns:
+            The status, headers (lower-cased names) and raw body.
+
+        Raises:
+            APIConnectionError: No HTTP answer came; make it with
+                [`connection_error`][lattice_core.transport.connection_error].
+        """
 
     async def aclose(self) -> None:  # noqa: B027 - optional to override
         """Release pooled connections. Safe to call more than once."""
@@ -94,6 +131,13 @@ def certificate_error(exc: BaseException) -> str | None:
     `MaxRetryError` around `ssl.SSLCertVerificationError`; aiohttp:
     `ClientConnectorCertificateError`), so this follows causes, `args` and
     the usual wrapper attributes a few levels down, and knows OpenSSL's wording.
+
+    Args:
+        exc: The exception an HTTP library raised.
+
+    Returns:
+        OpenSSL's reason (such as `"certificate has expired"`), or `None` when
+            `exc` is not about a certificate.
     """
     ssl = sys.modules.get("ssl")  # not imported: then no TLS failure can have happened
     verify_error = ssl.SSLCertVerificationError if ssl is not None else ()
@@ -125,11 +169,19 @@ def connection_error(
     One wording for every transport: it names the method, `host:port` and
     path of the call (never its query, a header or the body) and what failed
     below ([describe_cause][lattice_core.transport.describe_cause]), masked.
-    Its `__cause__` is already set to a :class:`~lattice_core.errors.CauseSummary`
-    of `exc` (never `exc` itself, which holds the request and its
-    `Authorization` header): raise it as it is, not `from exc`. A failed
-    certificate check is not worth retrying, so that error says so
-    (`should_retry=False`) and names what to check.
+    Its `__cause__` is already set to a
+    [`CauseSummary`][lattice_core.errors.CauseSummary] of `exc` (never `exc`
+    itself, which holds the request and its `Authorization` header): raise it as
+    it is, not `from exc`. A failed certificate check is not worth retrying, so
+    that error says so (`should_retry=False`) and names what to check.
+
+    Args:
+        request: The request that got no answer.
+        exc: What the HTTP library raised.
+        timed_out: Whether the attempt ran out of time.
+
+    Returns:
+        The error to raise.
     """
     origin, path = _origin_and_path(request.url)
     call = f"{request.method} {path}"
@@ -188,6 +240,12 @@ def describe_cause(exc: BaseException) -> str:
     `requests.ConnectionError (ConnectionRefusedError: [Errno 111] Connection refused)`.
     Texts are masked ([mask][lattice_core.masking.mask]), lose any URL query and
     are cut short. Built only when a call failed.
+
+    Args:
+        exc: What the HTTP library raised.
+
+    Returns:
+        One line naming the library's exception and the OS error under it.
     """
     name = _public_name(type(exc))
     root = _root_os_error(exc)
@@ -237,14 +295,21 @@ def _detail(exc: BaseException) -> str:
 
 
 DEFAULT_TIMEOUT = 80.0
+"""Seconds an attempt gets when neither the request nor the transport says."""
 
 
 def attempt_timeout(request: Request, own: float | None) -> float:
     """The seconds a transport allows this attempt: the request's, capped by its own.
 
-    `request.timeout` is the client's `timeout` (shortened by a retry
-    deadline); `own` is what the transport was built with, if anything. The
-    shorter wins, so a transport instance passed to a client honours both.
+    The shorter wins, so a transport instance passed to a client honours both.
+
+    Args:
+        request: The attempt; its `timeout` is the client's (shortened by a retry
+            deadline), or `None`.
+        own: The timeout the transport was built with, if any.
+
+    Returns:
+        Seconds, for connecting and again for reading; 80 when neither says.
     """
     wanted = request.timeout
     if wanted is None:
@@ -253,7 +318,12 @@ def attempt_timeout(request: Request, own: float | None) -> float:
 
 
 def closed_error() -> ConfigurationError:
-    """What a call on a closed client (or transport) raises: never retried, never sent."""
+    """What a call on a closed client (or transport) raises: never retried, never sent.
+
+    Returns:
+        A [`ConfigurationError`][lattice_core.ConfigurationError] saying to make a
+            new client or keep this one open.
+    """
     return ConfigurationError(
         "the client is closed (a call cannot start, or retry, after close()); "
         "create a new client, or keep this one open until its calls finish."
@@ -261,8 +331,10 @@ def closed_error() -> ConfigurationError:
 
 
 AnyTransport = Union[Transport, AsyncTransport]  # noqa: UP007 - runtime alias
+"""A transport of either kind."""
 TransportT = TypeVar("TransportT", Transport, AsyncTransport)
 TransportFactory = Callable[[TransportOptions], AnyTransport]
+"""A transport factory: the client's options in, a transport out."""
 
 
 def _discard(instance: AnyTransport) -> None:
@@ -287,9 +359,20 @@ def resolve_transport(
 ) -> TransportT:
     """Turn `Client(transport=...)` into a transport instance of the wanted kind.
 
-    A name is looked up among the transports the plugins registered; an
-    instance is used as it is. Either way it must be `want` (sync or async),
-    else the message says which transport to use instead.
+    Args:
+        transport: A name, looked up among the transports the plugins
+            registered, or an instance, used as it is.
+        hooks: The client's hooks, which know the registered transports.
+        options: What a factory gets.
+        want: [`Transport`][lattice_core.Transport] or
+            [`AsyncTransport`][lattice_core.AsyncTransport]: the client's kind.
+
+    Returns:
+        The transport instance.
+
+    Raises:
+        ConfigurationError: The name is not installed, or the transport is of the
+            other kind; the message says which transport to use instead.
     """
     kind = "a synchronous" if want is Transport else "an asynchronous"
     if isinstance(transport, str):

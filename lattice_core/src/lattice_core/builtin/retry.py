@@ -14,15 +14,17 @@
   multiplied by `1 + max_retries`.
 
 The `Idempotency-Key` is the same on every attempt, so a retried POST cannot
-create a second session. The entry point names the :class:`Retry` class, so
-each client gets its own budget; configure one by disabling the built-in and
-passing your own::
+create a second session. The entry point names the
+[`Retry`][lattice_core.builtin.retry.Retry] class, so each client gets its own
+budget; configure one by disabling the built-in and passing your own:
 
-    Client(key, disable_plugins=["retry"], plugins=[Retry(deadline=10.0)])
+```python
+Client(key, disable_plugins=["retry"], plugins=[Retry(deadline=10.0)])
+```
 
 A client takes one retry plugin: two would each answer `retry_delay` (so the
 built-in would retry past your deadline) and spend two budgets, so passing a
-:class:`Retry` without disabling the built-in is a `ConfigurationError`.
+`Retry` without disabling the built-in is a `ConfigurationError`.
 """
 
 from __future__ import annotations
@@ -39,7 +41,9 @@ from ..http import Request, Response
 __all__ = ["Retry", "RetryBudget", "backoff_delay", "should_retry"]
 
 INITIAL_DELAY = 0.5
+"""Seconds before the first retry, before jitter; also the shortest wait."""
 MAX_DELAY = 5.0
+"""The longest wait between attempts, in seconds, `Retry-After` included."""
 _RETRY_STATUSES = frozenset({409, 429})
 _START = "lattice.retry.start"
 _SPENT = "lattice.retry.spent"
@@ -47,7 +51,12 @@ _MIN_TIMEOUT = 0.001  # an attempt that starts always gets a (tiny) positive tim
 
 
 def should_retry(response: Response | None, error: LatticeError | None) -> bool:
-    """Whether this outcome is worth another attempt, ignoring counts and budgets."""
+    """Whether this outcome is worth another attempt, ignoring counts and budgets.
+
+    Args:
+        response: The answer, or `None` when none came.
+        error: The connection error when no answer came.
+    """
     if response is None:  # no answer: worth another try unless the error says it is not
         return isinstance(error, APIConnectionError) and error.should_retry
     verdict = response.headers.get("stripe-should-retry")
@@ -59,7 +68,14 @@ def should_retry(response: Response | None, error: LatticeError | None) -> bool:
 
 
 def backoff_delay(attempt: int, response: Response | None, rand: float) -> float:
-    """Seconds to wait after failed `attempt` (1-based); `rand` is in [0, 1)."""
+    """Seconds to wait after a failed attempt, jitter and `Retry-After` included.
+
+    Args:
+        attempt: The attempt that failed, counting from 1.
+        response: Its answer, whose `Retry-After` is honoured up to
+            [`MAX_DELAY`][lattice_core.builtin.retry.MAX_DELAY]; `None` when none came.
+        rand: A number in [0, 1) that picks the jitter.
+    """
     delay: float = min(INITIAL_DELAY * 2.0 ** (attempt - 1), MAX_DELAY) * (0.5 + rand / 2)
     delay = max(delay, INITIAL_DELAY)
     if response is not None:
@@ -78,18 +94,34 @@ class RetryBudget:
     Each retry spends `retry_cost` tokens (`timeout_cost` after a network
     error); a call that succeeds without retrying earns one token back, and one
     that succeeds after retries returns what it spent. An empty bucket means
-    no retries until calls succeed again.
+    no retries until calls succeed again. Safe to share between threads.
+
+    Args:
+        capacity: The tokens the bucket holds, full at the start.
+        retry_cost: What a retry after an HTTP error costs.
+        timeout_cost: What a retry after a network error or timeout costs.
     """
 
     def __init__(self, capacity: int = 500, retry_cost: int = 5, timeout_cost: int = 10) -> None:
-        self.capacity = capacity
-        self.tokens = capacity
-        self.retry_cost = retry_cost
-        self.timeout_cost = timeout_cost
+        self.capacity: int = capacity
+        """The most tokens the bucket holds."""
+        self.tokens: int = capacity
+        """The tokens left."""
+        self.retry_cost: int = retry_cost
+        """What a retry after an HTTP error costs."""
+        self.timeout_cost: int = timeout_cost
+        """What a retry after a network error or timeout costs."""
         self._lock = threading.Lock()
 
     def spend(self, network_error: bool) -> int:
-        """Take the cost of one retry; 0 when the budget cannot pay (then do not retry)."""
+        """Take the cost of one retry; 0 when the budget cannot pay (then do not retry).
+
+        Args:
+            network_error: Whether the failure was a network error or timeout.
+
+        Returns:
+            The tokens taken, to refund if the call succeeds; 0 when too few were left.
+        """
         cost = self.timeout_cost if network_error else self.retry_cost
         with self._lock:
             if self.tokens < cost:
@@ -98,6 +130,11 @@ class RetryBudget:
         return cost
 
     def refund(self, amount: int) -> None:
+        """Put tokens back, up to the capacity: a call succeeded.
+
+        Args:
+            amount: What the call spent on retries, or 1 for a call that needed none.
+        """
         if self.tokens >= self.capacity:  # full (as nearly always): nothing to add, no lock
             return
         with self._lock:
@@ -107,9 +144,16 @@ class RetryBudget:
 class Retry:
     """The `retry` plugin: one instance per client.
 
-    `deadline` bounds a whole call in seconds (`None`: no bound);
-    `budget` is the client's :class:`RetryBudget`; `clock` (monotonic
-    seconds) and `rand` (jitter in [0, 1)) are injectable for tests.
+    Args:
+        deadline: Seconds a whole call may take, waits included, up to a day;
+            `None` sets no bound.
+        budget: The client's retry budget; `None` makes a fresh
+            [`RetryBudget`][lattice_core.builtin.retry.RetryBudget].
+        clock: Monotonic seconds (injectable for tests).
+        rand: Jitter in [0, 1) (injectable for tests).
+
+    Raises:
+        ConfigurationError: `deadline` is not a number of seconds in range.
     """
 
     def __init__(
@@ -129,14 +173,22 @@ class Retry:
                 f"Retry(deadline=...) must be seconds, more than 0 and at most a day, or None; "
                 f"got {type(deadline).__name__}."
             )
-        self.deadline = deadline
-        self.budget = budget if budget is not None else RetryBudget()
-        self.clock = clock
-        self.rand = rand
+        self.deadline: float | None = deadline
+        """Seconds a whole call may take, waits included; `None`: no bound."""
+        self.budget: RetryBudget = budget if budget is not None else RetryBudget()
+        """The client's retry budget."""
+        self.clock: Callable[[], float] = clock
+        """Monotonic seconds."""
+        self.rand: Callable[[], float] = rand
+        """Jitter in [0, 1)."""
 
     @hookimpl
     def before_request(self, request: Request) -> None:
-        """With a deadline: remember when the call began, give this attempt what is left."""
+        """With a deadline: remember when the call began, give this attempt what is left.
+
+        Args:
+            request: The attempt about to be sent; its `timeout` may be shortened.
+        """
         if self.deadline is None:  # nothing to time (budget spending is counted as it happens)
             return
         now = self.clock()
@@ -153,7 +205,17 @@ class Retry:
         error: LatticeError | None,
         max_retries: int,
     ) -> float | None:
-        """A delay while attempts, time and budget remain and the outcome is retryable."""
+        """A delay while attempts, time and budget remain and the outcome is retryable.
+
+        Args:
+            request: The failed attempt.
+            response: Its answer, or `None` when none came.
+            error: The connection error when no answer came.
+            max_retries: The client's `max_retries`.
+
+        Returns:
+            The seconds to wait, or `None` not to retry.
+        """
         if request.attempt > max_retries or not should_retry(response, error):
             return None
         delay = backoff_delay(request.attempt, response, self.rand())
@@ -171,7 +233,13 @@ class Retry:
     def after_call(
         self, request: Request, response: Response | None, error: LatticeError | None
     ) -> None:
-        """Refill the budget after a success."""
+        """Refill the budget after a success.
+
+        Args:
+            request: The call's request, which counts what its retries spent.
+            response: The last answer, if any.
+            error: `None` for a success.
+        """
         if error is None:
             spent = request.context.get(_SPENT, 0)
             self.budget.refund(spent if spent else 1)

@@ -38,6 +38,7 @@ from ..masking import mask
 __all__ = ["Telemetry", "logger"]
 
 logger = logging.getLogger("lattice")
+"""The stdlib logger every message goes to; silent until your logging config says otherwise."""
 logger.addHandler(logging.NullHandler())  # a library never prints unless asked
 
 _SPAN = "lattice.telemetry.span"
@@ -74,22 +75,34 @@ def _global_tracer(named_in_env: bool) -> Any:
 class Telemetry:
     """The `telemetry` plugin: one instance per client.
 
-    `tracer` is an OpenTelemetry tracer (default: the global provider's, once
-    an OpenTelemetry SDK is set up, before or after the client is made; `None`
-    turns spans off).
+    To configure it, disable the built-in and pass your own:
+    `Client(key, disable_plugins=["telemetry"], plugins=[Telemetry(...)])`.
+
+    Args:
+        client_telemetry: Whether to send `X-Stripe-Client-Telemetry` (the last
+            call's request id and duration), as Stripe's own SDKs do.
+        tracer: An OpenTelemetry tracer. `"default"` takes the global provider's
+            once an OpenTelemetry SDK is set up, before or after the client is
+            made; `None` turns spans off.
     """
 
     def __init__(self, *, client_telemetry: bool = True, tracer: Any = "default") -> None:
-        self.client_telemetry = client_telemetry
+        self.client_telemetry: bool = client_telemetry
+        """Whether `X-Stripe-Client-Telemetry` is sent."""
         self._global_tracer = tracer == "default"
         self._provider_in_env = _PROVIDER_ENV in os.environ
-        self.tracer = _global_tracer(self._provider_in_env) if self._global_tracer else tracer
+        self.tracer: Any = _global_tracer(self._provider_in_env) if self._global_tracer else tracer
+        """The OpenTelemetry tracer spans come from; `None` while there is none."""
         self._redact: Callable[[str], str] = mask
         self._last_header: str | None = None  # _last, as the header that reports it
 
     @hookimpl
     def client_created(self, client: Any) -> None:
-        """Log through this client's redaction rules."""
+        """Log through this client's redaction rules.
+
+        Args:
+            client: The client just built.
+        """
         self._redact = client.hooks.redact
 
     def _log(self, level: int, message: str, fields: dict[str, Any]) -> None:
@@ -99,7 +112,11 @@ class Telemetry:
 
     @hookimpl(trylast=True)
     def before_request(self, request: Request) -> None:
-        """Start the call: log, open the span, send the last call's metrics."""
+        """Start the call: log, open the span, send the last call's metrics.
+
+        Args:
+            request: The attempt about to be sent; only the first of a call counts.
+        """
         if request.attempt != 1:
             return
         if self._last_header is not None:
@@ -152,6 +169,12 @@ class Telemetry:
 
         As Stripe's own SDKs do, the metrics are the last answered attempt's:
         its request id and how long it took.
+
+        Args:
+            request: The attempt.
+            response: Its answer, or `None` when none came.
+            error: The connection error when no answer came.
+            elapsed: The attempt's duration in seconds.
         """
         if response is not None and self.client_telemetry:
             request_id = response.headers.get("request-id")
@@ -196,7 +219,13 @@ class Telemetry:
     def after_call(
         self, request: Request, response: Response | None, error: LatticeError | None
     ) -> None:
-        """Close the span; log a call that failed."""
+        """Close the span; log a call that failed.
+
+        Args:
+            request: The call's request.
+            response: The last answer, if any.
+            error: What ended the call, or `None` on success.
+        """
         if error is not None and logger.isEnabledFor(logging.WARNING):
             self._log(
                 logging.WARNING,
