@@ -301,9 +301,11 @@ class _BaseClient(Generic[TransportT]):
                 with [`hookimpl`][lattice_core.hookimpl] methods.
             disable_plugins: Names of installed plugins not to load, such as
                 `["retry"]`.
-            sleep: What waits between retries; `None` means `time.sleep` for a `Client`
-                and `asyncio.sleep` for an `AsyncClient`, which awaits what it returns
-                (so pass an `async def` function there). Tests pass a fake clock's.
+            sleep: What waits between retries, called with the seconds; `None` means
+                `time.sleep` for a `Client` and `asyncio.sleep` for an `AsyncClient`. An
+                `AsyncClient` takes a plain function too (`lambda seconds: None`), or an
+                `async def` one: it awaits what the call returns only when that is
+                awaitable. Tests pass a fake clock's.
 
         Raises:
             ConfigurationError: An option is invalid, the transport is not installed or
