@@ -1,4 +1,4 @@
-"""The one cattrs converter Lattice uses, made by :func:`make_converter`.
+"""The one cattrs converter Lattice uses, made by `make_converter`.
 
 Lenient about *new keys*: keys Stripe adds in a newer API version are kept in
 each model's `extra` mapping instead of failing or being dropped, so decoding
@@ -51,7 +51,7 @@ def _exact(kind: type[Any]) -> Callable[[Any, Any], Any]:
 
 
 def _exact_or_none(kind: type[Any]) -> Callable[[Any, Any], Any]:
-    """:func:`_exact` for an optional field: `None` passes as it is."""
+    """`_exact` for an optional field: `None` passes as it is."""
     exact = _exact(kind)
 
     def hook(value: Any, _: Any) -> Any:
@@ -188,14 +188,14 @@ _STRUCTURE_HOOKS: dict[type[Any], Callable[[Any, Any], Any]] = {}
 
 
 def structure_or_api_error(data: Any, cls: type[T], what: str, *, depth_checked: bool = False) -> T:
-    """Structure `data` as `cls`; a body of the wrong shape is an :class:`APIError`.
+    """Structure `data` as `cls`; a body of the wrong shape is an `APIError`.
 
     The message names the fields at fault, never their values (a portal URL is a
     credential). `what` names the object for the message, e.g. `"flow"`.
-    Data nested deeper than :data:`~lattice_core.limits.MAX_DEPTH` is refused
+    Data nested deeper than `MAX_DEPTH` is refused
     up front, so whatever decodes can be unstructured again (`to_dict()`);
     `depth_checked` skips that walk for a body the pipeline already measured.
-    The chained cause is a :class:`~lattice_core.errors.CauseSummary`, not
+    The chained cause is a `CauseSummary`, not
     cattrs' exception (which holds the values it failed on).
     """
     if not depth_checked and nested_deeper_than(data):

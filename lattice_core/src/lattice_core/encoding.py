@@ -1,13 +1,15 @@
 """Stripe's form encoding: nested params flattened into bracketed keys.
 
 Stripe reads `application/x-www-form-urlencoded` bodies where nesting is
-spelled with brackets and every list element carries its index::
+spelled with brackets and every list element carries its index:
 
-    {"flow_data": {"type": "subscription_update_confirm",
-                   "subscription_update_confirm": {"items": [{"id": "si_1"}]}}}
+```text
+{"flow_data": {"type": "subscription_update_confirm",
+               "subscription_update_confirm": {"items": [{"id": "si_1"}]}}}
 
-    flow_data[type]=subscription_update_confirm
-    &flow_data[subscription_update_confirm][items][0][id]=si_1
+flow_data[type]=subscription_update_confirm
+&flow_data[subscription_update_confirm][items][0][id]=si_1
+```
 
 Rules (the same as the official `stripe` package, proven by a property test):
 `None` is left out, `""` is sent as `key=` (Stripe's way to unset a field),
@@ -18,9 +20,9 @@ One deliberate difference: inside a list, booleans and datetimes are converted
 the same way as anywhere else (`stripe` sends `True` and the `datetime`
 text there, which Stripe's API does not accept).
 
-Params that cannot be encoded are an :class:`~lattice_core.errors.InvalidParamsError`
+Params that cannot be encoded are an `InvalidParamsError`
 naming the bracketed key, not a crash: nesting deeper than
-:data:`~lattice_core.limits.MAX_DEPTH` (a cycle too) and integers outside
+`MAX_DEPTH` (a cycle too) and integers outside
 Stripe's signed 64-bit range. `Session.create` checks all this earlier; this
 guards `client.request` with raw params.
 """

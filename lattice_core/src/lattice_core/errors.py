@@ -57,13 +57,14 @@ __all__ = [
 
 
 class LatticeError(Exception):
-    """Base class of every error Lattice raises; its message is masked when it is made.
-
-    Args:
-        message: What went wrong and what to do about it.
-    """
+    """Base class of every error Lattice raises; its message is masked when it is made."""
 
     def __init__(self, message: str = "") -> None:
+        """Mask `message` and keep it.
+
+        Args:
+            message: What went wrong and what to do about it.
+        """
         self.message: str = mask(message)
         """The message, masked: no key, client secret or portal URL survives in it."""
         super().__init__(self.message)

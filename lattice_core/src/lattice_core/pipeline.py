@@ -1,8 +1,8 @@
 """The sans-IO heart of a call: build the request, decide each outcome, decode.
 
-Nothing here does I/O. :func:`call_flow` is a generator that yields either a
-:class:`Request` to send or a `float` of seconds to sleep, and is sent back
-the transport's :class:`Response` (or the `APIConnectionError` it raised).
+Nothing here does I/O. `call_flow` is a generator that yields either a
+`Request` to send or a `float` of seconds to sleep, and is sent back
+the transport's `Response` (or the `APIConnectionError` it raised).
 Any other exception from the I/O (a cancellation, a transport bug) is thrown
 into the generator, which reports it to `after_call` and re-raises it.
 `Client` and `AsyncClient` drive the same generator with blocking or
@@ -183,7 +183,7 @@ def decode_body(response: Response) -> Response:
     """Fill `response.body` with the decoded JSON, or leave it `None`.
 
     `None` when the body is not JSON, or nests deeper than
-    :data:`~lattice_core.limits.MAX_DEPTH` (a cheap count of brackets spares
+    `MAX_DEPTH` (a cheap count of brackets spares
     ordinary bodies the walk).
     """
     content = response.content
@@ -261,9 +261,9 @@ def error_from_response(response: Response, hooks: Hooks) -> StripeError:
     """Map a non-2xx response onto the error tree; never raises itself.
 
     `idempotency_error` and `code == "rate_limit"` pick their class whatever
-    the status; otherwise a 5xx is an :class:`APIError` whatever the `type`;
+    the status; otherwise a 5xx is an `APIError` whatever the `type`;
     then the status decides, then the error `type`; anything else is an
-    :class:`APIError`. A body that is not Stripe's error JSON (an HTML
+    `APIError`. A body that is not Stripe's error JSON (an HTML
     page from a proxy, an empty body) still gives a typed error carrying the
     status, headers, request id and a short snippet of what came back.
     """
@@ -371,7 +371,7 @@ def call_flow(
     Yields the request to send (answered with its `Response` or the
     `APIConnectionError` it raised) and retry delays in seconds (answered with
     `None`). Returns `decode(body)` of the 2xx JSON object. Raises the final
-    :class:`StripeError`, or whatever exception the driver throws in (after
+    `StripeError`, or whatever exception the driver throws in (after
     `after_call` has seen it).
     """
     response: Response | None = None

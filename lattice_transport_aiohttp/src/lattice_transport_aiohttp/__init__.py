@@ -2,7 +2,8 @@
 
 Installed, it registers itself as `"aiohttp"` through the `lattice`
 entry-point group, so `AsyncClient(api_key)` finds it by name. Import
-:class:`AiohttpTransport` directly to configure it yourself. Importing this package
+[`AiohttpTransport`][lattice_transport_aiohttp.AiohttpTransport] directly to
+configure it yourself. Importing this package
 does not import aiohttp: the transport module does, when it is first used.
 """
 

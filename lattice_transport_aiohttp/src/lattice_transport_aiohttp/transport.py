@@ -48,21 +48,27 @@ class AiohttpTransport(AsyncTransport):
     """Send requests through one pooled `aiohttp.ClientSession`.
 
     Each attempt may take `request.timeout` seconds in all, from waiting for
-    a pooled connection to reading the last byte (the client's `timeout`);
-    `timeout` here, if given, caps that.
-    `limit` caps the connections open at once (further calls wait for a free
-    one): pass `AsyncClient(transport=AiohttpTransport(limit=...))`, and the
-    client's `timeout` still applies.
+    a pooled connection to reading the last byte (the client's `timeout`).
+    Pass an instance as `AsyncClient(transport=AiohttpTransport(limit=...))`;
+    the client's `timeout` still applies.
+
+    Args:
+        timeout: Caps each attempt's seconds, if given; the client's `timeout`
+            applies too, and the shorter wins.
+        limit: How many connections may be open at once; further calls wait for
+            a free one.
     """
 
     user_agent = f"aiohttp/{aiohttp.__version__}"
+    """`aiohttp/` and the installed aiohttp version, for the `User-Agent` header."""
 
     def __init__(self, *, timeout: float | None = None, limit: int = 100) -> None:
         self._own_timeout = timeout
         self._limit = limit
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self.closed = False
+        self.closed: bool = False
+        """Whether `aclose()` was called; a closed transport sends nothing."""
         self._proxies: dict[str, str | None] = {}
         self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
 
@@ -117,6 +123,20 @@ class AiohttpTransport(AsyncTransport):
         return self._session
 
     async def handle_async_request(self, request: Request) -> Response:
+        """Send `request` once, redirects not followed, and return the answer.
+
+        Args:
+            request: The attempt the client sends.
+
+        Returns:
+            The status, headers (lower-cased names) and whole body.
+
+        Raises:
+            APIConnectionError: No HTTP answer came in time (the cause summarised
+                and masked).
+            ConfigurationError: The transport was closed, or is used from another
+                event loop than the one it started in.
+        """
         session = self._get_session()
         seconds = attempt_timeout(request, self._own_timeout)
         try:
@@ -145,6 +165,7 @@ class AiohttpTransport(AsyncTransport):
         raise _mapped(request, failure, self)
 
     async def aclose(self) -> None:
+        """Close the pooled session; calling it twice is harmless."""
         self.closed = True
         if self._session is not None:
             await self._session.close()

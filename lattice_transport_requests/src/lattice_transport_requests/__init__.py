@@ -2,7 +2,8 @@
 
 Installed, it registers itself as `"requests"` through the `lattice`
 entry-point group, so `Client(api_key)` finds it by name. Import
-:class:`RequestsTransport` directly to configure it yourself. Importing this package
+[`RequestsTransport`][lattice_transport_requests.RequestsTransport] directly to
+configure it yourself. Importing this package
 does not import requests: the transport module does, when it is first used.
 """
 

@@ -6,7 +6,7 @@ read of the response (status line, headers and body alike) may wait only for
 the time left, and none starts once it has passed. It works at the one place
 every read goes through, the `http.client` response's file object, by
 giving the pool's connections a response class that reads through
-:class:`_DeadlineReader`. The deadline travels in a thread-local, set by the
+`_DeadlineReader`. The deadline travels in a thread-local, set by the
 transport around `Session.send` (requests is blocking: the reads run on the
 caller's thread).
 """

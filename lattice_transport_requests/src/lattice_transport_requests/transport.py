@@ -5,7 +5,7 @@ Proxy and CA-bundle settings are read from the environment once per host
 instead of on every call (plain `requests` re-reads them each time, which is
 most of its per-call overhead), and netrc is never consulted: the API key is the
 only credential sent. Each attempt is bounded as a whole (connect, send, and
-reading the full response), not just per read: see :mod:`.deadline`.
+reading the full response), not just per read: see `deadline.py`.
 """
 
 from __future__ import annotations
@@ -76,15 +76,21 @@ class RequestsTransport(Transport):
     """Send requests through one pooled `requests.Session`.
 
     Each attempt may take `request.timeout` seconds in all, from connecting
-    to reading the last byte (the client's `timeout`); `timeout` here, if
-    given, caps that. A `session` passed in keeps any adapter of its own;
-    one with requests' default adapters gets the whole-attempt bound too. TLS
-    certificates are always verified (`REQUESTS_CA_BUNDLE` / `CURL_CA_BUNDLE`
-    choose the bundle); proxies come from the environment (`HTTPS_PROXY`,
-    `NO_PROXY`...), read once per host.
+    to reading the last byte (the client's `timeout`). TLS certificates are
+    always verified (`REQUESTS_CA_BUNDLE` / `CURL_CA_BUNDLE` choose the
+    bundle); proxies come from the environment (`HTTPS_PROXY`, `NO_PROXY`...),
+    read once per host. Pass an instance as `Client(transport=RequestsTransport(...))`.
+
+    Args:
+        timeout: Caps each attempt's seconds, if given; the client's `timeout`
+            applies too, and the shorter wins.
+        session: A `requests.Session` to send through; it keeps any adapter of
+            its own, and one with requests' default adapters gets the
+            whole-attempt bound too. `None` makes one on the first request.
     """
 
     user_agent = f"requests/{requests.__version__}"
+    """`requests/` and the installed requests version, for the `User-Agent` header."""
 
     def __init__(
         self, *, timeout: float | None = None, session: requests.Session | None = None
@@ -97,7 +103,8 @@ class RequestsTransport(Transport):
         )
         self._proxies: dict[str, dict[str, str]] = {}
         self._lock = threading.Lock()
-        self.closed = False
+        self.closed: bool = False
+        """Whether `close()` was called; a closed transport sends nothing."""
 
     @property
     def _session(self) -> requests.Session:
@@ -121,6 +128,19 @@ class RequestsTransport(Transport):
         return proxies
 
     def handle_request(self, request: Request) -> Response:
+        """Send `request` once, redirects not followed, and return the answer.
+
+        Args:
+            request: The attempt the client sends.
+
+        Returns:
+            The status, headers (lower-cased names) and whole body.
+
+        Raises:
+            APIConnectionError: No HTTP answer came in time (the cause summarised
+                and masked).
+            ConfigurationError: The transport (its client) was closed.
+        """
         if self.closed:  # requests would quietly open a new pool
             raise closed_error()
         prepared = requests.PreparedRequest()
@@ -157,6 +177,7 @@ class RequestsTransport(Transport):
         raise _mapped(request, failure, self, deadline)
 
     def close(self) -> None:
+        """Close the pooled session; calling it twice is harmless."""
         self.closed = True
         with self._lock:
             if self._pool is not None:
@@ -174,7 +195,7 @@ def _adapted(session: requests.Session) -> requests.Session:
 
 
 def _deadline_adapter_like(adapter: requests.adapters.HTTPAdapter) -> DeadlineAdapter:
-    """A :class:`DeadlineAdapter` with `adapter`'s pool sizes and retry settings."""
+    """A `DeadlineAdapter` with `adapter`'s pool sizes and retry settings."""
     defaults = requests.adapters
     return DeadlineAdapter(
         pool_connections=getattr(adapter, "_pool_connections", defaults.DEFAULT_POOLSIZE),

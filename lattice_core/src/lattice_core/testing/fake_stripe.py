@@ -1,9 +1,9 @@
 """An in-memory fake of Stripe's `POST /v1/billing_portal/sessions`.
 
-:class:`FakeStripe` is an *app* (`(method, path, headers, body) -> (status,
-headers, body)`), so the same object answers over real HTTP through
-:class:`~lattice_core.testing.server.LoopbackServer` and in memory through a
-stub transport. It checks what Stripe checks (the key, idempotency, and the
+[`FakeStripe`][lattice_core.testing.FakeStripe] is an *app* (`(method, path,
+headers, body) -> (status, headers, body)`), so the same object answers over
+real HTTP through [`LoopbackServer`][lattice_core.testing.LoopbackServer] and in
+memory through a stub transport. It checks what Stripe checks (the key, idempotency, and the
 params through the same table as Lattice's pre-flight validators, so a request
 that skipped them still gets Stripe's 400 with `param` in form spelling) and
 answers with realistic `billing_portal.session` objects. Pass
@@ -115,10 +115,18 @@ def decode_form(body: bytes) -> dict[str, Any]:
 
     Indexed keys (`items[0][id]`, stripe-python's spelling) and appended keys
     (`expand[]`, the Stripe CLI's) both become lists; a repeated plain key
-    keeps its last value, as Stripe's parser does. Raises `UnicodeDecodeError`
-    for input that is not UTF-8, and :class:`InvalidParamsError` (`param` in
-    form spelling) when one key arrives in two shapes, such as
-    `customer=cus_1&customer[a]=1`.
+    keeps its last value, as Stripe's parser does.
+
+    Args:
+        body: An `application/x-www-form-urlencoded` body.
+
+    Returns:
+        Nested dicts and lists of strings.
+
+    Raises:
+        UnicodeDecodeError: The body is not UTF-8.
+        InvalidParamsError: One key arrives in two shapes, such as
+            `customer=cus_1&customer[a]=1` (`param` in form spelling).
     """
     root: dict[str, Any] = {}
     text = body.decode("utf-8")
@@ -206,7 +214,7 @@ def _refusal(method: str, path: str, key: str) -> tuple[int, dict[str, Any]] | N
 
 
 def _recorded(headers: dict[str, str]) -> dict[str, str]:
-    """Headers as :attr:`FakeStripe.requests` keeps them: `Bearer sk_test_…cdef`, not the key."""
+    """Headers as `FakeStripe.requests` keeps them: `Bearer sk_test_…cdef`, not the key."""
     out = dict(headers)
     if "authorization" in out:
         scheme, _, credential = out["authorization"].partition(" ")
@@ -218,15 +226,26 @@ def _recorded(headers: dict[str, str]) -> dict[str, str]:
 class FakeStripe:
     """A fake of Stripe's billing portal session endpoint; thread-safe.
 
-    `requests` records every request it saw as `(method, path, headers,
-    params)`, the `authorization` header masked (`Bearer sk_test_…cdef`) so
-    a failing assertion never prints a key; `sessions` every session it created.
+    Call it as an app, `fake(method, path, headers, body)`, or hand it to
+    [`StubTransport.from_app`][lattice_core.testing.StubTransport.from_app] or
+    [`LoopbackServer`][lattice_core.testing.LoopbackServer].
+
+    Args:
+        flow_types: The flow types it accepts; pass more to accept a type newer
+            than the pinned API version.
     """
 
     def __init__(self, flow_types: Iterable[FlowType] = BUILTIN_FLOW_TYPES) -> None:
-        self.flow_types = tuple(flow_types)
+        self.flow_types: tuple[FlowType, ...] = tuple(flow_types)
+        """The flow types it accepts."""
         self.requests: list[tuple[str, str, dict[str, str], dict[str, Any]]] = []
+        """Every request it saw, as `(method, path, headers, params)`.
+
+        The `authorization` header is masked (`Bearer sk_test_…cdef`), so a
+        failing assertion never prints a key.
+        """
         self.sessions: list[dict[str, Any]] = []
+        """Every session it created, as the JSON it answered with."""
         self._idempotent: dict[
             tuple[str, str | None, str], tuple[dict[str, Any], int, dict[str, Any]]
         ] = {}

@@ -23,6 +23,7 @@ from ..http import is_loopback_host
 __all__ = ["App", "LoopbackServer", "address_family"]
 
 App = Callable[[str, str, Mapping[str, str], bytes], tuple[int, Mapping[str, str], bytes]]
+"""An HTTP-shaped app: `(method, path, headers, body) -> (status, headers, body)`."""
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -99,9 +100,21 @@ class _Server(ThreadingHTTPServer):
 
 
 class LoopbackServer:
-    """Serve `app` on `host:port` (port 0 picks a free one) in a background thread.
+    """Serve `app` on `host:port` in a background thread.
 
-    Use as a context manager; :attr:`url` is the base URL to give a client.
+    Use it as a context manager (or call `start` and `stop`);
+    [`url`][lattice_core.testing.LoopbackServer.url] is the base URL to give a
+    client.
+
+    Args:
+        app: What answers each request, such as a
+            [`FakeStripe`][lattice_core.testing.FakeStripe].
+        host: The address to bind: a loopback one unless `force` is set.
+        port: The port; 0 picks a free one.
+        force: Serve on a host that is not loopback.
+
+    Raises:
+        ConfigurationError: `host` is not a loopback address and `force` is not set.
     """
 
     def __init__(self, app: App, host: str = "127.0.0.1", port: int = 0, *, force: bool = False):
@@ -115,8 +128,10 @@ class LoopbackServer:
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
-        self.host = host
+        self.host: str = host
+        """The address served on."""
         self.port: int = self._server.server_address[1]
+        """The port served on (the one picked, when 0 was asked)."""
 
     @property
     def connections(self) -> int:
@@ -125,10 +140,12 @@ class LoopbackServer:
 
     @property
     def url(self) -> str:
+        """The base URL to give a client: `http://127.0.0.1:<port>`."""
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
     def start(self) -> LoopbackServer:
+        """Start serving in a background thread; returns the server itself."""
         self._thread.start()
         return self
 
@@ -137,6 +154,7 @@ class LoopbackServer:
         self._thread.join()
 
     def stop(self) -> None:
+        """Stop serving and close the socket; returns when the thread has ended."""
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()

@@ -1,12 +1,14 @@
 """A stub transport: answers from a function or a queue, records every request.
 
-Use it in unit tests instead of the network::
+Use it in unit tests instead of the network:
 
-    stub = StubTransport(json_response(200, {...}))
-    client = Client("sk_test_123", transport=stub)
+```python
+stub = StubTransport(json_response(200, {...}))
+client = Client("sk_test_123", transport=stub)
+```
 
-Any :class:`~lattice_core.testing.fake_stripe.FakeStripe`-style app can answer
-too: `StubTransport.from_app(FakeStripe())`.
+Any [`FakeStripe`][lattice_core.testing.FakeStripe]-style app can answer too:
+`StubTransport.from_app(FakeStripe())`.
 """
 
 from __future__ import annotations
@@ -30,12 +32,23 @@ from .server import App
 __all__ = ["AsyncStubTransport", "Handler", "StubTransport", "connection_error", "json_response"]
 
 Handler = Callable[[Request], "Response | Exception"]
+"""A function that answers a request: a response, or an exception to raise."""
 
 
 def json_response(
     status: int, body: Any, headers: dict[str, str] | None = None, *, request_id: str = "req_stub"
 ) -> Response:
-    """A JSON response with a `Request-Id`, as Stripe sends."""
+    """A JSON response with a `Request-Id`, as Stripe sends.
+
+    Args:
+        status: The HTTP status.
+        body: What to encode as JSON.
+        headers: More headers; names are lower-cased.
+        request_id: The `Request-Id` header.
+
+    Returns:
+        The response, to queue into a [`StubTransport`][lattice_core.testing.StubTransport].
+    """
     all_headers = {"content-type": "application/json", "request-id": request_id}
     all_headers.update({k.lower(): v for k, v in (headers or {}).items()})
     return Response(status_code=status, headers=all_headers, content=json.dumps(body).encode())
@@ -44,13 +57,20 @@ def json_response(
 class StubTransport(Transport):
     """Answer each request from `handler` or, in order, from canned `responses`.
 
-    An `Exception` in place of a response is raised instead (use
-    :class:`~lattice_core.errors.APIConnectionError` to simulate an outage).
-    :attr:`requests` records every request; :meth:`params` decodes the body
-    that was actually sent.
+    [`requests`][lattice_core.testing.StubTransport.requests] records every
+    request; [`params`][lattice_core.testing.StubTransport.params] decodes the
+    body that was actually sent.
+
+    Args:
+        *responses: Answers, one per request in order. An `Exception` in place of
+            a response is raised instead: use
+            [`connection_error`][lattice_core.testing.connection_error] to simulate
+            an outage.
+        handler: Answers every request instead of the queue.
     """
 
     user_agent = "stub/1"
+    """Product token for the `User-Agent` header."""
 
     def __init__(
         self,
@@ -61,11 +81,20 @@ class StubTransport(Transport):
         self._handler = handler
         self._lock = threading.Lock()
         self.requests: list[Request] = []
-        self.closed = False
+        """Every request sent, in order: copies, as each attempt had it."""
+        self.closed: bool = False
+        """Whether the client closed it."""
 
     @classmethod
     def from_app(cls, app: App) -> StubTransport:
-        """Answer through an HTTP-shaped app such as ``FakeStripe()``."""
+        """Answer through an HTTP-shaped app such as `FakeStripe()`.
+
+        Args:
+            app: Called with each request's method, path, headers and body.
+
+        Returns:
+            A stub whose handler calls `app`.
+        """
 
         def handler(request: Request) -> Response:
             path = request.url.split("://", 1)[-1]
@@ -76,10 +105,26 @@ class StubTransport(Transport):
         return cls(handler=handler)
 
     def queue(self, responses: Iterable[Response | Exception]) -> None:
-        """Add canned answers to the end of the queue."""
+        """Add canned answers to the end of the queue.
+
+        Args:
+            responses: Responses, or exceptions to raise, in order.
+        """
         self._queue.extend(responses)
 
     def handle_request(self, request: Request) -> Response:
+        """Record `request` and answer it from the handler or the queue.
+
+        Args:
+            request: The attempt the client sends.
+
+        Returns:
+            The next answer.
+
+        Raises:
+            Exception: The queued exception, when the answer is one.
+            AssertionError: The queue is empty and there is no handler.
+        """
         with self._lock:
             # Copy: the request object is reused across retry attempts.
             self.requests.append(attrs.evolve(request, headers=dict(request.headers), context={}))
@@ -98,12 +143,19 @@ class StubTransport(Transport):
 
     @staticmethod
     def params(request: Request) -> dict[str, Any]:
-        """Decode the form body of a recorded request back into nested params."""
+        """Decode the form body of a recorded request back into nested params.
+
+        Args:
+            request: One of [`requests`][lattice_core.testing.StubTransport.requests].
+
+        Returns:
+            The params as Stripe would read them (values are strings).
+        """
         return decode_form(request.content)
 
     @property
     def last_request(self) -> Request:
-        """The most recent request; ``AssertionError`` if none was made."""
+        """The most recent request; `AssertionError` if none was made."""
         if not self.requests:
             raise AssertionError("no request was sent through this StubTransport")
         return self.requests[-1]
@@ -118,8 +170,15 @@ class StubTransport(Transport):
     ) -> None:
         """Fail unless exactly one request was sent, with these params, path and headers.
 
-        `params` are compared as Stripe decodes them (form values are strings);
-        header names are given with underscores: `stripe_account="acct_1"`.
+        Args:
+            params: The params expected, compared as Stripe decodes them (form
+                values are strings).
+            path: The API path expected at the end of the URL.
+            **headers: Headers expected, names given with underscores:
+                `stripe_account="acct_1"` for `Stripe-Account`.
+
+        Raises:
+            AssertionError: What differs; everything shown is masked.
         """
         if len(self.requests) != 1:
             raise AssertionError(f"expected 1 request, got {len(self.requests)}")
@@ -150,6 +209,7 @@ class StubTransport(Transport):
                 raise AssertionError(f"header {header}: expected {expected!r}, got {got!r}")
 
     def close(self) -> None:
+        """Mark the stub closed; it still answers (a test may inspect it after)."""
         self.closed = True
 
 
@@ -173,36 +233,68 @@ def _differences(sent: Any, wanted: Any, path: str = "") -> list[str]:
 
 
 def connection_error(message: str = "simulated network failure") -> APIConnectionError:
-    """An outage to queue into a :class:`StubTransport`."""
+    """An outage to queue into a [`StubTransport`][lattice_core.testing.StubTransport].
+
+    Args:
+        message: The error's message.
+
+    Returns:
+        An [`APIConnectionError`][lattice_core.APIConnectionError] (retried, as a
+            network failure is).
+    """
     return APIConnectionError(message)
 
 
 class AsyncStubTransport(AsyncTransport):
-    """:class:`StubTransport` for an :class:`~lattice_core.AsyncClient`: same answers and record."""
+    """A stub transport for an [`AsyncClient`][lattice_core.AsyncClient].
+
+    The same answers and record as
+    [`StubTransport`][lattice_core.testing.StubTransport], which it wraps.
+
+    Args:
+        *responses: Answers, one per request in order; an `Exception` is raised.
+        handler: Answers every request instead of the queue.
+    """
 
     user_agent = "stub/1"
+    """Product token for the `User-Agent` header."""
 
     def __init__(self, *responses: Response | Exception, handler: Handler | None = None) -> None:
         self.stub = StubTransport(*responses, handler=handler)
+        """The synchronous stub that answers and records."""
         self.requests = self.stub.requests
+        """Every request sent, in order."""
         self.params = self.stub.params
-        self.closed = False
+        """Decode a recorded request's form body back into nested params."""
+        self.closed: bool = False
+        """Whether the client closed it."""
 
     @classmethod
     def from_app(cls, app: App) -> AsyncStubTransport:
-        """Answer through an HTTP-shaped app such as ``FakeStripe()``."""
+        """Answer through an HTTP-shaped app such as `FakeStripe()`.
+
+        Args:
+            app: Called with each request's method, path, headers and body.
+
+        Returns:
+            A stub whose handler calls `app`.
+        """
         transport = cls()
         transport.stub = StubTransport.from_app(app)
         transport.requests = transport.stub.requests
         return transport
 
     def queue(self, responses: Iterable[Response | Exception]) -> None:
-        """Add canned answers to the end of the queue."""
+        """Add canned answers to the end of the queue.
+
+        Args:
+            responses: Responses, or exceptions to raise, in order.
+        """
         self.stub.queue(responses)
 
     @property
     def last_request(self) -> Request:
-        """The most recent request; ``AssertionError`` if none was made."""
+        """The most recent request; `AssertionError` if none was made."""
         return self.stub.last_request
 
     def assert_not_called(self) -> None:
@@ -212,11 +304,30 @@ class AsyncStubTransport(AsyncTransport):
     def assert_called_once_with(
         self, *, params: dict[str, Any] | None = None, path: str | None = None, **headers: str
     ) -> None:
-        """See :meth:`StubTransport.assert_called_once_with`."""
+        """Fail unless exactly one request was sent, with these params, path and headers.
+
+        Args:
+            params: The params expected, compared as Stripe decodes them.
+            path: The API path expected at the end of the URL.
+            **headers: Headers expected, names with underscores
+                (`stripe_account="acct_1"`).
+
+        Raises:
+            AssertionError: What differs, masked.
+        """
         self.stub.assert_called_once_with(params=params, path=path, **headers)
 
     async def handle_async_request(self, request: Request) -> Response:
+        """Record `request` and answer it, as `StubTransport.handle_request` does.
+
+        Args:
+            request: The attempt the client sends.
+
+        Returns:
+            The next answer.
+        """
         return self.stub.handle_request(request)
 
     async def aclose(self) -> None:
+        """Mark the stub closed; it still answers."""
         self.closed = True
