@@ -2,34 +2,35 @@
 
 A page runs top to bottom, in document order, as a reader would run it:
 
-* ```` ```python ```` blocks are executed in one namespace per page (a module of its own).
-  A block whose first line names a file (``# myapp/views.py``; ``# tests/test_x.py,
-  continued`` appends) is written to a scratch directory instead, importable from later
-  blocks; the page's ``test_*.py`` files then run under pytest in a fresh interpreter,
+* Python blocks (`` ```python ``) are executed in one namespace per page (a module of its own).
+  A block whose first line names a file (`# myapp/views.py`; `# tests/test_x.py,
+  continued` appends) is written to a scratch directory instead, importable from later
+  blocks; the page's `test_*.py` files then run under pytest in a fresh interpreter,
   with the fixtures Lattice installs, and every test in them must pass.
-* ```` ```bash ```` blocks run line by line in ``bash -eu`` from the repository root, with
-  this virtual environment first on ``PATH``. A command that starts the fake Stripe
-  (``lattice-stripe fake-stripe``, ``python -m lattice_core.testing``) is started in the
-  background on a free port. ``pip install`` lines (and those in prose) are checked
-  against this repository's ``pyproject.toml`` files instead of the package index. The few
-  commands that cannot run here are listed in ``SHELL_EXCEPTIONS``, each with its reason
+* Shell blocks (`` ```bash ``) run in `bash` (`set -euo pipefail`) from the repository root, with
+  this virtual environment first on `PATH`. A command that starts the fake Stripe
+  (`lattice-stripe fake-stripe`, `python -m lattice_core.testing`) is started in the
+  background on a free port. `pip install` lines (and those in prose) are checked
+  against this repository's `pyproject.toml` files instead of the package index. The few
+  commands that cannot run here are listed in `SHELL_EXCEPTIONS`, each with its reason
   and a check of what it names.
-* ```` ```text title="Output" ```` shows what the block before it printed and is compared
-  with it (``...`` matches anything). Any other block (a tree, a message, TOML) must have a
-  check in ``TEXT_CHECKS``. A new block that is neither run nor checked fails its page.
+* An output block (`` ```text title="Output" ``) shows what the block before it printed,
+  and is compared with it (`...` matches anything). Any other block (a tree, a message,
+  TOML) must have a check in `TEXT_CHECKS`. A new block that is neither run nor checked
+  fails its page.
 
 Where an example needs Stripe, it gets the bundled fake, never api.stripe.com:
 
-* ``http://127.0.0.1:12111`` (the fake's documented address) means the page's fake: the
-  one a ``fake-stripe`` command on the page started, or one served by this test.
-* The examples are written for production, so a ``Client`` or ``AsyncClient`` made
-  without ``base_url`` is sent to the page's fake (``lattice_core.Client`` and
-  ``AsyncClient`` are subclassed for the page's run; they behave the same otherwise).
+* `http://127.0.0.1:12111` (the fake's documented address) means the page's fake: the
+  one a `fake-stripe` command on the page started, or one served by this test.
+* The examples are written for production, so a `Client` or `AsyncClient` made
+  without `base_url` is sent to the page's fake (`lattice_core.Client` and
+  `AsyncClient` are subclassed for the page's run; they behave the same otherwise).
 * Name resolution refuses every host but loopback ones, in this process; subprocesses
   get a proxy that refuses everything but loopback.
 
 Pages that change process-wide state that cannot be undone run in a fresh interpreter
-(``ISOLATED``).
+(`ISOLATED`).
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ PAGES = ["README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").
 FAKE_ADDRESS = "http://127.0.0.1:12111"  # where the docs say the fake listens
 DOCS_KEY = "sk_test_YOUR_KEY"  # STRIPE_API_KEY while a page runs: what the docs tell users to set
 VENV_BIN = str(Path(sys.executable).parent)
+# The page's tests run with the plugins a reader's project would have; hypothesis (a dev tool
+# of this repository) only costs a second to import.
+NO_PLUGINS = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
 ISOLATED = {
     # OpenTelemetry lets a process set its global tracer provider once; the rest of the
     # suite must not inherit it.
@@ -381,7 +385,7 @@ def _guard_env(env: dict[str, str]) -> dict[str, str]:
 
 
 def _matches(expected: str, actual: str) -> bool:
-    """Whether ``actual`` reads as ``expected``, where ``...`` stands for anything."""
+    """Whether `actual` reads as `expected`, where `...` stands for anything."""
 
     def tidy(text: str) -> str:
         return "\n".join(line.rstrip() for line in text.strip("\n").splitlines())
@@ -611,7 +615,7 @@ class PageRun:
         env = _guard_env(dict(os.environ))
         env["PYTHONPATH"] = str(self.files_dir)
         done = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error", *tests],
+            [sys.executable, "-m", "pytest", "-q", "-W", "error", *NO_PLUGINS, *tests],
             cwd=self.files_dir,
             env=env,
             capture_output=True,
@@ -712,7 +716,7 @@ def _testing_page(run: PageRun) -> None:
 
 
 def _table(page: str, header: str) -> list[list[str]]:
-    """The rows of the Markdown table whose header row starts with ``header``, as cells."""
+    """The rows of the Markdown table whose header row starts with `header`, as cells."""
     lines = (ROOT / page).read_text().splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith(header))
     rows = []
@@ -1034,6 +1038,29 @@ def test_blocks_are_found_as_a_reader_sees_them() -> None:
     assert "text" in kinds
     assert _matches("a ... c\n", "a b\nb c")
     assert not _matches("a ... c", "a b d")
+
+
+def test_what_is_neither_run_nor_checked_fails(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A new kind of block, a wrong `pip install` or a wrong output cannot pass silently."""
+    import importlib.metadata
+
+    with contextlib.ExitStack() as stack:
+        run = PageRun("docs/new.md", monkeypatch, tmp_path, stack)
+        with pytest.raises(pytest.fail.Exception, match="neither run nor checked"):
+            run.run(Block("docs/new.md", 3, "yaml", "", "key: value\n"))
+        with pytest.raises(pytest.fail.Exception, match="neither run nor checked"):
+            run.run(Block("docs/new.md", 3, "text", "", "something new\n"))
+        run.last_output = "printed\n"
+        with pytest.raises(pytest.fail.Exception, match="the block before printed"):
+            run.run(Block("docs/new.md", 3, "text", 'title="Output"', "something else\n"))
+        run.run(Block("docs/new.md", 3, "text", 'title="Output"', "print...\n"))
+    with pytest.raises(AssertionError, match="has no extra"):
+        check_pip_install(["lattice-stripe-core[nope]"], "docs/new.md")
+    with pytest.raises(importlib.metadata.PackageNotFoundError):
+        check_pip_install(["lattice-stripe-nope"], "docs/new.md")
+    check_pip_install(["lattice-stripe-core[otel,aiohttp]", "lattice-stripe-requests"], "x")
 
 
 if __name__ == "__main__":  # one isolated page, in a fresh interpreter
