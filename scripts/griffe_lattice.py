@@ -36,6 +36,7 @@ _SHORT = 120  # characters of a constant's expression worth showing as its value
 _PRIVATE = re.compile(r"(?<![\w.])_[A-Za-z]")
 _TYPEVAR = {"typing.TypeVar", "typing_extensions.TypeVar"}
 _GENERIC = {"typing.Generic", "typing_extensions.Generic"}
+_LITERAL = {"typing.Literal", "typing_extensions.Literal"}
 
 
 def _runtime(obj: griffe.Object) -> Any:
@@ -119,11 +120,17 @@ def _hide_init_values(cls: griffe.Class) -> None:
 
 
 def _module_value(attribute: griffe.Attribute) -> None:
-    """A constant's value: the literal it is; else its expression, if short and public."""
+    """A constant's value: the literal it is, a `Literal[...]` alias's values, or a short
+    public expression; nothing for a built table (its docstring says what it holds)."""
     value = _shown(_runtime(attribute))
     written = str(attribute.value)
+    literal = isinstance(attribute.value, griffe.ExprSubscript) and (
+        attribute.value.canonical_path in _LITERAL
+    )
     if value is not None:
         attribute.value = value
+    elif literal:
+        pass  # a Literal type alias: its values are what it documents
     elif len(written) > _SHORT or _PRIVATE.search(written):
         attribute.value = None  # a built table: the docstring says what it holds
 

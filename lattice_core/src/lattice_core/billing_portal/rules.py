@@ -1,12 +1,18 @@
-"""The shape of ``POST /v1/billing_portal/sessions`` params, as one declarative table.
+"""The shape of `POST /v1/billing_portal/sessions` params, as one declarative table.
 
-Transcribed from Stripe's OpenAPI request schema (``shared/stripe-openapi``)
-plus the additions of API version ``2026-10-28.endive``; a conformance test
-checks the table against that schema. :mod:`.validation` walks it.
+Transcribed from Stripe's OpenAPI request schema (`shared/stripe-openapi`)
+plus the additions of API version `2026-10-28.endive`; a conformance test
+checks the table against that schema. The pre-flight validator walks it.
 
-Flow types are rows of their own (:class:`FlowType`), so a plugin can teach the
-validator a type that a newer API version introduces through the
-``register_flow_types`` hook, without touching this file.
+Flow types are rows of their own
+([`FlowType`][lattice_core.billing_portal.rules.FlowType]), so a plugin can teach
+the validator a type that a newer API version introduces through the
+[`register_flow_types`][lattice_core.hookspecs.register_flow_types] hook, without
+touching this file. Build its settings rule with
+[`string`][lattice_core.billing_portal.rules.string],
+[`integer`][lattice_core.billing_portal.rules.integer],
+[`obj`][lattice_core.billing_portal.rules.obj] and
+[`array`][lattice_core.billing_portal.rules.array].
 """
 
 from __future__ import annotations
@@ -35,25 +41,33 @@ Kind = Literal["string", "integer", "object", "array"]
 
 @attrs.frozen(eq=False)
 class Rule:
-    """What one param may hold.
-
-    ``required`` means required once its parent object is sent. ``by_type``
-    (objects only) maps a value of the object's ``type`` field to the key that
-    value makes required, e.g. ``{"redirect": "redirect"}``. ``what`` says, in
-    words for an error message, what to pass.
-    """
+    """What one param may hold; made by `string`, `integer`, `obj` and `array`."""
 
     kind: Kind
+    """`"string"`, `"integer"`, `"object"` or `"array"`."""
     required: bool = False
+    """Required once its parent object is sent."""
     enum: tuple[str, ...] | None = None
+    """The values a string may take; `None` for any."""
     max_length: int | None = None
+    """The most characters a string may have; `None` for no limit."""
     fields: Mapping[str, Rule] = attrs.field(factory=dict)
+    """An object's keys and their rules; other keys are refused."""
     items: Rule | None = None
+    """The rule every element of an array follows."""
     by_type: Mapping[str, str] = attrs.field(factory=dict)
+    """For an object: a value of its `type` field, and the key that value makes required.
+
+    For example `{"redirect": "redirect"}`.
+    """
     non_empty: bool = False
+    """An array must have at least one element."""
     url: bool = False
+    """A string must be an absolute `http(s)` URL."""
     unix_time: bool = False
+    """An integer is a Unix time: an aware `datetime` is taken too."""
     what: str = ""
+    """What to pass, in words for an error message (`"a coupon id"`)."""
 
 
 def string(
@@ -64,7 +78,16 @@ def string(
     url: bool = False,
     what: str = "",
 ) -> Rule:
-    """A string param (IDs are capped at 5000 characters, as in Stripe's schema)."""
+    """A string param.
+
+    Args:
+        required: Required once its parent object is sent.
+        enum: The values it may take.
+        max_length: The most characters it may have (IDs are capped at 5000, as in
+            Stripe's schema); ignored with `enum`.
+        url: It must be an absolute `http(s)` URL.
+        what: What to pass, in words for an error message.
+    """
     return Rule(
         "string",
         required=required,
@@ -76,7 +99,13 @@ def string(
 
 
 def integer(*, required: bool = False, unix_time: bool = False, what: str = "") -> Rule:
-    """An integer param (``bool`` is not); ``unix_time`` also takes aware datetimes."""
+    """An integer param (a `bool` is not one).
+
+    Args:
+        required: Required once its parent object is sent.
+        unix_time: A Unix time: an aware `datetime` is taken too.
+        what: What to pass, in words for an error message.
+    """
     return Rule("integer", required=required, unix_time=unix_time, what=what)
 
 
@@ -87,25 +116,45 @@ def obj(
     by_type: Mapping[str, str] | None = None,
     what: str = "",
 ) -> Rule:
-    """A nested mapping param; keys outside ``fields`` are rejected."""
+    """A nested mapping param; keys outside `fields` are refused.
+
+    Args:
+        fields: Its keys and their rules.
+        required: Required once its parent object is sent.
+        by_type: A value of its `type` field, and the key that value makes
+            required.
+        what: What to pass, in words for an error message.
+    """
     return Rule("object", required=required, fields=fields, by_type=by_type or {}, what=what)
 
 
 def array(items: Rule, *, required: bool = False, non_empty: bool = False, what: str = "") -> Rule:
-    """A list param whose elements follow ``items``."""
+    """A list param whose elements follow `items`.
+
+    Args:
+        items: The rule of every element.
+        required: Required once its parent object is sent.
+        non_empty: It must have at least one element.
+        what: What to pass, in words for an error message.
+    """
     return Rule("array", required=required, items=items, non_empty=non_empty, what=what)
 
 
 @attrs.frozen(eq=False)
 class FlowType:
-    """One ``flow_data.type``: its name and, if it needs one, its settings object.
+    """One `flow_data.type`: its name and, if it needs one, its settings object.
 
-    ``settings`` is the rule for ``flow_data[<name>]``; when set, that key is
-    required whenever ``flow_data.type`` is ``name``.
+    Register one through the
+    [`register_flow_types`][lattice_core.hookspecs.register_flow_types] hook.
     """
 
     name: str
+    """The value of `flow_data.type`, such as `"subscription_resume"`."""
     settings: Rule | None = None
+    """The rule for `flow_data[<name>]`, required whenever the type is `name`.
+
+    `None` for a type that takes no settings.
+    """
 
 
 _SUBSCRIPTION = string(required=True, what="the subscription id, e.g. 'sub_123'")
@@ -174,6 +223,11 @@ BUILTIN_FLOW_TYPES: tuple[FlowType, ...] = (
         ),
     ),
 )
+"""The flow types of the pinned API version and their settings rules.
+
+`customer_update`, `payment_method_update`, `subscription_cancel`,
+`subscription_pause`, `subscription_update` and `subscription_update_confirm`.
+"""
 
 AFTER_COMPLETION = obj(
     {
@@ -195,10 +249,11 @@ AFTER_COMPLETION = obj(
 )
 
 LOCALES: tuple[str, ...] = get_args(Locale)
+"""The values `locale` may take, at the pinned API version."""
 
 
 def flow_data_rule(flow_types: Iterable[FlowType]) -> Rule:
-    """The rule for ``flow_data`` given the known flow types (later ones win)."""
+    """The rule for `flow_data` given the known flow types (later ones win)."""
     by_name = {flow.name: flow for flow in flow_types}
     fields: dict[str, Rule] = {
         "type": string(required=True, enum=sorted(by_name)),
@@ -214,7 +269,11 @@ def flow_data_rule(flow_types: Iterable[FlowType]) -> Rule:
 
 
 def session_create_rule(flow_types: Iterable[FlowType] = BUILTIN_FLOW_TYPES) -> Rule:
-    """The rule for the whole params mapping of ``Session.create``."""
+    """The rule for the whole params mapping of `Session.create`.
+
+    Args:
+        flow_types: The flow types `flow_data.type` may name.
+    """
     return obj(
         {
             "customer": string(what="a customer id such as 'cus_123'"),

@@ -80,6 +80,10 @@ class Session:
         Unknown top-level keys are kept in `extra`; an enum value newer than
         the pinned API version is kept as it is.
 
+        Args:
+            data: A `billing_portal.session` object as Stripe's JSON has it (a
+                webhook event's `data.object`, say), or `None`.
+
         Raises:
             APIError: `data` does not have the session's shape; the message
                 names the fields at fault (never their values).
@@ -148,8 +152,28 @@ class Session:
         stripe_account: str | None = None,
         idempotency_key: str | None = None,
     ) -> Session:
-        """[`create`][lattice_core.billing_portal.Session.create] for an
-        [`AsyncClient`][lattice_core.AsyncClient]: same params, checks and result.
+        """Create a portal session through an [`AsyncClient`][lattice_core.AsyncClient].
+
+        The same params, checks and result as
+        [`create`][lattice_core.billing_portal.Session.create], awaited.
+
+        Args:
+            client: The [`AsyncClient`][lattice_core.AsyncClient] to send through.
+            params: The params as in Stripe's docs; flow models may stand in for
+                the matching dicts.
+            stripe_account: A connected account (`acct_...`) to act as, for
+                this call only; overrides the client's.
+            idempotency_key: Makes a retried create safe. By default one is
+                generated, and kept the same across automatic retries.
+
+        Returns:
+            The new session; redirect the customer to its `url`.
+
+        Raises:
+            InvalidParamsError: `params` or an option is wrong; nothing was sent.
+            ConfigurationError: `client` is a `Client`.
+            StripeError: Stripe refused the request or could not be reached, or
+                a 2xx answer was not a session.
         """
         call = cls._call(client, params, stripe_account, idempotency_key, True)
         return await client.send(call)

@@ -1,7 +1,7 @@
 """Pre-flight checks of `Session.create` params: fail before any network call.
 
-One walker over the declarative table in :mod:`.rules`; every failure is an
-:class:`~lattice_core.errors.InvalidParamsError` whose message names the full
+One walker over the declarative table in `.rules`; every failure is an
+`InvalidParamsError` whose message names the full
 path (`flow_data.subscription_update_confirm.items[0].id`) and says what to
 pass. `None` counts as absent, as on the wire. Messages never echo IDs or
 URLs: a rejected enum value or unknown key is quoted only when it is a short
@@ -20,9 +20,9 @@ unknown keys are refused at every level (the schema only says so at the top),
 and an integer must be an `int` (JSON Schema calls `2.0` an
 integer, but it would be form-encoded as `2.0`, which Stripe refuses).
 
-Before the table is consulted, :func:`lattice_core.plain.plain_params` walks
+Before the table is consulted, `lattice_core.plain.plain_params` walks
 the whole params tree once, so hostile shapes are typed errors too, not
-crashes: nesting deeper than :data:`~lattice_core.limits.MAX_DEPTH`, a
+crashes: nesting deeper than `MAX_DEPTH`, a
 mapping or list that contains itself, keys that are not strings, bytes,
 integers outside signed 64-bit, and text holding NUL or a lone surrogate.
 """
@@ -437,7 +437,7 @@ def coerce_form_values(value: Any, flow_types: Iterable[FlowType] = BUILTIN_FLOW
     """Give form-decoded params (all strings) their types back, guided by the table.
 
     Integer fields written as digits become `int`; everything else is left
-    for :func:`validate_create_params` to judge. Used by the fake Stripe and
+    for `validate_create_params` to judge. Used by the fake Stripe and
     the command line, which both start from `key=value` text.
     """
     return _coerce(validator_for(tuple(flow_types)), value)
