@@ -261,7 +261,7 @@ def flow_data_rule(flow_types: Iterable[FlowType]) -> Rule:
     }
     for flow in by_name.values():
         # A type-only flow takes an empty settings mapping: Stripe answers
-        # ``customer_update: {}``, so a decoded flow can be sent back as is (the
+        # `customer_update: {}`, so a decoded flow can be sent back as is (the
         # encoder drops empty mappings, so nothing extra goes on the wire).
         fields[flow.name] = flow.settings if flow.settings is not None else obj({})
     requires = {name: name for name, flow in by_name.items() if flow.settings is not None}
