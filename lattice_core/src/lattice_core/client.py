@@ -313,26 +313,26 @@ class _BaseClient(Generic[TransportT]):
                 what to pass instead.
         """
         self._api_key = _check_api_key(api_key)
-        self.base_url = _check_base_url(base_url)
+        self.base_url: str = _check_base_url(base_url)
         """The API origin calls go to (`base_url`, without a trailing slash)."""
         if not isinstance(api_version, str) or not pipeline.is_header_token(api_version):
             raise ConfigurationError(
                 f"api_version must be a Stripe API version string such as "
                 f"{DEFAULT_API_VERSION!r} (printable ASCII, no spaces), got {api_version!r}."
             )
-        self.api_version = api_version
+        self.api_version: str = api_version
         """The Stripe API version sent as `Stripe-Version`."""
         problem = pipeline.stripe_account_problem(stripe_account)
         if problem is not None:
             raise ConfigurationError(problem)
-        self.stripe_account = stripe_account
+        self.stripe_account: str | None = stripe_account
         """The connected account calls act as unless they name their own; `None`: yours."""
         _check_number("max_retries", max_retries, minimum=0, maximum=100, integer=True)
         # A day bounds any sane HTTP call; past it, socket APIs overflow or never return.
         _check_number("timeout", timeout, minimum=0.001, maximum=86_400, integer=False)
-        self.max_retries = max_retries
+        self.max_retries: int = max_retries
         """How many times a failed call may be retried."""
-        self.timeout = float(timeout)
+        self.timeout: float = float(timeout)
         """Seconds each attempt may take to connect, and again to read."""
         if isinstance(disable_plugins, str):
             raise ConfigurationError(
@@ -354,7 +354,7 @@ class _BaseClient(Generic[TransportT]):
         }
         if sleep is not None:  # tests pass a fake clock's sleep; no wall time spent
             self._sleep = sleep
-        self.closed = False
+        self.closed: bool = False
         """Whether `close()` was called; a closed client sends nothing more."""
         self.hooks.client_created(self)
 
