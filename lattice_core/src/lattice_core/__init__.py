@@ -1,9 +1,12 @@
 """Lattice: a typed, pluggable SDK for Stripe Billing Portal Sessions.
 
->>> from lattice_core import Client
->>> from lattice_core.billing_portal import Session
->>> with Client("sk_test_YOUR_KEY") as client:                       # doctest: +SKIP
-...     session = Session.create(client, {"customer": "cus_123"})
+```python
+from lattice_core import Client
+from lattice_core.billing_portal import Session
+
+with Client("sk_test_YOUR_KEY") as client:
+    session = Session.create(client, {"customer": "cus_123"})
+```
 
 Importing this package loads no HTTP library; transports are plugins.
 """
