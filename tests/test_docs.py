@@ -83,6 +83,11 @@ def test_mkdocs_strict_build_and_reference(site: Path) -> None:
     for name in ("Session", "InvalidParamsError", "before_request", "RequestsTransport"):
         assert name in reference, name
     assert (site / "quickstart" / "index.html").is_file()
+    # Long signatures are formatted one parameter a line, defaults shown as values.
+    code = _read(_reference_pages(site)["reference/client/index.html"]).code
+    client = next(text for text in code if text.startswith("Client(\n"))
+    assert '\n    base_url: str = "https://api.stripe.com",\n' in client, client
+    assert "DEFAULT_BASE_URL" not in client
 
 
 PACKAGES = ("lattice_core", "lattice_transport_requests", "lattice_transport_aiohttp")
