@@ -972,6 +972,30 @@ def _migrating_page(run: PageRun) -> None:
     _check_stripe_logs_bodies(run)
 
 
+def _tracing_page(run: PageRun) -> None:
+    """A `Telemetry` passed without disabling the built-in one reports each call twice."""
+    import logging
+
+    from lattice_core.billing_portal import Session
+    from lattice_core.builtin.telemetry import Telemetry
+
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    logger = logging.getLogger("lattice")
+    handler = Keep(logging.INFO)
+    logger.addHandler(handler)
+    try:
+        with lattice_core.Client(DOCS_KEY, plugins=[Telemetry(tracer=None)]) as client:
+            Session.create(client, {"customer": "cus_123"})
+    finally:
+        logger.removeHandler(handler)
+    assert [record.levelname for record in records] == ["INFO", "INFO"]
+
+
 PAGE_SETUP: dict[str, Callable[[PageRun], None]] = {
     "docs/migrating.md": _quiet_stripe_debug_logs,
 }
@@ -980,6 +1004,7 @@ PAGE_CHECKS: dict[str, Callable[[PageRun], None]] = {
     "docs/flows.md": _flows_page,
     "docs/migrating.md": _migrating_page,
     "docs/testing.md": _testing_page,
+    "docs/tracing.md": _tracing_page,
 }
 
 # ---------------------------------------------------------------------------------------
