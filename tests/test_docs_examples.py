@@ -35,6 +35,7 @@ Pages that change process-wide state that cannot be undone run in a fresh interp
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextlib
 import inspect
@@ -66,7 +67,18 @@ from lattice_core.testing import FakeStripe, LoopbackServer
 
 from .conftest import ROOT, UNMASKED_KEY, UNMASKED_PORTAL_URL
 
-PAGES = ["README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").rglob("*.md"))]
+# The modules whose docstrings hold a fenced block: the API reference renders them.
+DOCSTRING_PAGES = sorted(
+    str(path.relative_to(ROOT))
+    for package in ("lattice_core", "lattice_transport_requests", "lattice_transport_aiohttp")
+    for path in (ROOT / package / "src").rglob("*.py")
+    if "```" in path.read_text()
+)
+PAGES = [
+    "README.md",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").rglob("*.md")),
+    *DOCSTRING_PAGES,
+]
 FAKE_ADDRESS = "http://127.0.0.1:12111"  # where the docs say the fake listens
 DOCS_KEY = "sk_test_YOUR_KEY"  # STRIPE_API_KEY while a page runs: what the docs tell users to set
 VENV_BIN = str(Path(sys.executable).parent)
@@ -108,8 +120,30 @@ _FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})\s*(?P<lang>[\w+-]*)\
 
 
 def blocks_of(page: str) -> list[Block]:
-    """The fenced blocks of a Markdown page (indented ones too, as in admonitions)."""
-    lines = (ROOT / page).read_text().splitlines()
+    """The fenced blocks of a Markdown page (indented ones too, as in admonitions).
+
+    A `.py` page is a module of the packages: its docstrings are Markdown that the
+    API reference renders, so their blocks are read the same way.
+    """
+    if page.endswith(".py"):
+        return [
+            block
+            for first, lines in _docstrings(ROOT / page)
+            for block in _blocks_in(lines, page, first)
+        ]
+    return _blocks_in((ROOT / page).read_text().splitlines(), page, 1)
+
+
+def _docstrings(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """Each docstring of a module, as (line of its first line, its lines)."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            text = ast.get_docstring(node)
+            if text is not None:
+                yield node.body[0].lineno, text.splitlines()
+
+
+def _blocks_in(lines: list[str], page: str, first: int) -> list[Block]:
     blocks = []
     i = 0
     while i < len(lines):
@@ -124,9 +158,10 @@ def blocks_of(page: str) -> list[Block]:
         end = i + 1
         while end < len(lines) and not closing.match(lines[end]):
             end += 1
-        assert end < len(lines), f"{page}:{i + 1}: a code fence is never closed"
+        assert end < len(lines), f"{page}:{first + i}: a code fence is never closed"
         body = "\n".join(line[len(indent) :] for line in lines[i + 1 : end])
-        blocks.append(Block(page, i + 2, opening["lang"].lower(), opening["info"], body + "\n"))
+        line = first + i + 1
+        blocks.append(Block(page, line, opening["lang"].lower(), opening["info"], body + "\n"))
         i = end + 1
     return blocks
 
@@ -202,6 +237,10 @@ def _check_error_tree(block: Block, run: PageRun) -> None:
         if found is None:
             continue  # a continuation line of a description
         depth, cls = len(found["lead"]), getattr(errors, found["name"])
+        if not issubclass(cls, errors.LatticeError):  # drawn beside the tree, e.g. CauseSummary
+            assert depth == 0, f"{block.where}: {cls.__name__} is not a LatticeError"
+            assert cls.__name__ in errors.__all__, block.where
+            continue
         while parents and parents[-1][0] >= depth:
             parents.pop()
         if parents:
@@ -257,6 +296,31 @@ def _check_entry_point_table(block: Block, run: PageRun) -> None:
         assert re.fullmatch(r"[\w.]+:\w+", value), f"{block.where}: {value!r}"
 
 
+def _check_form_example(block: Block, run: PageRun) -> None:
+    """The params shown, form-encoded, are the body shown (joined line by line)."""
+    from lattice_core.encoding import encode_form
+
+    params, form = block.text.split("\n\n")
+    body = "".join(line.strip() for line in form.splitlines())
+    assert encode_form(ast.literal_eval(params)).decode() == body, block.where
+
+
+def _check_hook_diagram(block: Block, run: PageRun) -> None:
+    """Each `hook(args)` drawn is a hook spec taking those arguments; together, all of them."""
+    from lattice_core import hookspecs
+
+    drawn = run.namespace.setdefault("hooks drawn", set())
+    for name, args in re.findall(r"^(\w+)\(([^)]*)\)", block.text, re.M):
+        spec = getattr(hookspecs, name)
+        assert hasattr(spec, "lattice_spec"), f"{block.where}: {name} is not a hook spec"
+        taken = [arg.strip() for arg in args.split(",") if arg.strip()]
+        assert taken == list(inspect.signature(spec).parameters), f"{block.where}: {name}"
+        drawn.add(name)
+    if block.first_line.startswith("before_request"):  # the last diagram: every hook is in one
+        specs = {n for n, f in vars(hookspecs).items() if hasattr(f, "lattice_spec")}
+        assert drawn == specs, f"{block.where}: the diagrams lack {specs - drawn}"
+
+
 # (page, first line) -> the check of a block that is not code to run.
 TEXT_CHECKS: dict[tuple[str, str], Callable[[Block, PageRun], None]] = {
     (
@@ -277,6 +341,22 @@ TEXT_CHECKS: dict[tuple[str, str], Callable[[Block, PageRun], None]] = {
         "<html><body>Bad gateway</body></html> (HTTP 502, request_id=req_abc)",
     ): _check_html_502_message,
     ("docs/plugins.md", "[project.entry-points.lattice]"): _check_entry_point_table,
+    (
+        "lattice_core/src/lattice_core/errors.py",
+        "LatticeError                      base of everything below",
+    ): _check_error_tree,
+    (
+        "lattice_core/src/lattice_core/encoding.py",
+        '{"flow_data": {"type": "subscription_update_confirm",',
+    ): _check_form_example,
+    (
+        "lattice_core/src/lattice_core/hookspecs.py",
+        "register_transports(register)                transports offer themselves by name",
+    ): _check_hook_diagram,
+    (
+        "lattice_core/src/lattice_core/hookspecs.py",
+        "before_request(request)                      every attempt, may add headers",
+    ): _check_hook_diagram,
 }
 
 # ---------------------------------------------------------------------------------------

@@ -13,8 +13,17 @@ against a union holding a class only as a whole.
 
 from __future__ import annotations
 
+from typing import cast
+
 from lattice_core import AsyncClient, Client
-from lattice_core.billing_portal import FlowData, Session, SubscriptionUpdateConfirmItem
+from lattice_core.billing_portal import (
+    FlowData,
+    FlowDataParams,
+    Session,
+    SessionCreateParams,
+    SubscriptionCancelParams,
+    SubscriptionUpdateConfirmItem,
+)
 
 
 def case_customer_is_not_a_string(client: Client) -> None:
@@ -151,3 +160,20 @@ def case_async_client_in_the_sync_create(client: AsyncClient) -> None:
     """Refused at run time with a ConfigurationError."""
     # E: arg-type "AsyncClient"
     Session.create(client, {"customer": "cus_1"})
+
+
+def case_annotated_settings_get_the_precise_message(client: Client) -> None:
+    """Refused at run time on `flow_data.subscription_cancel.subscription`."""
+    # E: typeddict-item Missing key "subscription" for TypedDict "SubscriptionCancelParams"
+    settings: SubscriptionCancelParams = {}
+    flow: FlowDataParams = {"type": "subscription_cancel", "subscription_cancel": settings}
+    Session.create(client, {"customer": "cus_1", "flow_data": flow})
+
+
+def case_misspelt_value_compared_with_a_decoded_enum(client: Client) -> None:
+    """Refused at run time on `flow_data.type`."""
+    session = Session.from_dict({"id": "bps_1", "url": "https://example.com/p"})
+    assert session is not None
+    # E: comparison-overlap Non-overlapping equality check
+    if session.flow is None or session.flow.type != "subscription_cancle":
+        Session.create(client, cast(SessionCreateParams, {"flow_data": {"type": "x"}}))

@@ -19,7 +19,10 @@ create a second session. The entry point names the
 budget; configure one by disabling the built-in and passing your own:
 
 ```python
-Client(key, disable_plugins=["retry"], plugins=[Retry(deadline=10.0)])
+from lattice_core import Client
+from lattice_core.builtin.retry import Retry
+
+client = Client("sk_test_YOUR_KEY", disable_plugins=["retry"], plugins=[Retry(deadline=10.0)])
 ```
 
 A client takes one retry plugin: two would each answer `retry_delay` (so the

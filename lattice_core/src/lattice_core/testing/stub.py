@@ -3,8 +3,14 @@
 Use it in unit tests instead of the network:
 
 ```python
-stub = StubTransport(json_response(200, {...}))
-client = Client("sk_test_123", transport=stub)
+from lattice_core import Client
+from lattice_core.billing_portal import Session
+from lattice_core.testing import StubTransport, json_response
+
+stub = StubTransport(json_response(200, {"id": "bps_123", "url": "https://example.com/p"}))
+with Client("sk_test_123", transport=stub) as client:
+    session = Session.create(client, {"customer": "cus_123"})
+assert stub.requests[0].url.endswith("/v1/billing_portal/sessions")
 ```
 
 Any [`FakeStripe`][lattice_core.testing.FakeStripe]-style app can answer too:
