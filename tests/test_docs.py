@@ -90,6 +90,34 @@ def test_mkdocs_strict_build_and_reference(site: Path) -> None:
     assert "DEFAULT_BASE_URL" not in client
 
 
+def test_every_public_name_has_its_entry_in_the_reference(site: Path) -> None:
+    """A name a user can import has an anchor in the reference, so none is left out."""
+    import lattice_core
+    import lattice_core.billing_portal
+    import lattice_core.testing
+
+    anchors, missing = set(), []
+    for article in _reference_pages(site).values():
+        anchors.update(re.findall(r'id="([\w.]+)"', article))
+    for module in (lattice_core, lattice_core.billing_portal, lattice_core.testing):
+        for name in (n for n in module.__all__ if not n.startswith("__")):
+            obj = getattr(module, name)
+            home = getattr(obj, "__module__", module.__name__)
+            candidates = {f"{module.__name__}.{name}", f"{home}.{name}"}
+            # An alias (Locale) or an instance (hookimpl) has no home module of its own.
+            candidates |= {f"{m}.{name}" for m in _modules_of(module)}
+            missing.extend([] if candidates & anchors else [f"{module.__name__}.{name}"])
+    assert missing == [], f"not in the reference: {missing}"
+
+
+def _modules_of(package: object) -> set[str]:
+    import pkgutil
+
+    path = getattr(package, "__path__", [])
+    prefix = getattr(package, "__name__", "") + "."
+    return {info.name for info in pkgutil.walk_packages(path, prefix)}
+
+
 PACKAGES = ("lattice_core", "lattice_transport_requests", "lattice_transport_aiohttp")
 # reST that Markdown shows as it is: roles, field lists, literal-block and directive markers.
 RAW_REST = re.compile(

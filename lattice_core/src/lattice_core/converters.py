@@ -31,6 +31,11 @@ T = TypeVar("T")
 
 
 IdOrObject = Union[str, dict[str, Any]]  # noqa: UP007 - a runtime value for cattrs
+"""An expandable field: the object's id, or the whole object (a dict) when expanded.
+
+E.g. `Session.configuration` is `"bpc_123"`, or the configuration object when the
+session was created with `expand=["configuration"]`.
+"""
 
 
 def _structure_id_or_object(value: Any, _: Any) -> IdOrObject | None:
