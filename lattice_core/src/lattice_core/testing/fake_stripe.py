@@ -8,6 +8,9 @@ params through the same table as Lattice's pre-flight validators, so a request
 that skipped them still gets Stripe's 400 with `param` in form spelling) and
 answers with realistic `billing_portal.session` objects. Pass
 `flow_types` to accept flow types newer than the pinned API version.
+[`fail_next`][lattice_core.testing.FakeStripe.fail_next] and
+[`disconnect_next`][lattice_core.testing.FakeStripe.disconnect_next] make the next
+calls fail, in memory and over HTTP alike.
 
 Serve it: `lattice-stripe fake-stripe --port 12111` (or `python -m lattice_core.testing`).
 """
@@ -32,6 +35,16 @@ from ..billing_portal.validation import (
 )
 from ..errors import InvalidParamsError
 from ..masking import mask
+from .faults import (
+    CONTROL_PATH,
+    Fault,
+    FaultPlan,
+    check_times,
+    control_arguments,
+    error_body,
+    error_headers,
+)
+from .server import Disconnect
 
 __all__ = ["FakeStripe", "decode_form"]
 
@@ -251,10 +264,107 @@ class FakeStripe:
         ] = {}
         self._counter = itertools.count(1)
         self._lock = threading.Lock()
+        self._plan = FaultPlan()
+
+    @property
+    def planned(self) -> int:
+        """How many planned failures are still to come.
+
+        The `fake_stripe` fixture fails the test at teardown when some are left:
+        a planned failure that never happened tested nothing.
+        """
+        return len(self._plan)
+
+    def fail_next(
+        self,
+        status: int,
+        *,
+        type: str | None = None,
+        code: str | None = None,
+        message: str | None = None,
+        param: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next `times` requests with a Stripe-shaped error.
+
+        The body is Stripe's, `{"error": {"type": ..., "code": ..., "message": ...}}`, and
+        the answer carries a `Request-Id` like any other. A failed call creates no
+        session and saves nothing under its `Idempotency-Key`, so the client's retry
+        with the same key is answered afresh. Failures planned with this method and
+        [`disconnect_next`][lattice_core.testing.FakeStripe.disconnect_next] are used in
+        the order they were planned, one per request, whatever the request asks.
+        Over HTTP, `POST /_lattice/fail_next` with these arguments as a JSON object
+        does the same.
+
+        Args:
+            status: The HTTP status, from 400 to 599.
+            type: The error type: `api_error`, `card_error`, `idempotency_error` or
+                `invalid_request_error`. `None` picks Stripe's for the status:
+                `api_error` for a 5xx, `card_error` for a 402,
+                `invalid_request_error` for any other.
+            code: The error code; `None` sends `rate_limit` with a 429,
+                `card_declined` with a 402, and no code otherwise.
+            message: The error message; `None` picks one like Stripe's.
+            param: The parameter at fault, in form spelling (`flow_data[type]`).
+            headers: More response headers, such as `{"Retry-After": "2"}` or
+                `{"Stripe-Should-Retry": "false"}`; they win over the fake's own.
+            times: How many requests in a row fail this way.
+
+        Raises:
+            TypeError: An argument has the wrong type.
+            ValueError: `status` is not from 400 to 599, `type` is not one of Stripe's,
+                `times` is below 1, or a header cannot be sent as it is.
+        """
+        fault = Fault(
+            status,
+            error_body(status, type=type, code=code, message=message, param=param),
+            error_headers(headers),
+        )
+        self._plan.add(fault, check_times(times))
+
+    def disconnect_next(self, times: int = 1) -> None:
+        """Fail the next `times` requests as a network fault: no answer at all.
+
+        Through a stub made with
+        [`StubTransport.from_app`][lattice_core.testing.StubTransport.from_app] (and
+        the `lattice_stub` fixtures) the client gets an
+        [`APIConnectionError`][lattice_core.APIConnectionError]; over HTTP
+        ([`LoopbackServer`][lattice_core.testing.LoopbackServer], `lattice-stripe
+        fake-stripe`) the connection closes without a response, so a real transport
+        raises its own connection error, which Lattice reports the same way. No
+        session is created. Over HTTP, `POST /_lattice/disconnect_next` with
+        `{"times": n}` does the same.
+
+        Args:
+            times: How many requests in a row fail this way.
+
+        Raises:
+            TypeError: `times` is not an int.
+            ValueError: `times` is below 1.
+        """
+        self._plan.add(Fault(None), check_times(times))
+
+    def _control(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        """Plan failures for a fake served on a port: `POST /_lattice/fail_next`."""
+        status: int
+        try:
+            if method != "POST":
+                raise LookupError(f"control requests are POSTs, got {method}.")
+            name, args = control_arguments(path, body)
+            getattr(self, name)(**args)
+            status, payload = 200, {"planned": self.planned}
+        except LookupError as exc:
+            status, payload = 404, error_body(404, message=str(exc))
+        except (TypeError, ValueError) as exc:
+            status, payload = 400, error_body(400, message=str(exc))
+        return status, {"Content-Type": "application/json"}, json.dumps(payload).encode()
 
     def __call__(
         self, method: str, path: str, headers: Mapping[str, str], body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
+        if path.startswith(CONTROL_PATH):  # not an API call: not recorded, not failed
+            return self._control(method, path, body)
         headers = {k.lower(): v for k, v in headers.items()}
         params: dict[str, Any] = {}
         problem = None
@@ -271,9 +381,15 @@ class FakeStripe:
         request_id = f"req_{secrets.token_hex(7)}"
         with self._lock:
             self.requests.append((method, path, _recorded(headers), params))
-            status, payload, replayed = self._answer(
-                method, urlsplit(path).path, headers, params, problem
-            )
+            fault = self._plan.take()
+            if fault is None:
+                status, payload, replayed = self._answer(
+                    method, urlsplit(path).path, headers, params, problem
+                )
+        if fault is not None:
+            if fault.status is None:
+                raise Disconnect("FakeStripe.disconnect_next: the connection drops unanswered")
+            status, payload, replayed = fault.status, fault.body, False
         out_headers = {
             "Content-Type": "application/json",
             "Request-Id": request_id,
@@ -283,6 +399,10 @@ class FakeStripe:
             out_headers["Idempotency-Key"] = headers["idempotency-key"]
         if replayed:
             out_headers["Idempotent-Replayed"] = "true"
+        if fault is not None and fault.headers:  # the planned headers win, whatever their case
+            planned = {name.lower() for name in fault.headers}
+            out_headers = {k: v for k, v in out_headers.items() if k.lower() not in planned}
+            out_headers.update(fault.headers)
         return status, out_headers, json.dumps(payload).encode()
 
     def _answer(

@@ -4,7 +4,8 @@ It serves any *app*: a function `(method, path, headers, body) -> (status,
 headers, body)`. It refuses to bind anything but a loopback address unless
 `force=True`, so a test can never expose a fake Stripe on the network. An app
 that raises still answers the client, with a Stripe-shaped error (400 for
-undecodable input, 500 `api_error` otherwise), never a dropped connection.
+undecodable input, 500 `api_error` otherwise), never a dropped connection; an app
+drops one on purpose by raising [`Disconnect`][lattice_core.testing.Disconnect].
 """
 
 from __future__ import annotations
@@ -20,10 +21,24 @@ from types import TracebackType
 from ..errors import ConfigurationError, InvalidParamsError
 from ..http import is_loopback_host
 
-__all__ = ["App", "LoopbackServer", "address_family"]
+__all__ = ["App", "Disconnect", "LoopbackServer", "address_family"]
 
 App = Callable[[str, str, Mapping[str, str], bytes], tuple[int, Mapping[str, str], bytes]]
-"""An HTTP-shaped app: `(method, path, headers, body) -> (status, headers, body)`."""
+"""An HTTP-shaped app: `(method, path, headers, body) -> (status, headers, body)`.
+
+It may raise [`Disconnect`][lattice_core.testing.Disconnect] to answer nothing."""
+
+
+class Disconnect(Exception):
+    """Raised by an app to fail the request as a network fault: no answer at all.
+
+    [`LoopbackServer`][lattice_core.testing.LoopbackServer] closes the connection
+    without a response, and a stub made with
+    [`StubTransport.from_app`][lattice_core.testing.StubTransport.from_app] raises an
+    [`APIConnectionError`][lattice_core.APIConnectionError].
+    [`FakeStripe.disconnect_next`][lattice_core.testing.FakeStripe.disconnect_next]
+    plans one.
+    """
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -51,6 +66,9 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         try:
             answer = self.server.app(self.command, self.path, headers, body)
+        except Disconnect:  # a network fault on purpose: close without a byte of answer
+            self.close_connection = True
+            return
         except (UnicodeError, InvalidParamsError):
             answer = _failure(400, "invalid_request_error", "Invalid request: undecodable input.")
         except Exception as exc:  # a client gets an answer, never a reset

@@ -1,4 +1,4 @@
-"""A stub transport: answers from a function or a queue, records every request.
+"""A stub transport: answers from a queue, then from a function; records every request.
 
 Use it in unit tests instead of the network:
 
@@ -14,7 +14,8 @@ assert stub.requests[0].url.endswith("/v1/billing_portal/sessions")
 ```
 
 Any [`FakeStripe`][lattice_core.testing.FakeStripe]-style app can answer too:
-`StubTransport.from_app(FakeStripe())`.
+`StubTransport.from_app(FakeStripe())`. Queued answers come first: a stub answered by
+an app still answers from its queue while one is left.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -33,12 +34,25 @@ from ..http import Request, Response
 from ..masking import mask, mask_value
 from ..transport import AsyncTransport, Transport
 from .fake_stripe import decode_form
-from .server import App
+from .faults import error_body, error_headers
+from .server import App, Disconnect
 
-__all__ = ["AsyncStubTransport", "Handler", "StubTransport", "connection_error", "json_response"]
+__all__ = [
+    "Answer",
+    "AsyncStubTransport",
+    "Handler",
+    "StubTransport",
+    "connection_error",
+    "error_response",
+    "json_response",
+]
 
 Handler = Callable[[Request], "Response | Exception"]
 """A function that answers a request: a response, or an exception to raise."""
+
+Answer = Response | Exception | int
+"""What a stub can queue: a response, an exception to raise, or an error status
+(`500` is [`error_response(500)`][lattice_core.testing.error_response])."""
 
 
 def json_response(
@@ -60,6 +74,56 @@ def json_response(
     return Response(status_code=status, headers=all_headers, content=json.dumps(body).encode())
 
 
+def error_response(
+    status: int,
+    *,
+    type: str | None = None,
+    code: str | None = None,
+    message: str | None = None,
+    param: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    request_id: str = "req_stub",
+) -> Response:
+    """A Stripe-shaped error answer with a `Request-Id`, to queue into a stub.
+
+    The body is the one [`FakeStripe.fail_next`][lattice_core.testing.FakeStripe.fail_next]
+    sends; queuing a bare status, `stub.queue([500])`, queues `error_response(500)`.
+
+    Args:
+        status: The HTTP status, from 400 to 599.
+        type: The error type; `None` picks Stripe's for the status (`api_error` for
+            a 5xx, `card_error` for a 402, `invalid_request_error` for any other).
+        code: The error code; `None` sends `rate_limit` with a 429, `card_declined`
+            with a 402, and no code otherwise.
+        message: The error message; `None` picks one like Stripe's.
+        param: The parameter at fault, in form spelling.
+        headers: More headers, such as `{"Retry-After": "2"}`.
+        request_id: The `Request-Id` header.
+
+    Returns:
+        The response, to queue into a [`StubTransport`][lattice_core.testing.StubTransport].
+
+    Raises:
+        TypeError: An argument has the wrong type.
+        ValueError: `status` is not from 400 to 599, `type` is not one of Stripe's, or a
+            header cannot be sent.
+    """
+    body = error_body(status, type=type, code=code, message=message, param=param)
+    return json_response(status, body, error_headers(headers), request_id=request_id)
+
+
+def _answer(item: object) -> Response | Exception:
+    """A queued item as the stub answers it; refused at once when it could never be one."""
+    if isinstance(item, (Response, Exception)):
+        return item
+    if isinstance(item, int) and not isinstance(item, bool):
+        return error_response(item)
+    raise TypeError(
+        f"a stub answers with a Response, an Exception or an error status such as 500, "
+        f"not {type(item).__name__}: use json_response(200, body) for a success."
+    )
+
+
 class StubTransport(Transport):
     """Answer each request from `handler` or, in order, from canned `responses`.
 
@@ -67,12 +131,23 @@ class StubTransport(Transport):
     request; [`params`][lattice_core.testing.StubTransport.params] decodes the
     body that was actually sent.
 
+    Queued answers come first, one per request in order; when none is left, the
+    handler answers (a stub made by
+    [`from_app`][lattice_core.testing.StubTransport.from_app], such as the
+    `lattice_stub` fixture, has the app as its handler). A request with neither a
+    queued answer nor a handler fails with `AssertionError`.
+
     Args:
         *responses: Answers, one per request in order. An `Exception` in place of
             a response is raised instead: use
             [`connection_error`][lattice_core.testing.connection_error] to simulate
-            an outage.
-        handler: Answers every request instead of the queue.
+            an outage. A status such as `500` is a Stripe-shaped error
+            ([`error_response`][lattice_core.testing.error_response]).
+        handler: Answers the requests that find the queue empty.
+
+    Raises:
+        TypeError: An answer is none of those.
+        ValueError: A status is not an error status (400 to 599).
     """
 
     user_agent = "stub/1"
@@ -80,10 +155,10 @@ class StubTransport(Transport):
 
     def __init__(
         self,
-        *responses: Response | Exception,
+        *responses: Answer,
         handler: Handler | None = None,
     ) -> None:
-        self._queue: deque[Response | Exception] = deque(responses)
+        self._queue: deque[Response | Exception] = deque(_answer(item) for item in responses)
         self._handler = handler
         self._lock = threading.Lock()
         self.requests: list[Request] = []
@@ -102,24 +177,45 @@ class StubTransport(Transport):
             A stub whose handler calls `app`.
         """
 
-        def handler(request: Request) -> Response:
+        def handler(request: Request) -> Response | Exception:
             path = request.url.split("://", 1)[-1]
             path = path[path.find("/") :] if "/" in path else "/"
-            status, headers, body = app(request.method, path, request.headers, request.content)
+            try:
+                status, headers, body = app(request.method, path, request.headers, request.content)
+            except Disconnect as exc:
+                return connection_error(f"simulated network failure: {exc}")
             return Response(status, {k.lower(): v for k, v in headers.items()}, body)
 
         return cls(handler=handler)
 
-    def queue(self, responses: Iterable[Response | Exception]) -> None:
-        """Add canned answers to the end of the queue.
+    def queue(self, responses: Iterable[Answer]) -> None:
+        """Add canned answers to the end of the queue; they come before the handler's.
+
+        `lattice_stub.queue([500, 500])` answers the next two requests with Stripe's
+        500, then the fake answers again.
 
         Args:
-            responses: Responses, or exceptions to raise, in order.
+            responses: Responses, exceptions to raise, or error statuses, in order.
+
+        Raises:
+            TypeError: An answer is none of those (nothing is queued).
+            ValueError: A status is not an error status (nothing is queued).
         """
-        self._queue.extend(responses)
+        answers = [_answer(item) for item in responses]
+        with self._lock:
+            self._queue.extend(answers)
+
+    @property
+    def pending(self) -> int:
+        """How many queued answers are still to be used.
+
+        The `lattice_stub` fixtures fail the test at teardown when some are left:
+        an answer that was never used tested nothing.
+        """
+        return len(self._queue)
 
     def handle_request(self, request: Request) -> Response:
-        """Record `request` and answer it from the handler or the queue.
+        """Record `request` and answer it from the queue, or else the handler.
 
         Args:
             request: The attempt the client sends.
@@ -134,10 +230,10 @@ class StubTransport(Transport):
         with self._lock:
             # Copy: the request object is reused across retry attempts.
             self.requests.append(attrs.evolve(request, headers=dict(request.headers), context={}))
-            if self._handler is not None:
-                answer = self._handler(request)
-            elif self._queue:
+            if self._queue:
                 answer = self._queue.popleft()
+            elif self._handler is not None:
+                answer = self._handler(request)
             else:
                 raise AssertionError(
                     f"StubTransport got request #{len(self.requests)} but has no answer left; "
@@ -258,14 +354,19 @@ class AsyncStubTransport(AsyncTransport):
     [`StubTransport`][lattice_core.testing.StubTransport], which it wraps.
 
     Args:
-        *responses: Answers, one per request in order; an `Exception` is raised.
-        handler: Answers every request instead of the queue.
+        *responses: Answers, one per request in order; an `Exception` is raised, a
+            status is a Stripe-shaped error.
+        handler: Answers the requests that find the queue empty.
+
+    Raises:
+        TypeError: An answer is none of those.
+        ValueError: A status is not an error status (400 to 599).
     """
 
     user_agent = "stub/1"
     """Product token for the `User-Agent` header."""
 
-    def __init__(self, *responses: Response | Exception, handler: Handler | None = None) -> None:
+    def __init__(self, *responses: Answer, handler: Handler | None = None) -> None:
         self.stub = StubTransport(*responses, handler=handler)
         """The synchronous stub that answers and records."""
         self.requests = self.stub.requests
@@ -290,13 +391,22 @@ class AsyncStubTransport(AsyncTransport):
         transport.requests = transport.stub.requests
         return transport
 
-    def queue(self, responses: Iterable[Response | Exception]) -> None:
-        """Add canned answers to the end of the queue.
+    def queue(self, responses: Iterable[Answer]) -> None:
+        """Add canned answers to the end of the queue; they come before the handler's.
 
         Args:
-            responses: Responses, or exceptions to raise, in order.
+            responses: Responses, exceptions to raise, or error statuses, in order.
+
+        Raises:
+            TypeError: An answer is none of those (nothing is queued).
+            ValueError: A status is not an error status (nothing is queued).
         """
         self.stub.queue(responses)
+
+    @property
+    def pending(self) -> int:
+        """How many queued answers are still to be used."""
+        return self.stub.pending
 
     @property
     def last_request(self) -> Request:
