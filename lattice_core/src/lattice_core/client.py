@@ -353,6 +353,11 @@ class _BaseClient(Generic[TransportT]):
             "User-Agent": f"lattice-python/{__version__} {self._transport.user_agent}",
         }
         if sleep is not None:  # tests pass a fake clock's sleep; no wall time spent
+            if not callable(sleep):
+                raise ConfigurationError(
+                    "sleep must be a function of the seconds to wait (plain or async def), "
+                    f"such as lambda seconds: None; got {type(sleep).__name__}."
+                )
             self._sleep = sleep
         self.closed: bool = False
         """Whether `close()` was called; a closed client sends nothing more."""
