@@ -471,8 +471,8 @@ def test_an_unsent_call_opens_no_span() -> None:
         client.prepare("POST", "/v1/billing_portal/sessions", PARAMS, dict)
         assert started == []
         Session.create(client, PARAMS)
-    assert len(started) == 1
-    assert len(exporter.get_finished_spans()) == 1  # the one sent call's span was ended
+    assert len(started) == 2  # the sent call's span and its one attempt's
+    assert len(exporter.get_finished_spans()) == 2  # both ended
 
 
 # 9. Late plugin registration ---------------------------------------------------------------

@@ -95,6 +95,11 @@ class Response:
 
     `None` when the body is not JSON (or until it is decoded).
     """
+    http_version: str | None = None
+    """The HTTP version the answer came in, such as `"1.1"` or `"2"`.
+
+    `None` when the transport does not say (the test doubles do not).
+    """
 
     @property
     def request_id(self) -> str | None:

@@ -28,6 +28,7 @@ from lattice_core.transport import (
 __all__ = ["AiohttpTransport"]
 
 _FAILURES = (asyncio.TimeoutError, aiohttp.ClientError, OSError, RuntimeError)
+_HTTP_VERSIONS: dict[object, str] = {(1, 1): "1.1", (1, 0): "1.0"}  # aiohttp speaks HTTP/1
 
 
 def _mapped(request: Request, exc: BaseException, transport: AiohttpTransport) -> LatticeError:
@@ -155,7 +156,12 @@ class AiohttpTransport(AsyncTransport):
                 raw.release()  # the connection back to the pool (the body is read whole)
             names = map(str.lower, raw.headers.keys())
             headers = dict(zip(names, raw.headers.values(), strict=True))
-            return Response(status_code=raw.status, headers=headers, content=content)
+            return Response(
+                status_code=raw.status,
+                headers=headers,
+                content=content,
+                http_version=_HTTP_VERSIONS.get(raw.version),
+            )
         except _FAILURES as exc:
             if isinstance(exc, RuntimeError) and not self.closed:
                 raise  # a bug, not a network failure: the flow reports it as it is

@@ -29,6 +29,8 @@ from .deadline import DeadlineAdapter, attempt_deadline
 __all__ = ["RequestsTransport"]
 
 _NO_COOKIES = requests.cookies.RequestsCookieJar()
+# urllib3 gives the version it spoke as an int.
+_HTTP_VERSIONS: dict[object, str] = {11: "1.1", 10: "1.0", 20: "2", 30: "3", 9: "0.9"}
 
 
 class _MaskedRecords(logging.Filter):
@@ -171,6 +173,7 @@ class RequestsTransport(Transport):
                     status_code=raw.status_code,
                     headers={k.lower(): v for k, v in raw.headers.items()},
                     content=raw.content,
+                    http_version=_HTTP_VERSIONS.get(getattr(raw.raw, "version", None)),
                 )
         # Raised here, outside the except block, so requests' exception (which holds the
         # request, Authorization header and all) is not chained as __context__ either.
