@@ -448,12 +448,12 @@ def test_the_control_endpoint_plans_failures_over_http() -> None:
     fake = FakeStripe()
     with LoopbackServer(fake) as server:
         planned = requests.post(
-            f"{server.url}/_lattice/fail_next",
+            f"{server.url}/lattice/fail_next",
             data=json.dumps({"status": 429, "times": 2, "headers": {"Retry-After": "2"}}),
             timeout=5,
         )
         assert planned.json() == {"planned": 2}
-        dropped = requests.post(f"{server.url}/_lattice/disconnect_next", timeout=5)
+        dropped = requests.post(f"{server.url}/lattice/disconnect_next", timeout=5)
         assert dropped.json() == {"planned": 3}
         sleeps: list[float] = []
         with Client(API_KEY, base_url=server.url, max_retries=3, sleep=sleeps.append) as client:
@@ -467,14 +467,14 @@ def test_the_control_endpoint_plans_failures_over_http() -> None:
 @pytest.mark.parametrize(
     ("method", "path", "body", "status", "match"),
     [
-        ("POST", "/_lattice/fail_next", b'{"status": 200}', 400, "from 400 to 599"),
-        ("POST", "/_lattice/fail_next", b'{"status": 500, "nope": 1}', 400, "got nope"),
-        ("POST", "/_lattice/fail_next", b"status=500", 400, "JSON object"),
-        ("POST", "/_lattice/fail_next", b"[500]", 400, "JSON object"),
-        ("POST", "/_lattice/fail_next", b"{}", 400, "status"),
-        ("POST", "/_lattice/disconnect_next", b'{"times": 0}', 400, "at least 1"),
-        ("POST", "/_lattice/explode", b"", 404, "no control path"),
-        ("GET", "/_lattice/fail_next", b"", 404, "POSTs"),
+        ("POST", "/lattice/fail_next", b'{"status": 200}', 400, "from 400 to 599"),
+        ("POST", "/lattice/fail_next", b'{"status": 500, "nope": 1}', 400, "got nope"),
+        ("POST", "/lattice/fail_next", b"status=500", 400, "JSON object"),
+        ("POST", "/lattice/fail_next", b"[500]", 400, "JSON object"),
+        ("POST", "/lattice/fail_next", b"{}", 400, "status"),
+        ("POST", "/lattice/disconnect_next", b'{"times": 0}', 400, "at least 1"),
+        ("POST", "/lattice/explode", b"", 404, "no control path"),
+        ("GET", "/lattice/fail_next", b"", 404, "POSTs"),
     ],
 )
 def test_the_control_endpoint_refuses_what_it_cannot_plan(

@@ -294,7 +294,7 @@ class FakeStripe:
         with the same key is answered afresh. Failures planned with this method and
         [`disconnect_next`][lattice_core.testing.FakeStripe.disconnect_next] are used in
         the order they were planned, one per request, whatever the request asks.
-        Over HTTP, `POST /_lattice/fail_next` with these arguments as a JSON object
+        Over HTTP, `POST /lattice/fail_next` with these arguments as a JSON object
         does the same.
 
         Args:
@@ -333,7 +333,7 @@ class FakeStripe:
         ([`LoopbackServer`][lattice_core.testing.LoopbackServer], `lattice-stripe
         fake-stripe`) the connection closes without a response, so a real transport
         raises its own connection error, which Lattice reports the same way. No
-        session is created. Over HTTP, `POST /_lattice/disconnect_next` with
+        session is created. Over HTTP, `POST /lattice/disconnect_next` with
         `{"times": n}` does the same.
 
         Args:
@@ -346,7 +346,7 @@ class FakeStripe:
         self._plan.add(Fault(None), check_times(times))
 
     def _control(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
-        """Plan failures for a fake served on a port: `POST /_lattice/fail_next`."""
+        """Plan failures for a fake served on a port: `POST /lattice/fail_next`."""
         status: int
         try:
             if method != "POST":

@@ -35,9 +35,9 @@ __all__ = [
 ERROR_TYPES = ("api_error", "card_error", "idempotency_error", "invalid_request_error")
 """The error types Stripe's API sends (`error.type` in its OpenAPI description)."""
 
-CONTROL_PATH = "/_lattice/"
-"""Where a fake served over HTTP takes plans: `POST /_lattice/fail_next` and
-`POST /_lattice/disconnect_next`, with the keyword arguments as a JSON object. Stripe's
+CONTROL_PATH = "/lattice/"
+"""Where a fake served over HTTP takes plans: `POST /lattice/fail_next` and
+`POST /lattice/disconnect_next`, with the keyword arguments as a JSON object. Stripe's
 own paths all start with `/v1/` or `/v2/`."""
 
 _MESSAGES = {
@@ -99,8 +99,8 @@ def error_body(
         param: The parameter at fault, in form spelling (`flow_data[type]`), if any.
 
     Returns:
-        `{"error": {"type": ..., "message": ..., "code": ..., "param": ...}}`, with
-            `code` and `param` only when there is one.
+        The error JSON with `type` and `message`, and `code` and `param` when there
+            is one.
 
     Raises:
         TypeError: An argument has the wrong type.
