@@ -210,6 +210,14 @@ def test_an_installed_plugin_with_a_misspelled_hook_names_its_distribution(
         plugins._load.cache_clear()
 
 
+class Audit:
+    """A user plugin of its own: listed by its class name."""
+
+    @hookimpl
+    def after_call(self) -> None:
+        """Counts nothing; it only has to be a plugin."""
+
+
 def test_client_plugins_lists_what_is_registered_by_readable_name() -> None:
     plugins._warn_unknown_disabled.cache_clear()
     with (
@@ -217,7 +225,7 @@ def test_client_plugins_lists_what_is_registered_by_readable_name() -> None:
         Client(
             API_KEY,
             transport=StubTransport(),
-            plugins=[lattice_plugin_example.ExamplePlugin()],
+            plugins=[Audit()],
             disable_plugins=["telemetry", "retyr"],
         ) as client,
     ):
@@ -225,8 +233,8 @@ def test_client_plugins_lists_what_is_registered_by_readable_name() -> None:
     assert caught[0].filename == __file__
     assert "telemetry" not in names
     assert "retyr" not in names
-    assert {"retry", "redaction", "example", "requests", "ExamplePlugin"} <= set(names)
-    assert names[-1] == "ExamplePlugin"
+    assert {"retry", "redaction", "example", "requests", "Audit"} <= set(names)
+    assert names[-1] == "Audit"
     assert not any(name.isdigit() for name in names)
 
 

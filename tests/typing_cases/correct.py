@@ -23,6 +23,7 @@ from lattice_core.billing_portal import (
     SubscriptionCancel,
     SubscriptionUpdateConfirmItem,
 )
+from lattice_core.builtin.retry import Retry
 
 
 def case_plain_dict_literal(client: Client) -> None:
@@ -97,6 +98,14 @@ def case_params_built_up_in_a_typed_variable(client: Client) -> None:
     params["flow_data"] = flow
     params["expand"] = ["configuration"]
     Session.create(client, params, stripe_account="acct_1", idempotency_key="order-42")
+
+
+def case_plugin_lookup_typed_by_its_class(client: Client) -> None:
+    retry = client.get_plugin("retry", Retry)
+    assert_type(retry, Retry)
+    assert_type(client.get_plugin("retry"), object)
+    assert retry.deadline is None
+    Session.create(client, {"customer": "cus_1"})
 
 
 async def case_async(client: AsyncClient) -> None:

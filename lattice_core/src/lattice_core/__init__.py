@@ -25,6 +25,7 @@ from .errors import (
     InvalidRequestError,
     LatticeError,
     PermissionDeniedError,
+    PluginNotFoundError,
     RateLimitError,
     StripeError,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "LatticeError",
     "PermissionDeniedError",
     "PluginInfo",
+    "PluginNotFoundError",
     "RateLimitError",
     "Request",
     "Response",

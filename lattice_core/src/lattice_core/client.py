@@ -12,7 +12,7 @@ import time
 import warnings
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Generic, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypedDict, TypeVar, overload
 from urllib.parse import urlsplit
 
 from . import pipeline
@@ -21,7 +21,7 @@ from .errors import ConfigurationError
 from .http import is_loopback_host
 from .masking import mask
 from .plain import plain_params
-from .plugins import Hooks, make_plugin_manager, plugin_label
+from .plugins import Hooks, find_plugin, make_plugin_manager, plugin_names
 from .transport import (
     AnyTransport,
     AsyncTransport,
@@ -45,6 +45,7 @@ DEFAULT_API_VERSION: Final = "2026-10-28.endive"
 _KEY_MIN_BODY = 8
 _KEY_SHAPE = re.compile(rf"(?:sk|rk)_[A-Za-z0-9_]{{{_KEY_MIN_BODY},}}")
 T = TypeVar("T")
+P = TypeVar("P")
 
 
 class CallOptions(TypedDict, total=False):
@@ -417,15 +418,48 @@ class _BaseClient(Generic[TransportT]):
     def plugins(self) -> list[str]:
         """Names of the plugins this client registered, in registration order.
 
-        Entry points by their name (`"retry"`), objects passed in
-        `plugins=[...]` by their class (or module) name; disabled ones are left out.
+        Entry points by their name (`"retry"`), as is an object in `plugins=[...]`
+        that replaces a disabled one (a `Telemetry` with
+        `disable_plugins=["telemetry"]`); other objects in `plugins=[...]` by their
+        class (or module) name. Disabled ones are left out.
         """
-        pm = self.hooks.pm
-        return [
-            plugin_label(plugin) if name == pm.get_canonical_name(plugin) else name
-            for name, plugin in pm.list_name_plugin()
-            if plugin is not None
-        ]
+        return [name for name, _ in plugin_names(self.hooks.pm)]
+
+    @overload
+    def get_plugin(self, name: str) -> object: ...
+
+    @overload
+    def get_plugin(self, name: str, kind: type[P]) -> P: ...
+
+    def get_plugin(self, name: str, kind: type[Any] = object) -> Any:
+        """The plugin object this client registered as `name`.
+
+        For an installed plugin whose entry point names a class (`retry`,
+        `telemetry`), the instance this client made; for one that names a module
+        (`redaction`, the transports' `requests` and `aiohttp`), the module. An
+        object you passed in `plugins=[...]` is found by its class (or module) name,
+        or by the name of the installed plugin it replaces. Lookup is by name
+        only; pass the class as well to have it checked and typed:
+        `client.get_plugin("retry", Retry)` is a `Retry` to mypy too.
+
+        Args:
+            name: The plugin's name, as [`plugins`][lattice_core.Client.plugins]
+                lists it, such as `"telemetry"`.
+            kind: The class the plugin must be an instance of; the result is typed
+                as it. `object` (the default) accepts any plugin.
+
+        Returns:
+            The plugin object.
+
+        Raises:
+            PluginNotFoundError: No plugin has that name on this client (it is
+                unknown, or disabled by `disable_plugins`), or two objects of one
+                class in `plugins=[...]` share it. The message lists the client's
+                plugins.
+            ConfigurationError: `name` is not a str, `kind` is not a class, or the
+                plugin is not an instance of `kind`.
+        """
+        return find_plugin(self.hooks.pm, name, kind)
 
     def __repr__(self) -> str:
         return (

@@ -5,6 +5,8 @@ The tree:
 ```text
 LatticeError                      base of everything below
 ├── ConfigurationError            bad client setup (key, base_url, transport, plugin)
+│   └── PluginNotFoundError       get_plugin(name): no such plugin on the client
+│                                 (also a LookupError)
 ├── InvalidParamsError            pre-flight: bad params, raised before any network call
 │                                 (also a ValueError)
 └── StripeError                   Stripe answered, or could not be reached
@@ -51,6 +53,7 @@ __all__ = [
     "InvalidRequestError",
     "LatticeError",
     "PermissionDeniedError",
+    "PluginNotFoundError",
     "RateLimitError",
     "StripeError",
 ]
@@ -72,6 +75,15 @@ class LatticeError(Exception):
 
 class ConfigurationError(LatticeError):
     """The client or a plugin is set up wrongly; the message says what to change."""
+
+
+class PluginNotFoundError(ConfigurationError, LookupError):
+    """No plugin, or more than one, has the name given to `get_plugin`.
+
+    Raised by [`Client.get_plugin`][lattice_core.Client.get_plugin]: the name is
+    unknown, disabled (`disable_plugins`), or shared by two objects of one class.
+    The message lists the client's plugins. Also a `LookupError`.
+    """
 
 
 _SUMMARY_CHARS = 300

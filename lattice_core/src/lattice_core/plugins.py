@@ -5,6 +5,11 @@ is imported at most once; every client then gets its own
 `pluggy.PluginManager` so two clients with different plugins never
 interfere. Disabled names are blocked *before* loading, so a plugin that fails
 to import can still be switched off.
+
+Each installed plugin runs at most once per client: an object in
+`plugins=[...]` of an installed plugin's kind (an instance of the class its
+entry point names, or that module) is refused while the installed one is on,
+and takes its name when that one is disabled, as its replacement.
 """
 
 from __future__ import annotations
@@ -15,13 +20,14 @@ import sys
 import warnings
 from collections.abc import Callable, Iterable
 from types import MethodType, ModuleType
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias, TypeVar, cast
 
 import pluggy
 
 from . import hookspecs
-from .errors import ConfigurationError, LatticeError
+from .errors import ConfigurationError, LatticeError, PluginNotFoundError
 from .masking import mask
+from .wording import with_article
 
 if TYPE_CHECKING:
     import importlib.metadata
@@ -33,11 +39,16 @@ if TYPE_CHECKING:
 __all__ = [
     "Hooks",
     "PluginInfo",
+    "find_plugin",
     "list_plugins",
     "make_plugin_manager",
     "plugin_label",
+    "plugin_names",
     "refresh_plugins",
 ]
+
+P = TypeVar("P")
+_Kinds: TypeAlias = "list[tuple[importlib.metadata.EntryPoint, object]]"
 
 ENTRY_POINT_GROUP = "lattice"
 
@@ -111,8 +122,8 @@ def _register_entry_point(pm: pluggy.PluginManager, ep: importlib.metadata.Entry
 
 
 def plugin_label(plugin: object) -> str:
-    """A readable name for a plugin object: a module's name, else its class name."""
-    return plugin.__name__ if isinstance(plugin, ModuleType) else type(plugin).__name__
+    """A readable name for a plugin object: a module's or class's own name, else its class's."""
+    return plugin.__name__ if isinstance(plugin, (ModuleType, type)) else type(plugin).__name__
 
 
 _HOOK_NAMES = tuple(
@@ -157,9 +168,9 @@ def _find_hook_problem(pm: pluggy.PluginManager, plugin: object) -> str | None:
     return None
 
 
-def _register_object(pm: pluggy.PluginManager, plugin: object) -> None:
+def _register_object(pm: pluggy.PluginManager, plugin: object, name: str | None) -> None:
     try:
-        pm.register(plugin)
+        pm.register(plugin, name=name)
     except (pluggy.PluginValidationError, ValueError) as exc:
         raise ConfigurationError(
             f"plugins=[...] holds an invalid plugin {plugin_label(plugin)}: {exc}. Check that "
@@ -230,6 +241,10 @@ class PluginManager(pluggy.PluginManager):
     def unregister(self, plugin: object | None = None, name: str | None = None) -> Any:
         self._refuse_if_sealed("unregister")
         return super().unregister(plugin, name)
+
+    def unblock(self, name: str) -> bool:
+        self._refuse_if_sealed("unblock")
+        return super().unblock(name)
 
     def add_hookcall_monitoring(self, before: Any, after: Any) -> Callable[[], None]:
         undo = super().add_hookcall_monitoring(before, after)
@@ -351,10 +366,167 @@ def make_plugin_manager(
     for ep in _entry_points():
         if not (pm.is_blocked(ep.name) or pm.has_plugin(ep.name)):
             _register_entry_point(pm, ep)
+    kinds: _Kinds | None = None
+    replaced: set[str] = set()
     for plugin in plugins:
-        _register_object(pm, plugin)
-    _check_one_retry(pm)
+        if kinds is None:  # only a client given plugins pays for this
+            kinds = _installed_kinds(pm)
+        _register_object(pm, plugin, _replaces(pm, plugin, kinds, replaced))
     return pm
+
+
+def _installed_kinds(pm: pluggy.PluginManager) -> _Kinds:
+    """Each entry point with what it loads: the registered ones, and the disabled ones
+    whose module is already imported (a disabled plugin is never imported for this).
+    """
+    found: _Kinds = []
+    for ep in _entry_points():
+        if pm.is_blocked(ep.name):
+            loaded = _imported_target(ep.value)
+            if loaded is not None:
+                found.append((ep, loaded))
+        elif pm.has_plugin(ep.name):
+            found.append((ep, _load(ep)))
+    return found
+
+
+def _imported_target(value: str) -> object | None:
+    """What an entry point's value (`pkg.module:Class`) names, or `None` until it is imported."""
+    module_name, _, attrs = value.partition(":")
+    target: object | None = sys.modules.get(module_name.strip())
+    for attr in attrs.partition("[")[0].strip().split(".") if attrs else ():
+        target = getattr(target, attr, None)
+    return target
+
+
+def _is_kind(plugin: object, loaded: object) -> bool:
+    """Whether `plugin` is what an entry point that loads `loaded` registers."""
+    return plugin is loaded or (isinstance(loaded, type) and isinstance(plugin, loaded))
+
+
+def _replaces(
+    pm: pluggy.PluginManager,
+    plugin: object,
+    kinds: _Kinds,
+    replaced: set[str],
+) -> str | None:
+    """The installed plugin's name `plugin` stands in for, or `None` for a plugin of its own.
+
+    Raises:
+        ConfigurationError: The installed plugin of its kind is on (or already
+            replaced): with both, each would run on every call.
+    """
+    for ep, loaded in kinds:
+        if not _is_kind(plugin, loaded):
+            continue
+        if pm.is_blocked(ep.name):
+            pm.unblock(ep.name)  # the replacement takes the name of what it replaces
+            replaced.add(ep.name)
+            return ep.name
+        raise ConfigurationError(_second_instance(plugin, ep, loaded, ep.name in replaced))
+    return None
+
+
+def _second_instance(
+    plugin: object, ep: importlib.metadata.EntryPoint, loaded: object, replaced: bool
+) -> str:
+    label = plugin_label(plugin)
+    whole = isinstance(plugin, (ModuleType, type))  # passed as it is, not an instance
+    configured = label if whole else f"{label}(...)"
+    fix = f"disable_plugins=[{ep.name!r}], plugins=[{configured}]"
+    if replaced:
+        return (
+            f"plugins=[...] holds two plugins standing in for the disabled plugin {ep.name!r} "
+            f"(the second: {_described(plugin)}): each would run on every call. Pass one: {fix}."
+        )
+    return (
+        f"plugins=[...] holds {_described(plugin)}, but the installed plugin {ep.name!r} "
+        f"({ep.value}) is already on this client: with both, "
+        f"{_TWICE.get(ep.name, 'each would run on every call')}. To configure it, "
+        f"replace it: {fix}."
+    )
+
+
+# What running a built-in twice would do, for the message that refuses it.
+_TWICE = {
+    "retry": (
+        "both would decide on retries and spend their own budget, and the built-in would "
+        "retry past your deadline"
+    ),
+    "telemetry": "every call would be logged, traced and reported twice",
+    "redaction": "its rules would run twice on every message",
+}
+
+
+def _described(plugin: object) -> str:
+    if isinstance(plugin, ModuleType):
+        return f"the module {plugin.__name__}"
+    if isinstance(plugin, type):
+        return f"the class {plugin.__name__}"
+    return with_article(type(plugin).__name__)
+
+
+def plugin_names(pm: pluggy.PluginManager) -> list[tuple[str, object]]:
+    """Each registered plugin with its name, in registration order.
+
+    Entry points (and what replaces one) by the entry point's name, other
+    objects by their class (or module) name; disabled ones are left out.
+    """
+    return [
+        (plugin_label(plugin) if name == pm.get_canonical_name(plugin) else name, plugin)
+        for name, plugin in pm.list_name_plugin()
+        if plugin is not None
+    ]
+
+
+def find_plugin(pm: pluggy.PluginManager, name: str, kind: type[P]) -> P:
+    """The plugin registered as `name`, a name `plugin_names` gives: `Client.get_plugin`.
+
+    Raises:
+        PluginNotFoundError: No plugin, or more than one, has that name.
+        ConfigurationError: `name` is not a str, `kind` not a class, or the
+            plugin is not a `kind`.
+    """
+    if not isinstance(kind, type):
+        raise ConfigurationError(
+            f"get_plugin(name, kind): kind must be a class, such as Retry; "
+            f"got {type(kind).__name__}."
+        )
+    names = plugin_names(pm)
+    if isinstance(name, type):
+        of_kind = [n for n, plugin in names if _is_kind(plugin, name)]
+        example = of_kind[0] if len(of_kind) == 1 else "retry"
+        raise ConfigurationError(
+            f"get_plugin looks plugins up by name (a str, as client.plugins lists), not by "
+            f"class; pass the class as well to have the plugin checked and typed: "
+            f"get_plugin({example!r}, {name.__name__})."
+        )
+    if not isinstance(name, str):
+        raise ConfigurationError(
+            f"get_plugin takes a plugin's name (a str, as client.plugins lists), "
+            f"not {with_article(type(name).__name__)}."
+        )
+    found = [plugin for n, plugin in names if n == name]
+    listed = ", ".join(dict.fromkeys(n for n, _ in names)) or "none"
+    if not found:
+        why = (
+            f"plugin {name!r} is disabled on this client (disable_plugins=[{name!r}])"
+            if pm.is_blocked(name)
+            else f"no plugin named {name!r} is registered on this client"
+        )
+        raise PluginNotFoundError(f"{why}. This client's plugins: {listed}.")
+    if len(found) > 1:
+        raise PluginNotFoundError(
+            f"{len(found)} plugins on this client are named {name!r} (objects of one class "
+            f"passed in plugins=[...]); keep a reference to the one you passed instead."
+        )
+    plugin = found[0]
+    if not isinstance(plugin, kind):
+        raise ConfigurationError(
+            f"plugin {name!r} is {with_article(plugin_label(plugin))}, not "
+            f"{with_article(kind.__name__)}."
+        )
+    return plugin
 
 
 def _user_stacklevel() -> int:
@@ -375,17 +547,6 @@ def _warn_unknown_disabled(unknown: tuple[str, ...], known: tuple[str, ...]) -> 
         UserWarning,
         stacklevel=_user_stacklevel(),
     )
-
-
-def _check_one_retry(pm: pluggy.PluginManager) -> None:
-    from .builtin.retry import Retry
-
-    if sum(isinstance(plugin, Retry) for plugin in pm.get_plugins()) > 1:
-        raise ConfigurationError(
-            "two retry plugins are registered: the built-in 'retry' and the Retry you passed "
-            "in plugins=[...]. Both would decide and spend budget, and the built-in would "
-            "ignore your deadline. Pass disable_plugins=['retry'] with plugins=[Retry(...)]."
-        )
 
 
 class _Observer(NamedTuple):
