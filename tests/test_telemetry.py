@@ -531,6 +531,16 @@ def test_a_call_span_is_named_after_the_operation_without_ids(
     assert attempt.attributes["url.full"] == f"https://api.stripe.com{path}"
 
 
+def test_the_providers_globals_read_as_a_shortcut_are_where_the_api_keeps_them() -> None:
+    # Read first so that, with only the API imported, a call skips an environment lookup;
+    # were they renamed, calls would still be right, only slower: this test says so.
+    import opentelemetry.metrics._internal
+    import opentelemetry.trace
+
+    assert hasattr(opentelemetry.trace, "_TRACER_PROVIDER")
+    assert hasattr(opentelemetry.metrics._internal, "_METER_PROVIDER")
+
+
 # The global providers ----------------------------------------------------------------------
 
 GLOBAL_PROVIDERS = """

@@ -38,7 +38,8 @@ plugins and transports (reverse name order), then the built-ins (`telemetry`,
 built-in `telemetry` plugin's `before_request` is `trylast` (it stamps the
 start time and sees every header other plugins added) and its
 `after_response` is `tryfirst` (it measures before others run); the
-`retry` plugin's `retry_delay` is `trylast`, so a user's decision wins.
+`retry` plugin's `retry_delay` is `trylast`, so a user's decision wins
+(`telemetry` wraps `retry_delay` only to log the decision).
 Hooks nobody implements cost one attribute lookup and an empty loop.
 """
 

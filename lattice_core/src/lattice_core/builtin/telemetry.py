@@ -67,6 +67,7 @@ _NAME = re.compile(r"[a-z_]+")  # a resource name in a path; an id has digits or
 _VERSION = re.compile(r"v\d+")
 _KEYS = ("request_id", "attempt", "duration_ms", "idempotency_key")  # after the verdict
 _json_string = json.encoder.encode_basestring_ascii  # a str as JSON text, in C
+_UNKNOWN = object()  # an OpenTelemetry API that keeps its providers elsewhere: ask it
 
 
 def _global_tracer(named_in_env: bool) -> Any:
@@ -75,7 +76,9 @@ def _global_tracer(named_in_env: bool) -> Any:
     Nothing can set up a provider without importing `opentelemetry.trace`
     (or naming one in `OTEL_PYTHON_TRACER_PROVIDER`: `named_in_env`), so
     until then this costs a dictionary lookup and imports nothing: spans would
-    record nothing.
+    record nothing. Once the API is imported, the global it keeps the provider
+    in is read first: while it is `None`, nothing is set up, and the public
+    `get_tracer_provider()` (an environment lookup each time) is not needed.
     """
     trace: Any = sys.modules.get("opentelemetry.trace")
     if trace is None:
@@ -85,6 +88,8 @@ def _global_tracer(named_in_env: bool) -> Any:
             from opentelemetry import trace
         except ImportError:
             return None
+    elif not named_in_env and getattr(trace, "_TRACER_PROVIDER", _UNKNOWN) is None:
+        return None
     provider = trace.get_tracer_provider()
     if isinstance(provider, (trace.ProxyTracerProvider, trace.NoOpTracerProvider)):
         return None  # the API alone, no SDK: spans would be no-ops
@@ -106,6 +111,10 @@ def _global_meter(named_in_env: bool) -> Any:
         try:
             from opentelemetry import metrics
         except ImportError:
+            return None
+    elif not named_in_env:
+        keeper = sys.modules.get("opentelemetry.metrics._internal")
+        if getattr(keeper, "_METER_PROVIDER", _UNKNOWN) is None:
             return None
     provider = metrics.get_meter_provider()
     # The API's stand-ins (its proxy has no public class) live in its own package.
@@ -219,24 +228,24 @@ class _CallSpans:
         self, response: Response | None, error: BaseException | None, elapsed: float
     ) -> None:
         self.started = None
-        attributes = dict(self.endpoint[0])
+        outcome: dict[str, Any] = {}
         if response is not None:
             status = response.status_code
-            attributes["http.response.status_code"] = status
+            outcome["http.response.status_code"] = status
             if response.http_version:
-                attributes["network.protocol.version"] = response.http_version
+                outcome["network.protocol.version"] = response.http_version
             if status >= 400:  # a client's 4xx and 5xx are errors, its 3xx not
-                attributes["error.type"] = str(status)
+                outcome["error.type"] = str(status)
         else:
-            attributes["error.type"] = "_OTHER" if error is None else type(error).__name__
+            outcome["error.type"] = "_OTHER" if error is None else type(error).__name__
         if self.duration is not None:
-            self.duration.record(elapsed, attributes)
+            self.duration.record(elapsed, {**self.endpoint[0], **outcome})
         span, self.attempt = self.attempt, None
         if span is not None:
-            span.set_attributes(attributes)
             if response is not None and response.request_id:
-                span.set_attribute("stripe.request_id", response.request_id)
-            if "error.type" in attributes:
+                outcome["stripe.request_id"] = response.request_id
+            span.set_attributes(outcome)
+            if "error.type" in outcome:
                 _mark_failed(span)
             span.end()
 
