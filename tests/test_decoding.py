@@ -226,3 +226,23 @@ def test_response_bodies_decode_exactly_as_json_loads_would(content: bytes) -> N
             return ("error", type(exc).__name__)
 
     assert outcome(_json) == outcome(json.loads)
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({"locale": 5}, "expected a string or null @ $.locale"),
+        ({"flow": {"type": 5}}, "expected a string @ $.flow.type"),
+        ({"configuration": 5}, "expected a string or an object or null @ $.configuration"),
+        ({"created": "x"}, "expected an integer or null @ $.created"),
+        ({"flow": 5}, "expected an object or null @ $.flow"),
+        ({"url": None}, "expected a string @ $.url"),
+    ],
+)
+def test_a_body_of_the_wrong_shape_is_described_in_json_words(
+    body: dict[str, Any], words: str
+) -> None:
+    """Not Python's typing names (`Optional`, `Literal`, `Union`): what Stripe sent wrong."""
+    with pytest.raises(APIError) as info:
+        Session.from_dict({"id": "bps_1", "url": "https://example.com/p", **body})
+    assert str(info.value).endswith(words), str(info.value)

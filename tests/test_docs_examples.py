@@ -379,6 +379,9 @@ def check_pip_install(words: list[str], where: str) -> None:
     assert words, f"{where}: pip install names nothing"
     for word in words:
         assert not word.startswith("-"), f"{where}: pip option {word!r} is not checked here"
+        if word.startswith("./"):  # a distribution of this checkout
+            assert (ROOT / word / "pyproject.toml").is_file(), f"{where}: {word} is not ours"
+            continue
         requirement = Requirement(word)
         name = canonicalize_name(requirement.name)
         if name in ours:

@@ -240,7 +240,45 @@ BAD_FLOWS = [
         "Did you mean 'subscription_cancel'?",
     ),
     ("payment_method_update", "flow_data", "type", "must be a mapping, not str"),
+    (
+        {"type": "payment_method_update", "payment_method_update": {"x": "1"}},
+        "flow_data.payment_method_update.x",
+        "unknown",
+        "flow_data.payment_method_update takes no settings; pass {} or leave it out.",
+    ),
+    (
+        {"type": "subscription_cancle"},
+        "flow_data.type",
+        "enum",
+        "Did you mean 'subscription_cancel'?",
+    ),
+    (
+        {"type": "customer_update", "after_completion": {"type": "redirct"}},
+        "flow_data.after_completion.type",
+        "enum",
+        "Did you mean 'redirect'?",
+    ),
 ]
+
+
+@pytest.mark.parametrize(
+    ("locale", "meant"),
+    [("en_GB", "en-GB"), ("EN-gb", "en-GB"), ("en-US", "en"), ("pt_br", "pt-BR"), ("frr", "fr")],
+)
+def test_an_unlisted_locale_gets_the_listed_one_it_was_probably_meant_as(
+    locale: str, meant: str
+) -> None:
+    with pytest.raises(InvalidParamsError, match=f"Did you mean '{meant}'") as info:
+        validate_create_params({"customer": "cus_1", "locale": locale})
+    assert info.value.param == "locale"
+
+
+def test_no_enum_suggestion_for_a_value_that_is_not_quoted() -> None:
+    secret = "sk_test_" + "q" * 30
+    with pytest.raises(InvalidParamsError) as info:
+        validate_create_params({"customer": "cus_1", "locale": secret})
+    assert "Did you mean" not in str(info.value)
+    assert secret not in str(info.value)
 
 
 @pytest.mark.parametrize(("flow_data", "path", "reason", "words"), BAD_FLOWS)

@@ -111,3 +111,13 @@ def test_each_correct_call_creates_a_session(case: Callable[..., Any]) -> None:
         with Client(API_KEY, transport=transport) as client:
             case(client)
     assert len(transport.requests) == 1
+
+
+def test_the_params_annotation_resolves_at_run_time() -> None:
+    """Run-time checkers (typeguard, pydantic's validate_call) can read the signatures."""
+    import typing
+
+    from lattice_core.billing_portal import Session, SessionCreateParams
+
+    for method in (Session.create, Session.create_async):
+        assert typing.get_type_hints(method)["params"] is SessionCreateParams

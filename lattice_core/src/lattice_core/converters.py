@@ -192,6 +192,38 @@ def _structure_hook(cls: type[T]) -> Callable[[Any, Any], T]:
 _STRUCTURE_HOOKS: dict[type[Any], Callable[[Any, Any], Any]] = {}
 
 
+_WORDS: dict[Any, str] = {
+    str: "a string",
+    int: "an integer",
+    bool: "true or false",
+    float: "a number",
+    type(None): "null",
+}
+
+
+def _type_words(expected: Any) -> str:
+    """`expected` as a reader of Stripe's JSON says it: "a string or null", "a list"."""
+    if expected in _WORDS:
+        return _WORDS[expected]
+    if _is_str_literal(expected):  # an enum; any string decodes
+        return "a string"
+    if typing.get_origin(expected) in (Union, types.UnionType):
+        words = dict.fromkeys(_type_words(arg) for arg in typing.get_args(expected))
+        return " or ".join(words)
+    if typing.get_origin(expected) is list:
+        return "a list"
+    if expected is dict or typing.get_origin(expected) is dict or attrs.has(expected):
+        return "an object"
+    return getattr(expected, "__name__", "another type")
+
+
+def _describe_error(exc: BaseException, expected: Any) -> str:
+    """cattrs' wording for one failure, with the expected type in JSON words."""
+    if isinstance(exc, (TypeError, ValueError)) and expected is not None:
+        return f"expected {_type_words(expected)}"
+    return cattrs.v.format_exception(exc, expected)
+
+
 def structure_or_api_error(data: Any, cls: type[T], what: str, *, depth_checked: bool = False) -> T:
     """Structure `data` as `cls`; a body of the wrong shape is an `APIError`.
 
@@ -212,7 +244,7 @@ def structure_or_api_error(data: Any, cls: type[T], what: str, *, depth_checked:
         return _structure_hook(cls)(data, cls)
     except (cattrs.BaseValidationError, TypeError, ValueError, KeyError) as exc:
         where = (
-            "; ".join(cattrs.transform_error(exc))
+            "; ".join(cattrs.transform_error(exc, format_exception=_describe_error))
             if isinstance(exc, cattrs.BaseValidationError)
             else type(exc).__name__
         )

@@ -66,10 +66,10 @@ class HostedConfirmationParams(TypedDict, total=False):
     """A custom message shown to the customer (at most 500 characters)."""
 
 
-class RedirectParams(TypedDict):
+class RedirectParams(TypedDict, total=False):
     """`flow_data.after_completion.redirect`: where the customer goes after the flow."""
 
-    return_url: str
+    return_url: Required[str]
     """An absolute `http(s)` URL to send the customer to."""
 
 
@@ -84,19 +84,19 @@ class AfterCompletionParams(TypedDict, total=False):
     """Settings of the `"redirect"` type; required with it."""
 
 
-class CouponOfferParams(TypedDict):
+class CouponOfferParams(TypedDict, total=False):
     """`flow_data.subscription_cancel.retention.coupon_offer`."""
 
-    coupon: str
+    coupon: Required[str]
     """The coupon id offered to keep the customer."""
 
 
-class RetentionParams(TypedDict):
+class RetentionParams(TypedDict, total=False):
     """`flow_data.subscription_cancel.retention`: an offer made before cancelling."""
 
-    type: RetentionType
+    type: Required[RetentionType]
     """The kind of offer: `"coupon_offer"`."""
-    coupon_offer: CouponOfferParams | CouponOffer
+    coupon_offer: Required[CouponOfferParams | CouponOffer]
     """The coupon to offer."""
 
 
@@ -109,17 +109,17 @@ class SubscriptionCancelParams(TypedDict, total=False):
     """An offer shown before the cancellation goes through."""
 
 
-class SubscriptionPauseParams(TypedDict):
+class SubscriptionPauseParams(TypedDict, total=False):
     """`flow_data.subscription_pause`: settings of the `"subscription_pause"` flow."""
 
-    subscription: str
+    subscription: Required[str]
     """The id of the subscription to pause (`sub_...`)."""
 
 
-class SubscriptionUpdateParams(TypedDict):
+class SubscriptionUpdateParams(TypedDict, total=False):
     """`flow_data.subscription_update`: settings of the `"subscription_update"` flow."""
 
-    subscription: str
+    subscription: Required[str]
     """The id of the subscription the customer may change (`sub_...`)."""
 
 

@@ -11,7 +11,7 @@ everything while debugging.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import attrs
 
@@ -21,11 +21,9 @@ from ..errors import ConfigurationError
 from ..pipeline import Call
 from .enums import Locale
 from .flows import AfterExpiration, FlowData, _masked, _masked_extra
+from .params import SessionCreateParams  # at run time too: typing.get_type_hints(create)
 from .rules import BUILTIN_FLOW_TYPES
 from .validation import validate_create_params
-
-if TYPE_CHECKING:
-    from .params import SessionCreateParams
 
 __all__ = ["Session"]
 

@@ -92,7 +92,8 @@ def _check(rule: Rule, value: Any, path: str, root: _Root) -> None:
             shown = _shown(value)
             described = with_article(f"{len(value)}-character string")
             got = repr(shown) if shown is not None else described
-            raise _fail(path, "enum", f"{path} must be {_what(rule)}; got {got}.")
+            hint = _enum_hint(value, rule.enum) if shown is not None else ""
+            raise _fail(path, "enum", f"{path} must be {_what(rule)}; got {got}.{hint}")
         if rule.max_length is not None and len(value) > rule.max_length:
             raise _fail(
                 path,
@@ -194,12 +195,34 @@ def _unknown(rule: Rule, key: object, path: str, root: _Root) -> InvalidParamsEr
     described = f"<{with_article(f'{len(str(key))}-character key')}>"
     where = _join(path, name if name is not None else described)
     hint = _did_you_mean(rule, key, path, root) if isinstance(key, str) else ""
+    if not rule.fields:  # a type-only flow's settings: `{}` is all it takes
+        return _fail(
+            where,
+            "unknown",
+            f"{where} is not a parameter of this request: {path} takes no settings; "
+            f"pass {{}} or leave it out.{hint}",
+        )
     known = ", ".join(sorted(rule.fields))
     return _fail(
         where,
         "unknown",
         f"{where} is not a parameter of this request (known here: {known}).{hint}",
     )
+
+
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}[-_][A-Za-z0-9]{2,4}")
+
+
+def _enum_hint(value: str, enum: tuple[str, ...]) -> str:
+    """The listed value `value` was probably meant as (case, `_`/`-` or a typo), if any."""
+    folded = {option.lower().replace("_", "-"): option for option in enum}
+    near = folded.get(value.lower().replace("_", "-"))
+    if near is None and _LANGUAGE_TAG.fullmatch(value):  # a region the portal lacks: "en-US"
+        near = folded.get(value.lower().replace("_", "-").partition("-")[0])
+    if near is None:
+        close = difflib.get_close_matches(value, enum, n=1, cutoff=0.8)
+        near = close[0] if close else None
+    return f" Did you mean {near!r}?" if near is not None else ""
 
 
 _Steps = tuple[str, ...]  # field names, and "[]" for an item of a list
