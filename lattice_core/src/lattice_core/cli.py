@@ -1,18 +1,26 @@
 """`lattice-stripe`: portal sessions from the command line, in the Stripe CLI's style.
 
-::
-
-    lattice-stripe billing_portal sessions create -d customer=cus_123 \\
+    lattice-stripe billing_portal sessions create --customer cus_123 \\
         -d "flow_data[type]=payment_method_update"
+    lattice-stripe billing_portal sessions create --customer cus_123 | jq -r .url
     lattice-stripe fake-stripe --port 12111
     lattice-stripe plugins
+    lattice-stripe --version
 
-Exit codes: 0 success, 2 bad input (the message names the field; nothing was
-sent), 1 Stripe or network error (with Stripe's message and request id).
-The session prints as JSON with its `url` masked and its `flow` reduced to
-its shape and `type` values (as `repr` does: the flow names the customer's
-subscriptions); `--show-url` prints the url alone, for piping into a browser
-or an email.
+`create` prints the whole session as JSON on stdout, `url` and `flow` as
+Stripe sent them (the url is what the command is for); `--mask` hides them for
+output meant to be shared. Every top-level param has a flag made from the
+param table (`--customer`, `--return-url`, `--expand`, ...); nested ones are
+given with `-d` in Stripe's bracket form. Bad params are reported in that
+spelling (`flow_data[subscription_cancel][subscription]`), with the flag or
+`-d` that fixes them ([`cli_errors`][lattice_core.cli_errors]).
+
+Only the result goes to stdout: whatever a plugin prints while the command
+runs goes to stderr, and everything on stderr (errors, warnings, log records
+at `--log-level`) is masked, so it carries neither the portal url nor the key.
+
+Exit codes: 0 success; 1 Stripe refused the request or could not be reached;
+2 bad input (the message names the field and how to pass it; nothing was sent).
 """
 
 from __future__ import annotations
@@ -20,39 +28,97 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib.metadata
+import io
 import json
+import logging
 import os
+import platform
 import sys
-from collections.abc import Sequence
-from typing import Any, cast
+from collections.abc import Iterator, Sequence
+from typing import IO, Any, cast
 from urllib.parse import urlencode
 
 from .billing_portal import Session, SessionCreateParams
+from .billing_portal.rules import Rule
 from .billing_portal.validation import coerce_form_values
-from .client import AsyncClient, Client
+from .cli_errors import explain, flag_of, flag_params
+from .client import DEFAULT_API_VERSION, AsyncClient, Client
 from .errors import ConfigurationError, InvalidParamsError, StripeError
 from .masking import mask, mask_value
 from .plugins import Hooks, list_plugins, make_plugin_manager
-from .testing.fake_stripe import decode_form
 from .transport import AnyTransport, AsyncTransport, Transport, TransportOptions
 
-__all__ = ["main"]
+__all__ = ["DISABLE_PLUGINS_ENV", "main"]
 
 EXIT_OK, EXIT_API, EXIT_INPUT = 0, 1, 2
+DISABLE_PLUGINS_ENV = "LATTICE_DISABLE_PLUGINS"
+"""Plugins the command line does not load, comma-separated (`telemetry,example`)."""
+API_KEY_ENV = "STRIPE_API_KEY"
+DISTRIBUTIONS = ("lattice-stripe-core", "lattice-stripe-requests", "lattice-stripe-aiohttp")
+_PARAM_DEST = "param_"
+_LOG_LEVELS = ("debug", "info", "warning", "error")
+
+EPILOG = f"""\
+exit status:
+  0  success
+  1  Stripe refused the request or could not be reached: its message, then the
+     HTTP status, type, code, param and request id that it has
+  2  bad input: the message names the field and how to pass it; nothing was sent
+
+environment:
+  {API_KEY_ENV}           the API key when --api-key is not given (preferred:
+                           a flag shows in the process list)
+  {DISABLE_PLUGINS_ENV}  plugins not to load, comma-separated (telemetry,example);
+                           added to --disable-plugin; a name no plugin has is
+                           ignored with a warning
+"""
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)  # "--api" is not "--api-key"
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> Any:  # argparse's own exit code is 2, like ours
         # argparse quotes what it could not parse: a key pasted in the wrong place.
         self.print_usage(sys.stderr)
         self.exit(EXIT_INPUT, f"{self.prog}: error: {mask(message)}\n")
 
 
+class _Version(argparse.Action):
+    """`--version`: every Lattice distribution, the pinned API version, Python."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        print(version_text())
+        parser.exit(EXIT_OK)
+
+
+def version_text() -> str:
+    """What `--version` prints: one aligned line per distribution, the API version, Python."""
+    rows = [(name, _installed_version(name) or "not installed") for name in DISTRIBUTIONS]
+    rows += [("Stripe API version", DEFAULT_API_VERSION), ("Python", platform.python_version())]
+    return _table(rows)
+
+
+def _installed_version(distribution: str) -> str | None:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="lattice-stripe",
         description="Create Stripe Customer Portal sessions and run a local fake Stripe.",
+        epilog=EPILOG,
     )
+    parser.add_argument("--version", action=_Version, help="print the versions and exit")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     portal = commands.add_parser("billing_portal", help="Billing portal resources.")
@@ -62,32 +128,43 @@ def _build_parser() -> argparse.ArgumentParser:
     create = actions.add_parser(
         "create",
         help="Create a portal session.",
-        description="Create a portal session (POST /v1/billing_portal/sessions).",
+        description="Create a portal session (POST /v1/billing_portal/sessions) and print it "
+        "as JSON, url included.\nGive exactly one of --customer and --customer-account; "
+        "nested params with -d in Stripe's bracket form.",
+        epilog=EPILOG,
     )
-    create.add_argument(
-        "-d",
-        "--data",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a param in Stripe's form spelling, e.g. -d customer=cus_123 "
-        "-d 'flow_data[type]=payment_method_update'; repeat for more; "
-        "-d 'expand[]=flow' appends to a list",
+    _add_param_arguments(create.add_argument_group("parameters"))
+    request = create.add_argument_group("request")
+    request.add_argument(
+        "--api-key", help=f"secret or restricted key (default: ${API_KEY_ENV}); never printed"
     )
-    create.add_argument("--api-key", help="secret or restricted key (default: $STRIPE_API_KEY)")
-    create.add_argument("--api-base", help="API base URL (default: https://api.stripe.com)")
-    create.add_argument("--stripe-account", help="connected account id, sent as Stripe-Account")
-    create.add_argument("--idempotency-key", help="sent as Idempotency-Key (default: a UUID4)")
-    create.add_argument(
+    request.add_argument("--api-base", help="API base URL (default: https://api.stripe.com)")
+    request.add_argument("--stripe-account", help="connected account id, sent as Stripe-Account")
+    request.add_argument("--idempotency-key", help="sent as Idempotency-Key (default: a UUID4)")
+    request.add_argument(
         "--transport", help="transport name (default: requests if installed, else aiohttp)"
     )
-    create.add_argument(
+    request.add_argument(
         "--max-retries",
         type=_retries,
         default=2,
         help="retries after a network error, 409, 429 or 5xx (default: 2)",
     )
-    create.add_argument("--show-url", action="store_true", help="print only the session url")
+    output = create.add_argument_group("output")
+    shown = output.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--mask",
+        action="store_true",
+        help="mask the url, and the flow's ids, for output meant to be shared",
+    )
+    shown.add_argument("--show-url", action="store_true", help="print only the session url")
+    output.add_argument(
+        "--log-level",
+        choices=_LOG_LEVELS,
+        default="warning",
+        help="Lattice's log records from this level go to stderr, masked (default: warning)",
+    )
+    _add_disable_plugin(create)
 
     fake = commands.add_parser(
         "fake-stripe",
@@ -100,8 +177,61 @@ def _build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="allow a non-loopback host (exposes the fake)"
     )
 
-    commands.add_parser("plugins", help="List the installed Lattice plugins.")
+    listing = commands.add_parser(
+        "plugins",
+        help="List the installed Lattice plugins.",
+        description="List the installed Lattice plugins, and which are disabled.",
+        epilog=EPILOG,
+    )
+    _add_disable_plugin(listing)
     return parser
+
+
+def _add_param_arguments(group: argparse._ArgumentGroup) -> None:
+    """A flag for each top-level param the table allows a flag for, then `-d`."""
+    for name, rule in flag_params():
+        options: dict[str, Any] = {"dest": _PARAM_DEST + name, "help": _flag_help(rule)}
+        if rule.kind == "array":
+            options.update(action="append", metavar=name.upper().removesuffix("S"))
+        elif rule.enum is not None:
+            options.update(choices=rule.enum, metavar=name.upper())
+        else:
+            options.update(metavar=name.upper())
+        group.add_argument(flag_of(name), **options)
+    group.add_argument(
+        "-d",
+        "--data",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any param in Stripe's form spelling, e.g. -d customer=cus_123 -d "
+        "'flow_data[type]=payment_method_update'; repeat for more; "
+        "-d 'expand[]=flow' appends to a list",
+    )
+
+
+def _flag_help(rule: Rule) -> str:
+    item = rule.items if rule.kind == "array" and rule.items is not None else rule
+    if item.what:
+        words = item.what
+    elif item.enum is not None:
+        words = "one of: " + ", ".join(item.enum)
+    else:
+        words = "an integer" if item.kind == "integer" else "a string"
+    if rule.kind == "array":
+        words += "; repeat for more"
+    return words.replace("%", "%%")  # argparse formats help with %
+
+
+def _add_disable_plugin(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--disable-plugin",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=f"do not load this plugin (see lattice-stripe plugins); repeat for more; "
+        f"${DISABLE_PLUGINS_ENV} adds more",
+    )
 
 
 def _port(text: str) -> int:
@@ -120,93 +250,194 @@ def _retries(text: str) -> int:
     return int(text)
 
 
-def _params(pairs: Sequence[str]) -> dict[str, Any]:
-    """Decode `-d` pairs like Stripe's form parser, but refuse a repeated scalar.
+# ---------------------------------------------------------------------------------------
+# Params: flags and -d pairs, decoded like Stripe's form parser
 
-    Stripe keeps the last of two `customer=` values; on a command line that
-    is almost always a typo, so it is an error here. `key[]=v` appends.
-    """
-    items = []
-    seen = set()
-    for pair in pairs:
+
+def _pairs(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """The flags' and the `-d` pairs' keys and values, in Stripe's form spelling."""
+    pairs: list[tuple[str, str]] = []
+    flagged: dict[str, str] = {}
+    for name, rule in flag_params():
+        value = getattr(args, _PARAM_DEST + name)
+        if value is None:
+            continue
+        flagged[name] = flag_of(name)
+        if rule.kind == "array":
+            pairs += [(f"{name}[]", item) for item in value]
+        else:
+            pairs.append((name, value))
+    for pair in args.data:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             # The pair may be a pasted secret: show it only through the redaction rules.
             raise InvalidParamsError(f"-d expects KEY=VALUE, got {mask(repr(pair))}.")
+        top = key.partition("[")[0]
+        if top in flagged:
+            raise InvalidParamsError(
+                f"{flagged[top]} and -d {mask(key)}=... both give {top}; pass it one way.",
+                param=top,
+            )
+        pairs.append((key, value))
+    return pairs
+
+
+def _params(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """Decode pairs like Stripe's form parser, but refuse a repeated scalar.
+
+    Stripe keeps the last of two `customer=` values; on a command line that
+    is almost always a typo, so it is an error here. `key[]=v` appends.
+    """
+    seen = set()
+    for key, _ in pairs:
         if key in seen and not key.endswith("[]"):
             raise InvalidParamsError(
-                f"-d {key} is given more than once; pass it once (key[]=... appends to a list).",
+                f"-d {mask(key)} is given more than once; pass it once "
+                "(key[]=... appends to a list).",
                 param=key,
             )
         seen.add(key)
-        items.append((key, value))
     try:
-        body = urlencode(items).encode()
+        body = urlencode(pairs).encode()
     except UnicodeError:
         raise InvalidParamsError("-d values must be valid UTF-8 text.") from None
-    params: dict[str, Any] = coerce_form_values(decode_form(body))
+    from .testing.fake_stripe import decode_form  # Stripe's form parser, as the fake has it
+
+    decoded = decode_form(body)  # a key in two shapes: already worded in form spelling
+    try:
+        params: dict[str, Any] = coerce_form_values(decoded)
+    except InvalidParamsError as exc:
+        raise explain(exc, decoded) from None
     return params
 
 
-def _installed_transport() -> str:
-    names = {plugin.name for plugin in list_plugins()}
+# ---------------------------------------------------------------------------------------
+# Plugins
+
+
+def disabled_plugins(flagged: Sequence[str]) -> tuple[str, ...]:
+    """The plugins not to load: `--disable-plugin` names, then `LATTICE_DISABLE_PLUGINS` ones.
+
+    A flag naming no installed plugin is an error; a name in the environment
+    variable that no plugin has is left out with a warning (one environment
+    may serve several virtual environments).
+    """
+    installed = {plugin.name for plugin in list_plugins()}
+    unknown = sorted(set(flagged) - installed)
+    if unknown:
+        raise ConfigurationError(
+            f"--disable-plugin: no installed plugin is named "
+            f"{mask(', '.join(map(repr, unknown)))}; installed: {', '.join(sorted(installed))} "
+            "(see lattice-stripe plugins)."
+        )
+    from_env = [name.strip() for name in os.environ.get(DISABLE_PLUGINS_ENV, "").split(",")]
+    from_env = [name for name in from_env if name]
+    stray = sorted(set(from_env) - installed)
+    if stray:
+        print(
+            f"lattice-stripe: warning: {DISABLE_PLUGINS_ENV} names no installed plugin: "
+            f"{mask(', '.join(map(repr, stray)))}; ignored.",
+            file=sys.stderr,
+        )
+    return tuple(dict.fromkeys([*flagged, *(n for n in from_env if n in installed)]))
+
+
+def _print_plugins(disabled: Sequence[str]) -> None:
+    rows = [("NAME", "STATUS", "DISTRIBUTION", "VERSION", "LOADS")]
+    for plugin in list_plugins():
+        rows.append(
+            (
+                plugin.name,
+                "disabled" if plugin.name in disabled else "enabled",
+                plugin.distribution,
+                (_installed_version(plugin.distribution) or "") if plugin.distribution else "",
+                plugin.value,
+            )
+        )
+    print(_table(rows))
+
+
+def _table(rows: Sequence[Sequence[str]]) -> str:
+    """Rows as columns two spaces apart, each as wide as its widest cell."""
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# create
+
+
+def _installed_transport(disabled: Sequence[str]) -> str:
+    names = {plugin.name for plugin in list_plugins()} - set(disabled)
     for name in ("requests", "aiohttp"):
         if name in names:
             return name
     raise ConfigurationError(
-        "no transport is installed: pip install lattice-stripe-requests"
+        "no transport is installed (or all are disabled): pip install lattice-stripe-requests"
         " (or lattice-stripe-aiohttp)."
     )
 
 
-def _transport(name: str) -> str | AnyTransport:
+def _transport(name: str, disabled: Sequence[str]) -> str | AnyTransport:
     """The named transport, made once so its kind (not its name) picks the client.
 
     A name no plugin registers is returned as it is: the client's own error
     says what to install.
     """
-    factory = Hooks(make_plugin_manager()).transports().get(name)
+    factory = Hooks(make_plugin_manager(disable_plugins=disabled)).transports().get(name)
     return name if factory is None else factory(TransportOptions())
 
 
-def _create(args: argparse.Namespace) -> Session:
-    api_key = args.api_key or os.environ.get("STRIPE_API_KEY")
+def _create(args: argparse.Namespace, disabled: Sequence[str]) -> Session:
+    decoded = _params(_pairs(args))  # bad input is reported before the key is looked for
+    api_key = args.api_key or os.environ.get(API_KEY_ENV)
     if not api_key:
-        raise ConfigurationError("no API key: pass --api-key or set STRIPE_API_KEY.")
+        raise ConfigurationError(f"no API key: pass --api-key or set {API_KEY_ENV}.")
     # Checked at run time by Session.create, like any mapping built at run time.
-    params = cast(SessionCreateParams, _params(args.data))
-    transport = _transport(args.transport or _installed_transport())
-    options: dict[str, Any] = {"max_retries": args.max_retries}
+    params = cast(SessionCreateParams, decoded)
+    transport = _transport(args.transport or _installed_transport(disabled), disabled)
+    options: dict[str, Any] = {"max_retries": args.max_retries, "disable_plugins": disabled}
     if args.api_base:
         options["base_url"] = args.api_base
     call = {"stripe_account": args.stripe_account, "idempotency_key": args.idempotency_key}
-    if isinstance(transport, AsyncTransport):
-
-        async def run() -> Session:
-            async with AsyncClient(api_key, transport=transport, **options) as client:
-                return await Session.create_async(client, params, **call)
-
-        return asyncio.run(run())
     try:
-        client = Client(api_key, transport=transport, **options)
-    except ConfigurationError:
-        if isinstance(transport, Transport):
-            transport.close()
+        if isinstance(transport, AsyncTransport):
+
+            async def run() -> Session:
+                async with AsyncClient(api_key, transport=transport, **options) as client:
+                    return await Session.create_async(client, params, **call)
+
+            return asyncio.run(run())
+        try:
+            client = Client(api_key, transport=transport, **options)
+        except ConfigurationError:
+            if isinstance(transport, Transport):
+                transport.close()
+            raise
+        with client:
+            return Session.create(client, params, **call)
+    except InvalidParamsError as exc:
+        raise explain(exc, decoded) from None
+    except ConfigurationError as exc:
+        if exc.message.startswith("api_key "):  # the client's words for its argument
+            raise ConfigurationError(
+                f"the API key (--api-key or {API_KEY_ENV}): {exc.message}"
+            ) from None
         raise
-    with client:
-        return Session.create(client, params, **call)
 
 
-def _print_session(session: Session, show_url: bool) -> None:
-    if show_url:
-        print(session.url)
-        return
+def session_json(session: Session, *, masked: bool = False) -> str:
+    """The session as the command prints it: all of it, or with `url` and `flow` masked."""
     data = session.to_dict()
-    data["url"] = "***" if data.get("url") else data.get("url")
-    data["flow"] = _flow_shape(data.get("flow"))
-    # Unknown fields and expanded objects may hold a portal url (or worse): masked too.
-    shown = {k: v if k in ("url", "flow") else mask_value(v) for k, v in data.items()}
-    print(json.dumps(shown, indent=2))
+    if masked:
+        data["url"] = "***" if data.get("url") else data.get("url")
+        data["flow"] = _flow_shape(data.get("flow"))
+        # Unknown fields and expanded objects may hold a portal url (or worse): masked too.
+        data = {k: v if k in ("url", "flow") else mask_value(v) for k, v in data.items()}
+    return json.dumps(data, indent=2)
 
 
 def _flow_shape(node: Any, key: str = "") -> Any:
@@ -218,6 +449,95 @@ def _flow_shape(node: Any, key: str = "") -> Any:
     if node is None or (key == "type" and isinstance(node, str)):
         return node
     return "***"
+
+
+# ---------------------------------------------------------------------------------------
+# What reaches stderr
+
+
+class _MaskedStream(io.TextIOBase):
+    """A text stream that masks what it is given before passing it on.
+
+    Masked: whatever [`mask`][lattice_core.masking.mask] recognises, and the
+    API key as given (a key of another shape is hidden too).
+    """
+
+    def __init__(self, stream: IO[str], secrets: Sequence[str]) -> None:
+        super().__init__()
+        self._stream = stream
+        self._secrets = secrets
+
+    def write(self, text: str) -> int:
+        shown = text
+        for secret in self._secrets:
+            shown = shown.replace(secret, "***")
+        self._stream.write(mask(shown))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+
+_SHORTEST_SECRET = 8  # a shorter "key" is no key; hiding every "abc" would garble messages
+
+
+def _secrets(argv: Sequence[str]) -> tuple[str, ...]:
+    """The API key as given on the command line and in the environment, to hide verbatim."""
+    found = [os.environ.get(API_KEY_ENV, "")]
+    for index, word in enumerate(argv):
+        if word == "--api-key" and index + 1 < len(argv):
+            found.append(argv[index + 1])
+        elif word.startswith("--api-key="):
+            found.append(word.partition("=")[2])
+    return tuple({key for key in found if len(key) >= _SHORTEST_SECRET})
+
+
+@contextlib.contextmanager
+def _logs_to(stream: IO[str], level: str) -> Iterator[None]:
+    """Log records to `stream` while the command runs: Lattice's from `level`, others' warnings."""
+    lattice = logging.getLogger("lattice")
+    saved = lattice.level
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(
+        lambda record: (
+            record.levelno >= logging.WARNING
+            or record.name == "lattice"
+            or record.name.startswith("lattice.")
+        )
+    )
+    lattice.setLevel(level.upper())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        lattice.setLevel(saved)
+
+
+def _report_stripe_error(exc: StripeError) -> None:
+    """The error's class and message, then one line per field that has a value."""
+    print(f"lattice-stripe: {type(exc).__name__}: {exc.message}", file=sys.stderr)
+    fields = (
+        ("http_status", exc.http_status),
+        ("type", exc.type),
+        ("code", exc.code),
+        ("decline_code", exc.decline_code),
+        ("param", exc.param),
+        ("request_id", exc.request_id),
+        ("doc_url", exc.doc_url),
+    )
+    for label, value in fields:
+        if value is not None and value != "":
+            print(f"{label}: {value}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------------------------------
+# The commands
 
 
 def _serve(args: argparse.Namespace) -> None:
@@ -237,25 +557,38 @@ def _serve(args: argparse.Namespace) -> None:
             server.wait()
 
 
+def _run(args: argparse.Namespace) -> None:
+    if args.command == "fake-stripe":
+        _serve(args)
+        return
+    disabled = disabled_plugins(args.disable_plugin)
+    if args.command == "plugins":
+        _print_plugins(disabled)
+        return
+    # stdout is for the result: a plugin's prints go to (masked) stderr meanwhile.
+    with _logs_to(sys.stderr, args.log_level), contextlib.redirect_stdout(sys.stderr):
+        session = _create(args, disabled)
+    print(session.url if args.show_url else session_json(session, masked=args.mask))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (also used by the console script)."""
-    args = _build_parser().parse_args(argv)
-    try:
-        if args.command == "billing_portal":
-            _print_session(_create(args), args.show_url)
-        elif args.command == "fake-stripe":
-            _serve(args)
-        else:
-            for plugin in list_plugins():
-                print(f"{plugin.name:<12} {plugin.value:<45} {plugin.distribution}")
-    except (InvalidParamsError, ConfigurationError) as exc:
-        print(f"lattice-stripe: error: {exc}", file=sys.stderr)
-        return EXIT_INPUT
-    except StripeError as exc:
-        kind = type(exc).__name__
-        print(f"lattice-stripe: {kind}: {exc.message}", file=sys.stderr)
-        print(f"request_id: {exc.request_id or 'none'}", file=sys.stderr)
-        return EXIT_API
+    """Run the command line; returns the exit code (also used by the console script).
+
+    Args:
+        argv: The arguments, without the program name (default: `sys.argv[1:]`).
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    errors = _MaskedStream(sys.stderr, _secrets(argv))
+    with contextlib.redirect_stderr(cast(IO[str], errors)):
+        args = _build_parser().parse_args(argv)
+        try:
+            _run(args)
+        except (InvalidParamsError, ConfigurationError) as exc:
+            print(f"lattice-stripe: error: {exc}", file=sys.stderr)
+            return EXIT_INPUT
+        except StripeError as exc:
+            _report_stripe_error(exc)
+            return EXIT_API
     return EXIT_OK
 
 

@@ -279,7 +279,7 @@ def session_create_rule(flow_types: Iterable[FlowType] = BUILTIN_FLOW_TYPES) -> 
             "customer": string(what="a customer id such as 'cus_123'"),
             "customer_account": string(what="an account id such as 'acct_123'"),
             "configuration": string(what="a portal configuration id 'bpc_...'"),
-            "expand": array(string()),
+            "expand": array(string(what="a field to expand, such as 'flow'")),
             "flow_data": flow_data_rule(flow_types),
             "locale": string(enum=LOCALES),
             "on_behalf_of": string(max_length=None, what="a connected account id 'acct_...'"),

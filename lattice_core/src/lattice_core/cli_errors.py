@@ -1,0 +1,288 @@
+"""Pre-flight errors reworded for the command line: its spelling, and the flag that fixes them.
+
+The validator words an `InvalidParamsError` for Python callers: dotted paths
+(`flow_data.subscription_cancel.subscription`) and hints such as
+`pass params['customer'] = ...`. On the command line the same field is
+`flow_data[subscription_cancel][subscription]` and the fix is `--customer
+cus_...` or `-d "flow_data[subscription_cancel][subscription]=sub_..."`.
+`explain` rebuilds the message from the error's structured fields (`param`,
+`reason`), the param table (what each field takes) and the decoded params
+(what was given); only the did-you-mean places of an unknown key, which the
+error holds in its message alone, are read from the text.
+
+Flags are made from the same table: `flag_params` is every top-level param
+that holds a value or a list of values.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .billing_portal.rules import Rule, session_create_rule
+from .billing_portal.validation import form_param
+from .errors import InvalidParamsError
+from .masking import mask
+from .wording import count, with_article
+
+__all__ = ["explain", "flag_of", "flag_params"]
+
+# Exactly one of them names whom the session is for (a rule beside the table).
+_OWNERS = ("customer", "customer_account")
+_MISSING: Any = object()
+
+
+@functools.cache
+def _rule() -> Rule:
+    return session_create_rule()
+
+
+@functools.cache
+def flag_params() -> tuple[tuple[str, Rule], ...]:
+    """The top-level params that get a flag: those holding a value or a list of values."""
+    found = []
+    for name, rule in _rule().fields.items():
+        item = rule.items if rule.kind == "array" else rule
+        if item is not None and item.kind in ("string", "integer"):
+            found.append((name, rule))
+    return tuple(found)
+
+
+def flag_of(name: str) -> str:
+    """`--return-url` for `return_url`."""
+    return "--" + name.replace("_", "-")
+
+
+def explain(error: InvalidParamsError, params: Mapping[str, Any]) -> InvalidParamsError:
+    """`error` worded for the command line, `param` in form spelling.
+
+    Args:
+        error: What the validator (or the form decoder's type coercion) raised.
+        params: The decoded params that were checked.
+
+    Returns:
+        A new `InvalidParamsError` with the same `reason`.
+    """
+    if error.param is None:
+        return error
+    form = form_param(error.param)
+    message = _message(error, form, params)
+    return InvalidParamsError(message, param=form, reason=error.reason)
+
+
+def _message(error: InvalidParamsError, form: str, params: Mapping[str, Any]) -> str:
+    reason = error.reason
+    rule = _rule_at(form)
+    value = _value_at(params, form)
+    if reason == "exclusive":
+        one, other = (flag_of(name) for name in _OWNERS)
+        return f"{one} and {other} are mutually exclusive: pass exactly one of them."
+    if reason == "unknown":
+        return _unknown(error.message, form)
+    if rule is None:  # a flow type a plugin added, or a check the table does not drive
+        return _translated(error.message, error.param or "", form)
+    if reason in ("required", "requires"):
+        if value is not _MISSING and value is not None:
+            return f"{form} is empty; pass {_what(rule)}: {_fix(form, rule)}."
+        if form in _OWNERS:
+            (owner, owner_rule), (other, other_rule) = (
+                (name, _rule_at(name) or rule) for name in _OWNERS
+            )
+            return (
+                f"{owner} is required: pass {_how(owner, owner_rule)}; for an Accounts v2 "
+                f"account, {flag_of(other)} {_placeholder(other, other_rule)} instead."
+            )
+        when = ""
+        if reason == "requires":
+            parent = _parent(form)
+            when = f" when {parent}[type] is {_shown(_value_at(params, f'{parent}[type]'))}"
+        return f"{form} is required{when}; pass {_fix(form, rule)}."
+    if reason == "type":
+        return _wrong_type(form, rule, value)
+    if reason == "enum" and rule.enum is not None:
+        return f"{form} must be one of: {', '.join(rule.enum)}; got {_shown(value)}."
+    if reason == "max_length" and rule.max_length is not None:
+        got = f", got {len(value)}" if isinstance(value, str) else ""
+        return f"{form} must be at most {count(rule.max_length, 'character')}{got}."
+    if reason == "non_empty" and rule.items is not None:
+        return f"{form} needs at least one item: pass {_fix(form, rule)}."
+    if reason == "url":
+        return f"{form} must be {_what(rule)}: {_fix(form, rule)}."
+    return _translated(error.message, error.param or "", form)
+
+
+def _wrong_type(form: str, rule: Rule, value: Any) -> str:
+    if rule.kind == "object":
+        if _leaves(form, rule):
+            return f"{form} takes nested keys, not a value: pass {_fix(form, rule)}."
+        keys = ", ".join(rule.fields)
+        return f'{form} takes nested keys, not a value: -d "{form}[KEY]=VALUE", KEY one of: {keys}.'
+    if rule.kind == "array":
+        return f"{form} is a list: pass {_fix(form, rule)}, once per item."
+    if rule.kind == "integer" and isinstance(value, str):
+        return f"{form} must be a whole number: pass {_how(form, rule)}."
+    if isinstance(value, (Mapping, list)):
+        return f"{form} takes a single value, not nested keys or a list: pass {_how(form, rule)}."
+    return f"{form} must be {_what(rule)}: pass {_how(form, rule)}."
+
+
+def _unknown(message: str, form: str) -> str:
+    parent = _parent(form)
+    holder = _rule_at(parent) if parent else _rule()
+    where = f"in {parent}" if parent else "at the top level"
+    text = f"{form} is not a parameter {where}"
+    places = _did_you_mean(message, parent, holder)
+    if places:
+        text += f"; did you mean {' or '.join(places)}?"
+    else:
+        text += "."
+    if holder is not None:
+        text += f" Known {where}: {', '.join(holder.fields)}."
+    return text
+
+
+_DID_YOU_MEAN = re.compile(r"Did you mean (.+?)\?")
+_QUOTED = re.compile(r"'([^']+)'")
+
+
+def _did_you_mean(message: str, parent: str, holder: Rule | None) -> list[str]:
+    """The places the validator suggests, in form spelling (`[i]` becomes `[0]`).
+
+    It names a neighbour by its name alone and any other place by its full path.
+    """
+    found = _DID_YOU_MEAN.search(message)
+    if found is None:
+        return []
+    places = []
+    for place in _QUOTED.findall(found[1]):
+        if holder is not None and parent and place in holder.fields:
+            places.append(f"{parent}[{place}]")
+        elif any(name == place for name, _ in flag_params()):
+            places.append(f"{place} ({flag_of(place)})")
+        else:
+            places.append(form_param(place.replace("[i]", "[0]")))
+    return places
+
+
+_DOTTED = re.compile(r"\b[a-z_]+(?:\.[a-z_]+|\[\d+\])+")
+_PYTHON_HINT = re.compile(r"params\['(\w+)'\]( = )?")
+
+
+def _translated(message: str, path: str, form: str) -> str:
+    """A message the table cannot rebuild, with its paths and Python hints respelled."""
+    text = message.replace(path, form) if path else message
+    text = _DOTTED.sub(lambda m: form_param(m[0]), text)
+    return _PYTHON_HINT.sub(lambda m: f"-d {m[1]}=" if m[2] else f"-d {m[1]}=...", text)
+
+
+# ---------------------------------------------------------------------------------------
+# The table, walked by form spelling
+
+
+def _segments(form: str) -> list[str]:
+    head, bracket, rest = form.partition("[")
+    return [head, *re.findall(r"([^\[\]]*)\]", bracket + rest)] if bracket else [head]
+
+
+def _parent(form: str) -> str:
+    return form.rpartition("[")[0]
+
+
+def _rule_at(form: str) -> Rule | None:
+    rule: Rule | None = _rule()
+    for segment in _segments(form):
+        if rule is None:
+            return None
+        if rule.kind == "array":
+            rule = rule.items if segment == "" or segment.isdigit() else None
+        elif rule.kind == "object":
+            rule = rule.fields.get(segment)
+        else:
+            return None
+    return rule
+
+
+def _value_at(params: Mapping[str, Any], form: str) -> Any:
+    node: Any = params
+    for segment in _segments(form):
+        if isinstance(node, Mapping) and segment in node:
+            node = node[segment]
+        elif isinstance(node, list) and segment.isdigit() and int(segment) < len(node):
+            node = node[int(segment)]
+        else:
+            return _MISSING
+    return node
+
+
+# ---------------------------------------------------------------------------------------
+# Words and fixes
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9_.-]{1,40}")
+_EXAMPLE = re.compile(r"'([^']+)'")  # "a customer id such as 'cus_123'"
+_ID = re.compile(r"([a-z]+_)[A-Za-z0-9.]*")
+
+
+def _shown(value: Any) -> str:
+    """A given value, fit to quote: masked, and only when it looks like a token."""
+    if isinstance(value, str):
+        if _TOKEN.fullmatch(value):
+            return repr(mask(value))
+        return with_article(f"{len(value)}-character string")
+    return "nothing" if value is _MISSING or value is None else with_article(type(value).__name__)
+
+
+def _what(rule: Rule) -> str:
+    if rule.what:
+        return rule.what
+    if rule.enum is not None:
+        return "one of: " + ", ".join(rule.enum)
+    return {"integer": "an integer", "array": "a list", "object": "nested keys"}.get(
+        rule.kind, "a value"
+    )
+
+
+def _placeholder(form: str, rule: Rule) -> str:
+    """A value to show in a fix: the table's example (`cus_...` for an id) or a name for one."""
+    if rule.kind == "integer":
+        return "N"
+    example = _EXAMPLE.search(rule.what)
+    if example is not None:
+        prefix = _ID.fullmatch(example[1])
+        return f"{prefix[1]}..." if prefix else example[1]
+    names = [s for s in _segments(form) if s and not s.isdigit()]
+    return names[-1].upper() if names else "VALUE"
+
+
+def _leaves(form: str, rule: Rule) -> list[tuple[str, Rule]]:
+    """The values to give so that `rule` at `form` is satisfied, in form spelling."""
+    if rule.kind == "array" and rule.items is not None:
+        item = rule.items
+        return _leaves(f"{form}[0]", item) if item.kind == "object" else [(f"{form}[]", item)]
+    if rule.kind == "object":
+        found = []
+        for key, sub in rule.fields.items():
+            if sub.required:
+                found += _leaves(f"{form}[{key}]", sub)
+        return found
+    return [(form, rule)]
+
+
+def _how(form: str, rule: Rule) -> str:
+    """The flag or `-d` that gives `form` a value."""
+    value = _placeholder(form, rule)
+    data = f'-d "{form}={value}"' if "[" in form else f"-d {form}={value}"
+    top = form.removesuffix("[]")
+    if "[" not in top and any(name == top for name, _ in flag_params()):
+        return f"{flag_of(top)} {value} (or {data})"
+    return data
+
+
+def _fix(form: str, rule: Rule) -> str:
+    """What to pass for `form`: each value it needs, and the choices of enum ones."""
+    leaves = _leaves(form, rule) or [(f"{form}[KEY]", Rule("string"))]
+    text = " ".join(_how(leaf, sub) for leaf, sub in leaves)
+    choices = [f"{leaf} is one of: {', '.join(sub.enum)}" for leaf, sub in leaves if sub.enum]
+    return text + (f" ({'; '.join(choices)})" if choices else "")
