@@ -372,6 +372,7 @@ def test_an_unknown_locale_flag_lists_the_choices(run: Run) -> None:
             ],
         ),
         (["customer=cus_1", "locale=klingon"], ["locale must be one of: auto,", "got 'klingon'"]),
+        (["customer=cus_1", "locale=FR_ca"], ["got 'FR_ca'. Did you mean fr-CA?"]),
         (["customer"], ["-d expects KEY=VALUE"]),
         (["customer=cus_1", "flow_date[type]=x"], ["flow_date is not a parameter", "flow_data"]),
         (

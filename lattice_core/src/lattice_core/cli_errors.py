@@ -102,7 +102,9 @@ def _message(error: InvalidParamsError, form: str, params: Mapping[str, Any]) ->
     if reason == "type":
         return _wrong_type(form, rule, value)
     if reason == "enum" and rule.enum is not None:
-        return f"{form} must be one of: {', '.join(rule.enum)}; got {_shown(value)}."
+        near = _DID_YOU_MEAN.search(error.message)  # a listed value: safe to repeat
+        hint = " Did you mean " + near[1].strip("'") + "?" if near else ""
+        return f"{form} must be one of: {', '.join(rule.enum)}; got {_shown(value)}.{hint}"
     if reason == "max_length" and rule.max_length is not None:
         got = f", got {len(value)}" if isinstance(value, str) else ""
         return f"{form} must be at most {count(rule.max_length, 'character')}{got}."
