@@ -286,6 +286,20 @@ def test_a_disabled_plugin_is_not_imported_to_find_its_replacement(
     assert "lattice_unimported_x" not in sys.modules
 
 
+def test_an_entry_point_skipped_for_its_name_is_never_loaded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Two distributions declare "example": the first wins, the second is not imported.
+    found = (*plugins._entry_points(), _EntryPoint("example", "lattice_unimported_x:Plugin"))
+    monkeypatch.setattr(plugins, "_entry_points", lambda: found)
+    try:
+        with Client(API_KEY, transport=StubTransport(), plugins=[Audit()]) as client:
+            assert isinstance(client.get_plugin("example"), lattice_plugin_example.ExamplePlugin)
+    finally:
+        plugins._load.cache_clear()
+    assert "lattice_unimported_x" not in sys.modules
+
+
 def test_no_plugin_can_be_unblocked_once_the_client_is_built() -> None:
     with Client(API_KEY, transport=StubTransport(), disable_plugins=["telemetry"]) as client:
         with pytest.raises(ConfigurationError, match="cannot unblock a plugin"):

@@ -380,7 +380,11 @@ def _installed_kinds(pm: pluggy.PluginManager) -> _Kinds:
     whose module is already imported (a disabled plugin is never imported for this).
     """
     found: _Kinds = []
+    names: set[str] = set()
     for ep in _entry_points():
+        if ep.name in names:
+            continue  # a second entry point of that name was skipped: never loaded
+        names.add(ep.name)
         if pm.is_blocked(ep.name):
             loaded = _imported_target(ep.value)
             if loaded is not None:
@@ -392,9 +396,9 @@ def _installed_kinds(pm: pluggy.PluginManager) -> _Kinds:
 
 def _imported_target(value: str) -> object | None:
     """What an entry point's value (`pkg.module:Class`) names, or `None` until it is imported."""
-    module_name, _, attrs = value.partition(":")
+    module_name, _, attrs = value.partition("[")[0].partition(":")  # no `[extras]`
     target: object | None = sys.modules.get(module_name.strip())
-    for attr in attrs.partition("[")[0].strip().split(".") if attrs else ():
+    for attr in attrs.strip().split(".") if attrs.strip() else ():
         target = getattr(target, attr, None)
     return target
 
