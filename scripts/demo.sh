@@ -15,9 +15,9 @@ url="${banner##* }"
 echo "== $banner"
 
 export STRIPE_API_KEY=sk_test_lattice_demo_key_0000
-echo "== lattice-stripe billing_portal sessions create (url masked)"
-"$bin/lattice-stripe" billing_portal sessions create --api-base "$url" \
-  -d customer=cus_demo123 -d "flow_data[type]=payment_method_update"
+echo "== lattice-stripe billing_portal sessions create --mask (url masked: this output is shared)"
+"$bin/lattice-stripe" billing_portal sessions create --api-base "$url" --mask \
+  --customer cus_demo123 -d "flow_data[type]=payment_method_update"
 
 echo "== the same from Python, through both transports"
 "$bin/python" scripts/demo.py "$url"

@@ -26,11 +26,11 @@ from lattice_core import cli as lattice_cli
 from lattice_core.billing_portal.rules import session_create_rule
 from lattice_core.billing_portal.validation import validate_create_params
 from lattice_core.builtin.redaction import mask
-from lattice_core.cli_errors import explain, flag_params
+from lattice_core.cli_errors import explain, flag_of, flag_params
 from lattice_core.plugins import list_plugins, make_plugin_manager
 from lattice_core.testing import AsyncStubTransport, FakeStripe, LoopbackServer, StubTransport
 
-from .conftest import API_KEY, UNMASKED_KEY, UNMASKED_PORTAL_URL
+from .conftest import API_KEY, ROOT, UNMASKED_KEY, UNMASKED_PORTAL_URL
 
 FLOWS = {
     "payment_method_update": [],
@@ -863,6 +863,26 @@ def test_help_documents_exit_codes_and_environment(args: tuple[str, ...], run: R
     assert "\n  2  bad input" in text
     assert "STRIPE_API_KEY" in text
     assert "LATTICE_DISABLE_PLUGINS" in text
+
+
+def test_docs_describe_the_generated_flags_and_every_option(run: Run) -> None:
+    page = (ROOT / "docs" / "cli.md").read_text()
+    rows = re.findall(r"^\| `(--[a-z-]+)` \| (.+?) \|$", page, re.M)
+    assert [flag for flag, _ in rows] == [flag_of(name) for name, _ in flag_params()]
+    for (_, takes), (_, rule) in zip(rows, flag_params(), strict=True):
+        item = rule.items if rule.kind == "array" and rule.items is not None else rule
+        assert takes.startswith(item.what or "one of"), takes
+    options = set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", run(*CREATE, "--help").stdout))
+    options |= {"--version"}
+    mentioned = set(re.findall(r"`(--[a-z][a-z-]+)", page))
+    assert options - {"--help", "--data"} <= mentioned
+    assert mentioned <= options
+    prose = " ".join(page.split())
+    assert (
+        "Exit status 0 is success, 1 means Stripe refused the request or could not be "
+        "reached, and 2 means bad input" in prose
+    )
+    assert "LATTICE_DISABLE_PLUGINS" in prose
 
 
 # ---------------------------------------------------------------------------------------

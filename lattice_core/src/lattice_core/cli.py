@@ -13,7 +13,7 @@ output meant to be shared. Every top-level param has a flag made from the
 param table (`--customer`, `--return-url`, `--expand`, ...); nested ones are
 given with `-d` in Stripe's bracket form. Bad params are reported in that
 spelling (`flow_data[subscription_cancel][subscription]`), with the flag or
-`-d` that fixes them ([`cli_errors`][lattice_core.cli_errors]).
+`-d` that fixes them (`lattice_core.cli_errors`).
 
 Only the result goes to stdout: whatever a plugin prints while the command
 runs goes to stderr, and everything on stderr (errors, warnings, log records
