@@ -60,6 +60,36 @@ def test_whitespace_in_a_key_is_named_as_such_without_echoing_the_key(key: str, 
     assert "dashboard.stripe.com/apikeys" in message
 
 
+@pytest.mark.parametrize(
+    ("key", "says"),
+    [
+        (f'"{API_KEY}"', "api_key is wrapped in quotes"),
+        (f"'{API_KEY}'", "api_key is wrapped in quotes"),
+        (f"STRIPE_API_KEY={API_KEY}", "api_key starts with 'STRIPE_API_KEY='"),
+        (f"STRIPE_API_KEY='{API_KEY}'", "pass only the value, e.g. os.environ['STRIPE_API_KEY']"),
+        ("\ufeff" + API_KEY, "invisible character (U+FEFF ZERO WIDTH NO-BREAK SPACE)"),
+        (API_KEY + "\u200b", "invisible character (U+200B ZERO WIDTH SPACE)"),
+        (API_KEY[:12] + "\x00" + API_KEY[12:], "invisible character (U+0000 CONTROL CHARACTER)"),
+    ],
+)
+def test_a_key_wrapped_in_something_says_what_without_echoing_it(key: str, says: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        Client(key, transport=StubTransport())
+    message = str(info.value)
+    assert says in message
+    assert "malformed" not in message
+    assert API_KEY[8:] not in message
+    assert API_KEY[-4:] not in message
+
+
+def test_an_async_def_sleep_on_a_sync_client_is_refused() -> None:
+    async def sleep(seconds: float) -> None:
+        pass
+
+    with pytest.raises(ConfigurationError, match=r"an async def function.*AsyncClient"):
+        Client(API_KEY, transport=StubTransport(), sleep=sleep)
+
+
 def test_a_key_wrong_even_without_its_whitespace_says_both() -> None:
     with pytest.raises(ConfigurationError) as info:
         Client(" whsec_51WebhookSecretabcdef\n", transport=StubTransport())

@@ -90,6 +90,9 @@ def _check_api_key(api_key: object) -> str:
             if compact and not _KEY_SHAPE.fullmatch(compact):  # whitespace is not all of it
                 whitespace += f" Even without it, api_key is not a key ({shape})."
             raise ConfigurationError(f"{whitespace} {where}")
+        wrapping = _key_wrapping_problem(api_key)
+        if wrapping is not None:
+            raise ConfigurationError(f"{wrapping} {where}")
         described = with_article(f"{len(api_key)}-character string")
         raise ConfigurationError(
             f"api_key is malformed ({described} that is not {shape}); pass the secret or "
@@ -132,6 +135,50 @@ def _key_whitespace_problem(api_key: str) -> str | None:
         return (
             f"api_key has whitespace inside it ({_whitespace_names(api_key)}); a key has "
             "none, so it was probably split or wrapped when copied. Copy it again in one piece."
+        )
+    return None
+
+
+def _is_async_function(function: object) -> bool:
+    import inspect  # only for a sleep= given, which tests do
+
+    return inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(
+        getattr(function, "__call__", None)  # noqa: B004 - an object with an async __call__
+    )
+
+
+def _key_wrapping_problem(api_key: str) -> str | None:
+    """Quotes, a `NAME=` prefix or an invisible character around a key, in words; else `None`.
+
+    Never repeats a character of the key: only the variable's name, or the
+    code point of an invisible character, is quoted.
+    """
+    if api_key[:1] in "'\"" and api_key[-1:] in "'\"" and len(api_key) > 1:
+        return (
+            "api_key is wrapped in quotes, as a value copied from a .env file or a shell "
+            "line often is; pass the key without them."
+        )
+    name, equals, value = api_key.partition("=")
+    if equals and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,40}", name):
+        if not _KEY_SHAPE.fullmatch(value.strip("'\"")):
+            return None
+        shown = "a name" if name.startswith(("sk_", "rk_")) else repr(f"{name}=")
+        return (
+            f"api_key starts with {shown} (a whole 'NAME=value' line was passed); pass only "
+            f"the value, e.g. os.environ[{name!r}]."
+        )
+    import unicodedata  # only on this error path
+
+    invisible = [c for c in api_key if unicodedata.category(c) in ("Cf", "Cc", "Zs")]
+    if invisible:
+        names = ", ".join(
+            dict.fromkeys(
+                f"U+{ord(c):04X} {unicodedata.name(c, 'CONTROL CHARACTER')}" for c in invisible
+            )
+        )
+        return (
+            f"api_key holds an invisible character ({names}), as text saved with a "
+            "byte-order mark or copied from a web page may; delete it, or copy the key again."
         )
     return None
 
@@ -263,6 +310,7 @@ class _BaseClient(Generic[TransportT]):
     _transport_kind: type[TransportT]
     _default_transport: str
     _sleep: Callable[[float], Any]
+    _awaits_sleep = False  # an AsyncClient awaits what its sleep returns; a Client cannot
 
     def __init__(
         self,
@@ -358,6 +406,12 @@ class _BaseClient(Generic[TransportT]):
                 raise ConfigurationError(
                     "sleep must be a function of the seconds to wait (plain or async def), "
                     f"such as lambda seconds: None; got {type(sleep).__name__}."
+                )
+            if not self._awaits_sleep and _is_async_function(sleep):
+                raise ConfigurationError(
+                    "sleep is an async def function, which a Client calls without awaiting, "
+                    "so it would never wait; pass a plain function such as time.sleep, or "
+                    "use it with an AsyncClient."
                 )
             self._sleep = sleep
         self.closed: bool = False
@@ -577,6 +631,7 @@ class AsyncClient(_BaseClient[AsyncTransport]):
     _transport_kind = AsyncTransport
     _default_transport = "aiohttp"
     _sleep: Callable[[float], Awaitable[None] | None] = staticmethod(_asyncio_sleep)
+    _awaits_sleep = True
     _used = False
 
     async def request(
