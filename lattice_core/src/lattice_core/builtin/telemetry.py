@@ -18,9 +18,9 @@
   last answered attempt, as Stripe's own SDKs do
   (`Telemetry(client_telemetry=False)` opts out).
 
-When logging is off and OpenTelemetry is not set up, a call costs two clock
-reads and a few dictionary lookups and `isEnabledFor` checks, and OpenTelemetry is
-not imported.
+When logging is off and OpenTelemetry is not set up, a call costs the plugin a
+few dictionary lookups and `isEnabledFor` checks, and OpenTelemetry is not
+imported.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ import functools
 import json
 import json.encoder
 import logging
-import math
 import os
 import re
 import sys
@@ -44,7 +43,7 @@ from ..http import Request, Response
 from ..masking import mask
 from ..wording import count
 
-__all__ = ["Telemetry", "logger"]
+__all__ = ["DURATION_BUCKETS", "SCHEMA_URL", "Telemetry", "logger"]
 
 logger = logging.getLogger("lattice")
 """The stdlib logger every message goes to; silent until your logging config says otherwise."""
@@ -449,11 +448,12 @@ class Telemetry:
             if (
                 fields is not None
                 and isinstance(delay, (int, float))
-                and 0 <= delay < math.inf  # else the client refuses it: the call fails
+                and not isinstance(delay, bool)
+                and 0 <= delay < 1e9  # else the client refuses it: the call fails
                 and logger.isEnabledFor(logging.INFO)
             ):
                 fields["outcome"] = "retry"
-                fields["retry_in_s"] = round(delay, 2)
+                fields["retry_in_s"] = round(float(delay), 2)
                 verdict = (
                     f"-> {fields['status']}" if "status" in fields else f"failed: {fields['error']}"
                 )
