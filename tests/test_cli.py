@@ -625,7 +625,12 @@ def test_warnings_from_other_loggers_reach_stderr_masked(
     served: tuple[FakeStripe, str], noisy_plugin: str
 ) -> None:
     _, url = served
-    result = create(url, "customer=cus_1", pythonpath=noisy_plugin)
+    quiet = create(url, "customer=cus_1", pythonpath=noisy_plugin)
+    assert quiet.returncode == 0, _shown(quiet)
+    assert "noisy log" not in quiet.stderr  # only errors by default
+    result = create(
+        url, "customer=cus_1", extra=("--log-level", "warning"), pythonpath=noisy_plugin
+    )
     assert result.returncode == 0, _shown(result)
     assert "WARNING noisy: noisy log:" in result.stderr
     assert "/p/session/***" in result.stderr  # the plugin logged the url: masked

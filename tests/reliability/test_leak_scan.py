@@ -1,6 +1,6 @@
 """The command line never prints a secret: the API key, an ``Authorization`` value or a
-portal url (on any host), on success or on any failure path. ``--show-url`` on a created
-session is the one place a url is printed, by design.
+portal url (on any host), on success or on any failure path. A created session's url is
+printed by design, in its JSON and by ``--show-url``; ``--mask`` hides it.
 
 Also home of the small leak scanner the other reliability tests share: it reports *what
 kind* of secret it found, never the secret itself, so a failing test cannot print one.
@@ -173,7 +173,7 @@ def failure_server(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
-def test_a_created_session_prints_with_its_url_masked(
+def test_a_created_session_prints_with_its_url_masked_under_mask(
     capsys: pytest.CaptureFixture[str],
     fake_stripe: FakeStripe,
     fake_stripe_server: LoopbackServer,
@@ -188,7 +188,7 @@ def test_a_created_session_prints_with_its_url_masked(
         "flow_data[after_completion][redirect][return_url]=https://example.com/done",
     ]
     args = create_args(fake_stripe_server.url, "customer=cus_1", *flow, transport=transport)
-    code, out, err = run_cli(capsys, *args)
+    code, out, err = run_cli(capsys, *args, "--mask")
     assert code == 0, "create failed (stderr is checked for leaks below)"
     url = fake_stripe.sessions[0]["url"]
     assert_no_leak(out, "stdout", secrets=[url])
@@ -224,12 +224,12 @@ def _session_with_secrets_in_extra() -> App:
     return _answer(200, json.dumps(body).encode())
 
 
-@pytest.mark.parametrize("show_url", [False, True], ids=["json", "show-url"])
+@pytest.mark.parametrize("show_url", [False, True], ids=["mask", "show-url"])
 def test_portal_urls_in_unknown_or_expanded_fields_are_never_printed(
     capsys: pytest.CaptureFixture[str], show_url: bool
 ) -> None:
     with LoopbackServer(_session_with_secrets_in_extra()) as server:
-        extra = ["--show-url"] if show_url else []
+        extra = ["--show-url"] if show_url else ["--mask"]
         code, out, err = run_cli(capsys, *create_args(server.url, "customer=cus_1"), *extra)
     assert code == 0, "a session with extra fields did not decode"
     assert_no_leak(err, "stderr", secrets=[PORTAL_TOKEN])
@@ -447,7 +447,7 @@ def test_fuzzed_data_pairs_never_print_a_secret(capsys: pytest.CaptureFixture[st
         def check(pairs: list[str], show_url: bool) -> None:
             fake.sessions.clear()
             argv = create_args(server.url, *(_fill(pair) for pair in pairs))
-            code, out, err = run_cli(capsys, *argv, *(["--show-url"] if show_url else []))
+            code, out, err = run_cli(capsys, *argv, *(["--show-url"] if show_url else ["--mask"]))
             assert code in (0, 1, 2), f"exit code {code}"
             assert_no_leak(err, "stderr", secrets=[PORTAL_TOKEN])
             if code == 0 and show_url:

@@ -161,8 +161,9 @@ def _build_parser() -> argparse.ArgumentParser:
     output.add_argument(
         "--log-level",
         choices=_LOG_LEVELS,
-        default="warning",
-        help="Lattice's log records from this level go to stderr, masked (default: warning)",
+        default="error",
+        help="log records from this level up go to stderr, masked; other libraries' from "
+        "warning up (default: error: the command's own report says what failed)",
     )
     _add_disable_plugin(create)
 
@@ -497,19 +498,24 @@ def _secrets(argv: Sequence[str]) -> tuple[str, ...]:
 
 @contextlib.contextmanager
 def _logs_to(stream: IO[str], level: str) -> Iterator[None]:
-    """Log records to `stream` while the command runs: Lattice's from `level`, others' warnings."""
+    """Log records from `level` up to `stream` while the command runs; others' from warning up.
+
+    Lattice's own logger is set to `level` (and set back after); the root logger is
+    left as it is, so other libraries' debug and info records stay where they were.
+    """
     lattice = logging.getLogger("lattice")
     saved = lattice.level
+    chosen = logging.getLevelName(level.upper())
+    others = max(chosen, logging.WARNING)
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     handler.addFilter(
         lambda record: (
-            record.levelno >= logging.WARNING
-            or record.name == "lattice"
-            or record.name.startswith("lattice.")
+            record.levelno >= chosen
+            and (record.levelno >= others or record.name.partition(".")[0] == "lattice")
         )
     )
-    lattice.setLevel(level.upper())
+    lattice.setLevel(chosen)
     root = logging.getLogger()
     root.addHandler(handler)
     try:
