@@ -360,6 +360,21 @@ def test_disconnect_next_is_a_connection_error_over_every_route(route: Route) ->
     assert route.fake.sessions == []
 
 
+@pytest.mark.parametrize("kind", ["requests", "aiohttp"])
+def test_a_dropped_connection_says_the_call_may_have_landed(
+    kind: str, served: tuple[FakeStripe, LoopbackServer]
+) -> None:
+    """Over HTTP the server got the request, then closed: unlike a refusal, it may have landed."""
+    fake, server = served
+    fake.disconnect_next()
+    with pytest.raises(APIConnectionError) as raised:
+        Route(kind, fake, server.url).create(max_retries=0)
+    message = str(raised.value)
+    assert "the connection to Stripe at 127.0.0.1:" in message
+    assert "closed before an answer (POST /v1/billing_portal/sessions)" in message
+    assert "may or may not have been applied; retry with the same idempotency key" in message
+
+
 def test_disconnect_next_then_the_retry_succeeds_over_every_route(route: Route) -> None:
     route.fake.disconnect_next(times=2)
     session = route.create()

@@ -202,6 +202,12 @@ def connection_error(
             "The request may or may not have been applied; retry with the same idempotency "
             "key to be safe."
         )
+    elif _dropped_after_connecting(exc):
+        error = APIConnectionError(
+            f"the connection to Stripe at {origin} closed before an answer ({call}): "
+            f"{describe_cause(exc)}. The request may or may not have been applied; retry "
+            "with the same idempotency key to be safe."
+        )
     else:
         error = APIConnectionError(
             f"could not reach Stripe at {origin} ({call}): {describe_cause(exc)}. "
@@ -268,21 +274,60 @@ def _public_name(kind: type[BaseException]) -> str:
     return f"{module}.{name}"
 
 
-def _root_os_error(exc: BaseException) -> BaseException | None:
-    """The deepest standard-library `OSError` that `exc` wraps (itself included), if any."""
-    found: BaseException | None = None
+def _wrapped(exc: BaseException) -> list[BaseException]:
+    """`exc` and every exception it wraps (causes, contexts, args, `reason`), breadth first."""
+    found: list[BaseException] = []
     todo: list[object] = [exc]
     seen: set[int] = set()
     while todo and len(seen) < 32:
-        item = todo.pop(0)  # breadth first: the last one found is the deepest
+        item = todo.pop(0)
         if not isinstance(item, BaseException) or id(item) in seen:
             continue
         seen.add(id(item))
-        if isinstance(item, OSError) and type(item).__module__ in _ROOT_MODULES:
-            found = item
+        found.append(item)
         todo.extend((item.__cause__, item.__context__, *item.args))
         todo.extend(getattr(item, name, None) for name in ("reason", "os_error"))
     return found
+
+
+def _root_os_error(exc: BaseException) -> BaseException | None:
+    """The deepest standard-library `OSError` that `exc` wraps (itself included), if any."""
+    roots = [
+        e for e in _wrapped(exc) if isinstance(e, OSError) and type(e).__module__ in _ROOT_MODULES
+    ]
+    return roots[-1] if roots else None
+
+
+# A connection that was made, then dropped: the request may have reached Stripe.
+_DROPPED = frozenset(
+    {
+        "RemoteDisconnected",  # http.client, under requests
+        "ServerDisconnectedError",  # aiohttp
+        "ConnectionResetError",
+        "BrokenPipeError",
+        "IncompleteRead",
+        "ClientPayloadError",
+    }
+)
+# Failing to connect at all: nothing was sent.
+_NOT_CONNECTED = frozenset(
+    {
+        "ConnectionRefusedError",
+        "gaierror",
+        "NewConnectionError",
+        "NameResolutionError",
+        "ClientConnectorError",
+        "ClientConnectorDNSError",
+        "ClientProxyConnectionError",
+        "ProxyError",
+    }
+)
+
+
+def _dropped_after_connecting(exc: BaseException) -> bool:
+    """Whether `exc` says a connection was made and then lost, so the call may have landed."""
+    names = {kind.__name__ for item in _wrapped(exc) for kind in type(item).__mro__}
+    return not names & _NOT_CONNECTED and bool(names & _DROPPED)
 
 
 def _detail(exc: BaseException) -> str:
