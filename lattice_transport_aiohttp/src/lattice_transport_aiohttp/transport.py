@@ -29,6 +29,7 @@ __all__ = ["AiohttpTransport"]
 
 _FAILURES = (asyncio.TimeoutError, aiohttp.ClientError, OSError, RuntimeError)
 _HTTP_VERSIONS: dict[object, str] = {(1, 1): "1.1", (1, 0): "1.0"}  # aiohttp speaks HTTP/1
+_HTTP_11 = aiohttp.HttpVersion11  # the parser hands back this very object for HTTP/1.1
 
 
 def _mapped(request: Request, exc: BaseException, transport: AiohttpTransport) -> LatticeError:
@@ -160,7 +161,7 @@ class AiohttpTransport(AsyncTransport):
                 status_code=raw.status,
                 headers=headers,
                 content=content,
-                http_version=_HTTP_VERSIONS.get(raw.version),
+                http_version="1.1" if raw.version is _HTTP_11 else _HTTP_VERSIONS.get(raw.version),
             )
         except _FAILURES as exc:
             if isinstance(exc, RuntimeError) and not self.closed:

@@ -411,7 +411,9 @@ class Telemetry:
             error: The connection error when no answer came.
             elapsed: The attempt's duration in seconds.
         """
-        succeeded = False
+        spans = request.context.get(_OTEL)
+        if spans is not None:
+            spans.end_attempt(response, error, elapsed)
         if response is not None:
             if self.client_telemetry:
                 request_id = response.headers.get("request-id")
@@ -420,16 +422,13 @@ class Telemetry:
                         f'{{"last_request_metrics": {{"request_id": {_json_string(request_id)}, '
                         f'"request_duration_ms": {int(elapsed * 1000)}}}}}'
                     )
-            succeeded = 200 <= response.status_code < 300
-        spans = request.context.get(_OTEL)
-        if spans is not None:
-            spans.end_attempt(response, error, elapsed)
-        if succeeded:
-            if logger.isEnabledFor(logging.INFO):
-                fields = _attempt_fields(request, response, error, elapsed)
-                fields["outcome"] = "ok"
-                self._log(logging.INFO, _message(fields, f"-> {fields['status']}"), fields)
-        elif logger.isEnabledFor(logging.WARNING):  # the least any failure is logged at
+            if 200 <= response.status_code < 300:
+                if logger.isEnabledFor(logging.INFO):
+                    fields = _attempt_fields(request, response, error, elapsed)
+                    fields["outcome"] = "ok"
+                    self._log(logging.INFO, _message(fields, f"-> {fields['status']}"), fields)
+                return
+        if logger.isEnabledFor(logging.WARNING):  # the least any failure is logged at
             request.context[_FAILED] = _attempt_fields(request, response, error, elapsed)
 
     @hookimpl(wrapper=True)
