@@ -93,6 +93,20 @@ def test_levels_and_structured_fields(no_secret_in_logs: list[logging.LogRecord]
     assert not any("gave up" in r.getMessage() for r in records)
 
 
+def test_an_answer_without_a_request_id_logs_no_request_id_field(
+    no_secret_in_logs: list[logging.LogRecord],
+) -> None:
+    """A proxy's 502 page has no Request-Id: the line leaves it out rather than say None."""
+    from lattice_core import Response
+
+    page = Response(502, {"content-type": "text/html"}, b"<html>Bad gateway</html>")
+    with _no_sleep_client(StubTransport(page), max_retries=0) as client, pytest.raises(APIError):
+        Session.create(client, {"customer": "cus_1"})
+    lines = [r.getMessage() for r in _lattice(no_secret_in_logs)]
+    assert any("(HTTP 502)" in line for line in lines), lines
+    assert not any("None" in line for line in lines), lines
+
+
 OUTCOMES = {
     # A refusal, not retried: what Stripe said, at INFO; nothing "gave up".
     "refused": (
@@ -136,6 +150,18 @@ OUTCOMES = {
         {"max_retries": 0},
         APIConnectionError,
         [("WARNING", "gave up after 1 attempt: APIConnectionError attempt=1 duration_ms=")],
+    ),
+    # Stripe said not to retry: the call failed, nothing was given up.
+    "not retryable": (
+        [json_response(503, ERROR, request_id="req_503", headers={"Stripe-Should-Retry": "false"})],
+        {},
+        APIError,
+        [
+            (
+                "WARNING",
+                "failed after 1 attempt, not retryable: APIError (HTTP 503) request_id=req_503 ",
+            )
+        ],
     ),
     # Stripe said yes, but the body is not a session: the answer, then the failure.
     "unreadable answer": (

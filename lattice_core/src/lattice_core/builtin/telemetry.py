@@ -268,6 +268,17 @@ def _mark_failed(span: Any) -> None:
     span.set_status(Status(StatusCode.ERROR))  # no description: it could only repeat a message
 
 
+def _not_retryable(error: BaseException) -> bool:
+    """`Stripe-Should-Retry: false` on the answer, or an error that says no retry can help."""
+    if getattr(error, "should_retry", True) is False:
+        return True
+    headers = getattr(error, "headers", None) or {}
+    return any(
+        name.lower() == "stripe-should-retry" and str(value).lower() == "false"
+        for name, value in headers.items()
+    )
+
+
 def _verdict(error: BaseException, attempts: int) -> tuple[int, str, str]:
     """How a failed call is logged: level, `outcome` field and the words after the path."""
     name = type(error).__name__
@@ -278,6 +289,8 @@ def _verdict(error: BaseException, attempts: int) -> tuple[int, str, str]:
     shown = f"{name} (HTTP {status})" if status is not None else name
     if status is not None and 400 <= status < 500 and status not in (409, 429):
         return logging.INFO, "refused", f"refused: {shown}"
+    if _not_retryable(error):  # Stripe said so, or a certificate failed: nothing to give up
+        return logging.WARNING, "failed", f"failed after {after}, not retryable: {shown}"
     if isinstance(error, APIConnectionError) or status in (409, 429) or (status or 0) >= 500:
         return logging.WARNING, "gave_up", f"gave up after {after}: {shown}"
     return logging.WARNING, "failed", f"failed after {after}: {shown}"
@@ -514,5 +527,6 @@ def _attempt_fields(
 
 def _message(fields: dict[str, Any], verdict: str) -> str:
     """`POST /v1/billing_portal/sessions <verdict> request_id=… attempt=… …`."""
-    keys = " ".join(f"{key}={fields[key]}" for key in _KEYS if key in fields)
+    # A field with no value (no Request-Id header, say) is left out, not shown as "None".
+    keys = " ".join(f"{key}={fields[key]}" for key in _KEYS if fields.get(key) is not None)
     return f"{fields['method']} {fields['path']} {verdict} {keys}"
