@@ -15,7 +15,7 @@ import abc
 import re
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar, Union
+from typing import TYPE_CHECKING, Protocol, TypeVar, Union
 from urllib.parse import urlsplit
 
 import attrs
@@ -25,13 +25,13 @@ from .masking import mask
 
 if TYPE_CHECKING:
     from .http import Request, Response
-    from .plugins import Hooks
 
 __all__ = [
     "AsyncTransport",
     "Transport",
     "TransportFactory",
     "TransportOptions",
+    "TransportRegistry",
     "attempt_timeout",
     "certificate_error",
     "closed_error",
@@ -382,6 +382,20 @@ TransportFactory = Callable[[TransportOptions], AnyTransport]
 """A transport factory: the client's options in, a transport out."""
 
 
+class TransportRegistry(Protocol):
+    """Where [`resolve_transport`][lattice_core.transport.resolve_transport] looks a name up.
+
+    A client's hooks are one: they collect what the
+    [`register_transports`][lattice_core.hookspecs.register_transports] hooks offer.
+    A protocol rather than the plugin machinery's own class, so that this module,
+    which the hook specs name, never imports that machinery back.
+    """
+
+    def transports(self) -> dict[str, TransportFactory]:
+        """Each registered transport's factory, by name."""
+        ...
+
+
 def _discard(instance: AnyTransport) -> None:
     """Close a transport made for the wrong kind of client, without an event loop."""
     if isinstance(instance, Transport):
@@ -397,7 +411,7 @@ def _discard(instance: AnyTransport) -> None:
 
 def resolve_transport(
     transport: str | AnyTransport,
-    hooks: Hooks,
+    hooks: TransportRegistry,
     options: TransportOptions,
     *,
     want: type[TransportT],
