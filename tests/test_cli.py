@@ -7,6 +7,7 @@ comparison names what differed, never the url.
 
 from __future__ import annotations
 
+import argparse
 import importlib.metadata
 import json
 import os
@@ -21,12 +22,20 @@ from typing import Any
 
 import pytest
 
-from lattice_core import DEFAULT_API_VERSION, InvalidParamsError, PluginInfo, hookimpl
+import lattice_core.client
+from lattice_core import (
+    DEFAULT_API_VERSION,
+    Client,
+    ConfigurationError,
+    InvalidParamsError,
+    PluginInfo,
+    hookimpl,
+)
 from lattice_core import cli as lattice_cli
 from lattice_core.billing_portal.rules import session_create_rule
 from lattice_core.billing_portal.validation import validate_create_params
 from lattice_core.builtin.redaction import mask
-from lattice_core.cli_errors import explain, flag_of, flag_params
+from lattice_core.cli_errors import OPTION_FLAGS, explain, flag_of, flag_params, option_message
 from lattice_core.plugins import list_plugins, make_plugin_manager
 from lattice_core.testing import AsyncStubTransport, FakeStripe, LoopbackServer, StubTransport
 
@@ -526,10 +535,23 @@ def test_a_network_error_exits_1_with_no_empty_fields() -> None:
     assert_nothing_secret(result.stderr)
 
 
-def test_max_retries_must_be_a_whole_number(run: Run) -> None:
-    result = create_here(run, "http://127.0.0.1:1", "customer=cus_1", extra=("--max-retries", "-1"))
+@pytest.mark.parametrize("given", ["-1", "101", "2.5", "two", "\u0663"])
+def test_max_retries_is_refused_by_the_parser_outside_the_clients_range(
+    run: Run, given: str
+) -> None:
+    result = create_here(
+        run, "http://127.0.0.1:1", "customer=cus_1", extra=("--max-retries", given)
+    )
     assert result.returncode == 2
-    assert "max retries must be a whole number" in result.stderr
+    assert "argument --max-retries: must be a whole number from 0 to 100" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_max_retries_bounds_are_the_clients() -> None:
+    Client(API_KEY, transport=StubTransport(), max_retries=lattice_cli.MAX_RETRIES).close()
+    with pytest.raises(ConfigurationError) as info:
+        Client(API_KEY, transport=StubTransport(), max_retries=lattice_cli.MAX_RETRIES + 1)
+    assert info.value.option == "max_retries"
 
 
 def test_list_params_in_the_stripe_cli_spelling(served: tuple[FakeStripe, str], run: Run) -> None:
@@ -1038,3 +1060,526 @@ def test_the_banner_wait_is_bounded() -> None:
                 _banner_url(silent, timeout=0)
         finally:
             silent.kill()
+
+
+# ---------------------------------------------------------------------------------------
+# An option that takes one value is given once
+
+
+REPEATABLE = {"--expand", "-d", "--disable-plugin"}
+
+
+def _options(parser: Any) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """Every (command, argparse action) of the command line, subcommands included."""
+    for action in parser._actions:
+        if action.option_strings:
+            yield (), action
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                for command, found in _options(sub):
+                    yield (name, *command), found
+
+
+def _value_for(action: Any) -> str:
+    if action.choices:
+        return str(next(iter(action.choices)))
+    if action.type is not None:
+        return "1"
+    return "acct_1" if action.dest == "stripe_account" else "x_1"
+
+
+ONCE = [
+    (command, action)
+    for command, action in _options(lattice_cli._build_parser())
+    if isinstance(action, lattice_cli._Once)
+]
+
+
+def test_every_option_either_takes_one_value_once_or_is_meant_to_repeat() -> None:
+    for command, action in _options(lattice_cli._build_parser()):
+        if isinstance(action, lattice_cli._Once) or action.nargs == 0:  # a switch: no value
+            continue
+        assert set(action.option_strings) & REPEATABLE, (command, action.option_strings)
+    flags = {action.option_strings[0] for _, action in ONCE}
+    assert {flag_of(name) for name, rule in flag_params() if rule.kind != "array"} <= flags
+    assert {"--api-key", "--api-base", "--stripe-account", "--idempotency-key"} <= flags
+    assert {"--max-retries", "--transport", "--log-level", "--host", "--port"} <= flags
+
+
+@pytest.mark.parametrize(
+    ("command", "action"),
+    ONCE,
+    ids=[" ".join((*command, action.option_strings[0])) for command, action in ONCE],
+)
+def test_a_one_value_option_given_twice_is_an_error_naming_it(
+    served: tuple[FakeStripe, str], run: Run, command: tuple[str, ...], action: Any
+) -> None:
+    fake, url = served
+    flag, value = action.option_strings[0], _value_for(action)
+    base = ["--api-key", API_KEY, "--api-base", url] if command == CREATE else []
+    if command == CREATE and flag in ("--api-key", "--api-base"):
+        base = base[2:] if flag == "--api-key" else base[:2]
+    if command == CREATE and flag not in ("--customer", "--customer-account"):
+        base += ["--customer", "cus_1"]
+    result = run(*command, *base, flag, value, f"{flag}={value}")
+    assert result.returncode == 2, _shown(result)
+    assert f"error: argument {flag}: given more than once; pass it once" in result.stderr
+    assert fake.requests == []
+
+
+def test_a_repeated_flag_sends_nothing_and_echoes_no_value(
+    served: tuple[FakeStripe, str], run: Run
+) -> None:
+    fake, url = served
+    result = create_here(run, url, extra=("--customer", "cus_1", "--customer", "cus_2"))
+    assert result.returncode == 2
+    assert "argument --customer: given more than once" in result.stderr
+    assert "cus_2" not in result.stderr
+    keys = run(*CREATE, "--api-key", ODD_KEY, "--api-key", ODD_KEY, "--customer", "cus_1")
+    assert keys.returncode == 2
+    assert "argument --api-key: given more than once" in keys.stderr
+    if ODD_KEY in keys.stderr:
+        pytest.fail("the API key was printed", pytrace=False)
+    assert fake.requests == []
+
+
+def test_repeatable_options_still_repeat(served: tuple[FakeStripe, str], run: Run) -> None:
+    fake, url = served
+    expand = ("--expand", "flow", "--expand", "configuration")
+    switches = ("--mask", "--mask")  # a switch twice is the same switch
+    result = create_here(run, url, "customer=cus_1", "locale=de", extra=(*expand, *switches))
+    assert result.returncode == 0, _shown(result)
+    assert fake.requests[0][3]["expand"] == ["flow", "configuration"]
+    assert fake.requests[0][3]["locale"] == "de"
+
+
+# ---------------------------------------------------------------------------------------
+# A plugin that raises: one masked line, exit 3
+
+
+class _Raises:
+    """A plugin whose hook raises with the request's Authorization header in its message."""
+
+    def __init__(self, hook: str) -> None:
+        self.hook = hook
+
+    def _boom(self, request: Any) -> None:
+        raise RuntimeError(f"boom with key {request.headers['Authorization']}\nsecond line")
+
+    @hookimpl
+    def before_request(self, request: Any) -> None:
+        if self.hook == "before_request":
+            self._boom(request)
+
+    @hookimpl
+    def register_flow_types(self, register: Any) -> None:
+        if self.hook == "register_flow_types":
+            raise ValueError(f"bad flow type for {API_KEY}")
+
+    @hookimpl
+    def client_created(self, client: Any) -> None:
+        if self.hook == "client_created":
+            raise KeyError(f"no {client.base_url} with {API_KEY}")
+
+
+@pytest.fixture
+def raising(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """Give every client's plugin manager a `_Raises` plugin for `hook`."""
+
+    def install(hook: str) -> None:
+        plugin = _Raises(hook)
+
+        def with_plugin(plugins: Any = (), disable_plugins: Any = ()) -> Any:
+            return make_plugin_manager([*plugins, plugin], disable_plugins)
+
+        monkeypatch.setattr(lattice_core.client, "make_plugin_manager", with_plugin)
+
+    return install
+
+
+@pytest.mark.parametrize("transport", ["requests", "aiohttp"])
+@pytest.mark.parametrize("hook", ["before_request", "client_created", "register_flow_types"])
+def test_a_plugin_raising_in_a_hook_is_one_masked_line_exit_3(
+    served: tuple[FakeStripe, str],
+    run: Run,
+    raising: Callable[[str], None],
+    hook: str,
+    transport: str,
+) -> None:
+    _, url = served
+    raising(hook)
+    result = create_here(run, url, "customer=cus_1", extra=("--transport", transport))
+    assert result.returncode == lattice_cli.EXIT_INTERNAL == 3, _shown(result)
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, _shown(result)
+    if hook == "client_created":
+        assert lines[0].startswith("lattice-stripe: error: KeyError: ")
+    elif hook == "register_flow_types":
+        assert lines[0] == f"lattice-stripe: error: ValueError: bad flow type for {mask(API_KEY)}"
+    else:
+        assert (
+            lines[0] == "lattice-stripe: error: RuntimeError: boom with key Bearer *** second line"
+        )
+    assert "Traceback" not in result.stderr
+    assert_nothing_secret(result.stderr)
+
+
+def test_log_level_debug_adds_the_traceback_masked(
+    served: tuple[FakeStripe, str], run: Run, raising: Callable[[str], None]
+) -> None:
+    _, url = served
+    raising("before_request")
+    result = create_here(run, url, "customer=cus_1", extra=("--log-level", "debug"))
+    assert result.returncode == 3, _shown(result)
+    assert "Traceback (most recent call last):" in result.stderr
+    assert "in before_request" in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("lattice-stripe: error: RuntimeError: boom")
+    assert_nothing_secret(result.stderr)
+
+
+RAISES = '''
+"""An installed plugin whose before_request hook raises, quoting the Authorization header."""
+
+from lattice_core import hookimpl
+
+
+class Raises:
+    @hookimpl
+    def before_request(self, request):
+        raise RuntimeError(f"boom with key {request.headers['Authorization']}")
+'''
+
+
+def _installed(where: Path, name: str, module: str, entry_point: str) -> None:
+    """An installed distribution `lattice-<name>` in `where`: a module and its dist-info."""
+    (where / f"lattice_{name}.py").write_text(module)
+    info = where / f"lattice_{name}-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: lattice-{name}\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[lattice]\n{name} = {entry_point}\n")
+
+
+def test_an_installed_plugin_raising_prints_no_traceback(
+    served: tuple[FakeStripe, str], tmp_path: Path
+) -> None:
+    """The console script's own path: nothing is printed after `main` returns."""
+    fake, url = served
+    _installed(tmp_path, "raises", RAISES, "lattice_raises:Raises")
+    result = create(url, "customer=cus_1", pythonpath=str(tmp_path))
+    assert result.returncode == 3, _shown(result)
+    assert result.stderr == "lattice-stripe: error: RuntimeError: boom with key Bearer ***\n"
+    assert fake.requests == []
+    debug = create(url, "customer=cus_1", extra=("--log-level", "debug"), pythonpath=str(tmp_path))
+    assert debug.returncode == 3, _shown(debug)
+    assert 'lattice_raises.py", line ' in debug.stderr
+    assert_nothing_secret(debug.stderr)
+    disabled = create(
+        url, "customer=cus_1", extra=("--disable-plugin", "raises"), pythonpath=str(tmp_path)
+    )
+    assert disabled.returncode == 0, _shown(disabled)
+
+
+# ---------------------------------------------------------------------------------------
+# Options in the command line's spelling
+
+PYTHON_SPELLING = re.compile(
+    r"\b(?:api_key|base_url|stripe_account|idempotency_key|max_retries|disable_plugins)\b"
+    r"|=True\b|\bNone\b|\bos\.environ|\.strip\(\)|\ban int\b"
+)
+
+
+def _assert_cli_spelling(text: str) -> None:
+    found = PYTHON_SPELLING.search(text)
+    assert found is None, f"Python's spelling {found[0]!r} in: {mask(text)}"
+
+
+@pytest.mark.parametrize(
+    ("extra", "env", "wanted"),
+    [
+        (
+            ("--api-base", "http://example.com"),
+            {},
+            "error: --api-base is plain http:// to 'example.com'",
+        ),
+        (
+            ("--api-base", "http://127.0.0.1:1/?key=1"),
+            {},
+            "pass the API key with --api-key or STRIPE_API_KEY.",
+        ),
+        (("--api-base", "ftp://127.0.0.1"), {}, "error: --api-base must be https://"),
+        (
+            ("--stripe-account", "acme"),
+            {},
+            "error: --stripe-account must be a connected account id such as 'acct_",
+        ),
+        (
+            ("--idempotency-key", " padded"),
+            {},
+            "error: --idempotency-key must be 1 to 255 printable ASCII characters",
+        ),
+        (
+            ("--api-key", f"{API_KEY} "),
+            {},
+            "error: the API key (--api-key or STRIPE_API_KEY) has trailing whitespace",
+        ),
+        (
+            (),
+            {"STRIPE_API_KEY": f"STRIPE_API_KEY={API_KEY}"},
+            "error: the API key (--api-key or STRIPE_API_KEY) starts with 'STRIPE_API_KEY='",
+        ),
+        (("--api-key", "pk_test_123456789"), {}, "the API key (--api-key or STRIPE_API_KEY) is"),
+        (("--transport", "carrier-pigeon"), {}, "transport 'carrier-pigeon' is not installed"),
+    ],
+    ids=[
+        "http",
+        "query",
+        "scheme",
+        "account",
+        "idempotency",
+        "whitespace",
+        "name=",
+        "publishable",
+        "transport",
+    ],
+)
+def test_option_errors_name_the_flag_not_the_client_argument(
+    served: tuple[FakeStripe, str],
+    run: Run,
+    extra: tuple[str, ...],
+    env: dict[str, str],
+    wanted: str,
+) -> None:
+    fake, url = served
+    options = list(extra)
+    if "--api-base" not in options:
+        options += ["--api-base", url]
+    if "--api-key" not in options and not env:
+        options += ["--api-key", API_KEY]
+    result = run(*CREATE, *options, "--customer", "cus_1", env=env)
+    assert result.returncode == 2, _shown(result)
+    assert wanted in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    _assert_cli_spelling(result.stderr)
+    assert_nothing_secret(result.stderr)
+    assert fake.requests == []
+
+
+def test_fake_stripe_on_a_public_host_names_only_the_flag(run: Run) -> None:
+    result = run("fake-stripe", "--host", "0.0.0.0", "--port", "0")  # noqa: S104 - refused
+    assert result.returncode == 2
+    assert "(pass --force only if you really mean to expose it)" in result.stderr
+    _assert_cli_spelling(result.stderr)
+
+
+@pytest.mark.parametrize(
+    ("message", "option", "wanted"),
+    [
+        ("api_key is empty; pass your Stripe secret key.", "api_key", "the API key (--api-key"),
+        ("api_key has trailing whitespace; strip it, e.g. key.strip().", "api_key", "strip it."),
+        ("Even without it, api_key is not a key.", "api_key", "the API key is not a key"),
+        ("base_url has port 0; pass a port.", "base_url", "--api-base has port 0"),
+        ("stripe_account must be an id, or None.", "stripe_account", "or leave the flag out."),
+        ("idempotency_key must be short or None, got 3.", "idempotency_key", "flag out, got 3"),
+        (
+            "max_retries must be an int from 0 to 100, got 101.",
+            "max_retries",
+            "--max-retries must be a whole number",
+        ),
+        (
+            "plugin 'a' failed to load: ImportError. Fix it, or pass disable_plugins=['a'].",
+            "disable_plugins",
+            "pass --disable-plugin a (or LATTICE_DISABLE_PLUGINS=a).",
+        ),
+        ("disable_plugins=['a', 'b']", "disable_plugins", "--disable-plugin a --disable-plugin b"),
+        ("refusing (pass force=True only if you mean it).", "force", "(pass --force only if"),
+        (
+            "The object may have been created: retry with idempotency_key='k-1' to get it.",
+            None,
+            "retry with --idempotency-key 'k-1' to get it.",
+        ),
+        ("Check the network, proxy settings and base_url.", None, "settings and --api-base."),
+    ],
+)
+def test_option_message_respells_each_option(message: str, option: str | None, wanted: str) -> None:
+    worded = option_message(message, option)
+    assert wanted in worded
+    _assert_cli_spelling(worded)
+
+
+def test_or_none_is_respelled_only_for_an_optional_option() -> None:
+    assert option_message("pass a URL or None.", "base_url") == "pass a URL or None."
+    assert option_message("a URL, or None.", None) == "a URL, or None."
+
+
+def test_every_client_option_has_a_flag_or_is_not_on_the_command_line() -> None:
+    """A new Client option is either given a flag (and respelled) or listed here."""
+    import inspect
+
+    from lattice_core.billing_portal import Session
+
+    not_on_the_command_line = {"api_version", "timeout", "plugins", "sleep"}
+    options = set(inspect.signature(Client).parameters) | set(
+        inspect.signature(Session.create).parameters
+    ) - {"cls", "client", "params"}
+    options |= {"force"}  # LoopbackServer's, for fake-stripe
+    assert options - not_on_the_command_line == set(OPTION_FLAGS)
+    flags = {
+        flag
+        for _, action in _options(lattice_cli._build_parser())
+        for flag in action.option_strings
+    }
+    assert set(OPTION_FLAGS.values()) <= flags
+
+
+@pytest.mark.parametrize(
+    ("options", "option"),
+    [
+        ({"base_url": "ftp://x"}, "base_url"),
+        ({"max_retries": -1}, "max_retries"),
+        ({"timeout": 0}, "timeout"),
+        ({"stripe_account": "nope"}, "stripe_account"),
+        ({"api_version": "a b"}, "api_version"),
+        ({"disable_plugins": "retry"}, "disable_plugins"),
+        ({"sleep": 3}, "sleep"),
+    ],
+)
+def test_configuration_errors_name_their_option(options: dict[str, Any], option: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        Client(API_KEY, transport=StubTransport(), **options)
+    assert info.value.option == option
+
+
+def test_key_and_server_errors_name_their_option() -> None:
+    with pytest.raises(ConfigurationError) as bad_key:
+        Client("pk_test_123", transport=StubTransport())
+    assert bad_key.value.option == "api_key"
+    with pytest.raises(ConfigurationError) as public:
+        LoopbackServer(FakeStripe(), "0.0.0.0")  # noqa: S104 - refused
+    assert public.value.option == "force"
+
+
+# ---------------------------------------------------------------------------------------
+# A plugin that fails to load: the table says so, and the error names the flag
+
+BROKEN = "import lattice_no_such_module_anywhere  # an ImportError on load\n"
+HOOKLESS = "class Hookless:\n    def before_request(self, request):  # no @hookimpl\n        pass\n"
+
+
+@pytest.fixture(scope="module")
+def broken_plugins(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Installed plugins `broken` (its module fails to import) and `hookless` (no hooks)."""
+    where = tmp_path_factory.mktemp("broken")
+    _installed(where, "broken", BROKEN, "lattice_broken:Broken")
+    _installed(where, "hookless", HOOKLESS, "lattice_hookless:Hookless")
+    return str(where)
+
+
+def test_plugins_shows_a_plugin_that_fails_to_load_as_failing(broken_plugins: str) -> None:
+    result = cli("plugins", pythonpath=broken_plugins)
+    assert result.returncode == 0, _shown(result)
+    lines = result.stdout.splitlines()
+    header = lines[0]
+    rows = {line.split()[0]: line for line in lines[1:]}
+    start = header.index("STATUS")
+    end = header.index("DISTRIBUTION")
+    status = {name: line[start:end].strip() for name, line in rows.items()}
+    assert status["broken"] == "error: ModuleNotFoundError"
+    assert status["hookless"] == "error: not a valid plugin"
+    assert status["retry"] == status["example"] == "enabled"
+    for line in lines[1:]:
+        assert line[end - 2 : end] == "  ", line  # aligned: the long status widened its column
+        assert line[end] != " "
+    warnings = result.stderr.splitlines()
+    assert len(warnings) == 2
+    assert any(
+        "'broken'" in line and "--disable-plugin broken (or LATTICE_DISABLE_PLUGINS=broken)" in line
+        for line in warnings
+    )
+    _assert_cli_spelling(result.stderr)
+    disabled = cli("plugins", "--disable-plugin", "broken", pythonpath=broken_plugins)
+    assert re.search(r"^broken +disabled ", disabled.stdout, re.M)
+    assert "'broken'" not in disabled.stderr
+
+
+def test_create_with_a_plugin_that_fails_to_load_names_the_flag(
+    served: tuple[FakeStripe, str], broken_plugins: str
+) -> None:
+    fake, url = served
+    result = create(
+        url, "customer=cus_1", extra=("--disable-plugin", "hookless"), pythonpath=broken_plugins
+    )
+    assert result.returncode == 2, _shown(result)
+    assert "plugin 'broken'" in result.stderr
+    assert "or pass --disable-plugin broken (or LATTICE_DISABLE_PLUGINS=broken)." in result.stderr
+    _assert_cli_spelling(result.stderr)
+    assert "Traceback" not in result.stderr
+    fixed = create(
+        url,
+        "customer=cus_1",
+        env={"LATTICE_DISABLE_PLUGINS": "broken,hookless"},
+        pythonpath=broken_plugins,
+    )
+    assert fixed.returncode == 0, _shown(fixed)
+    assert len(fake.requests) == 1
+
+
+# ---------------------------------------------------------------------------------------
+# The idempotency key, shown when rerunning with it is the safe retry
+
+UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+def _shown_key(stderr: str) -> str | None:
+    found = re.findall(r"^idempotency_key: (.+)$", stderr, re.M)
+    assert len(found) <= 1
+    return found[0] if found else None
+
+
+@pytest.mark.parametrize("transport", ["requests", "aiohttp"])
+def test_a_dropped_connection_shows_the_key_and_a_rerun_with_it_is_the_same_call(
+    served: tuple[FakeStripe, str], run: Run, transport: str
+) -> None:
+    fake, url = served
+    fake.disconnect_next()
+    options = ("--customer", "cus_1", "--max-retries", "0", "--transport", transport)
+    failed = create_here(run, url, extra=options)
+    assert failed.returncode == 1, _shown(failed)
+    assert "lattice-stripe: APIConnectionError: " in failed.stderr
+    assert "with the same idempotency key" in failed.stderr
+    key = _shown_key(failed.stderr)
+    assert key is not None, _shown(failed)
+    assert UUID4.match(key)
+    assert fake.requests[0][2]["idempotency-key"] == key  # the key that was sent
+    assert fake.sessions == []
+    again = create_here(run, url, extra=(*options, "--idempotency-key", key))
+    assert again.returncode == 0, _shown(again)
+    assert fake.requests[1][2]["idempotency-key"] == key
+    _assert_cli_spelling(failed.stderr.splitlines()[0])  # the message; fields are labels
+
+
+def test_an_unreachable_api_shows_the_key_it_would_have_sent() -> None:
+    url = f"http://127.0.0.1:{_closed_port()}"
+    result = create(url, "customer=cus_1", extra=("--max-retries", "0", "--idempotency-key", "k-1"))
+    assert result.returncode == 1
+    assert "idempotency_key: k-1" in result.stderr.splitlines()
+    assert "Check the network, proxy settings and --api-base." in result.stderr
+    _assert_cli_spelling(result.stderr.splitlines()[0])
+
+
+@pytest.mark.parametrize(
+    ("status", "shown"),
+    [(500, True), (503, True), (429, True), (409, True), (400, False), (402, False), (404, False)],
+)
+def test_the_key_is_shown_after_a_failure_the_same_call_may_get_past(
+    served: tuple[FakeStripe, str], run: Run, status: int, shown: bool
+) -> None:
+    fake, url = served
+    fake.fail_next(status)
+    result = create_here(run, url, "customer=cus_1", extra=("--max-retries", "0"))
+    assert result.returncode == 1, _shown(result)
+    assert f"http_status: {status}" in result.stderr
+    key = _shown_key(result.stderr)
+    assert (key is not None) == shown, _shown(result)
+    if key is not None:
+        assert fake.requests[0][2]["idempotency-key"] == key

@@ -19,8 +19,17 @@ Only the result goes to stdout: whatever a plugin prints while the command
 runs goes to stderr, and everything on stderr (errors, warnings, log records
 at `--log-level`) is masked, so it carries neither the portal url nor the key.
 
-Exit codes: 0 success; 1 Stripe refused the request or could not be reached;
-2 bad input (the message names the field and how to pass it; nothing was sent).
+An option that takes one value may be given once: a second `--customer` (or
+`--api-base`) is an error, not "last one wins"; `--expand`, `-d` and
+`--disable-plugin` repeat. Errors name options by their flags (`--api-base`,
+`--disable-plugin NAME`), never by `Client`'s argument names.
+
+Exit codes: 0 success; 1 Stripe refused the request or could not be reached
+(with the idempotency key sent, when rerunning with it is the safe retry);
+2 bad input (the message names the field and how to pass it; nothing was sent);
+3 something failed unexpectedly inside the command, a plugin's hook raising say:
+one masked line, `lattice-stripe: error: <class>: <message>`; `--log-level debug`
+adds the traceback, masked too.
 """
 
 from __future__ import annotations
@@ -35,6 +44,8 @@ import logging
 import os
 import platform
 import sys
+import traceback
+import warnings
 from collections.abc import Iterator, Sequence
 from typing import IO, Any, cast
 from urllib.parse import urlencode
@@ -42,29 +53,56 @@ from urllib.parse import urlencode
 from .billing_portal import Session, SessionCreateParams
 from .billing_portal.rules import Rule
 from .billing_portal.validation import coerce_form_values
-from .cli_errors import explain, flag_of, flag_params
+from .cli_errors import (
+    explain,
+    explain_configuration,
+    flag_of,
+    flag_params,
+    option_message,
+)
 from .client import DEFAULT_API_VERSION, AsyncClient, Client
-from .errors import ConfigurationError, InvalidParamsError, StripeError
+from .errors import (
+    APIConnectionError,
+    APIError,
+    ConfigurationError,
+    ConflictError,
+    InvalidParamsError,
+    RateLimitError,
+    StripeError,
+)
 from .masking import mask, mask_value
-from .plugins import Hooks, list_plugins, make_plugin_manager
+from .pipeline import new_idempotency_key
+from .plugins import Hooks, PluginInfo, list_plugins, make_plugin_manager
 from .transport import AnyTransport, AsyncTransport, Transport, TransportOptions
 
 __all__ = ["DISABLE_PLUGINS_ENV", "main"]
 
-EXIT_OK, EXIT_API, EXIT_INPUT = 0, 1, 2
+EXIT_OK, EXIT_API, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 DISABLE_PLUGINS_ENV = "LATTICE_DISABLE_PLUGINS"
 """Plugins the command line does not load, comma-separated (`telemetry,example`)."""
 API_KEY_ENV = "STRIPE_API_KEY"
 DISTRIBUTIONS = ("lattice-stripe-core", "lattice-stripe-requests", "lattice-stripe-aiohttp")
 _PARAM_DEST = "param_"
 _LOG_LEVELS = ("debug", "info", "warning", "error")
+MAX_RETRIES = 100  # Client(max_retries=...) takes 0 to 100
+# Failures after which the same call may still succeed: the key lets a rerun not
+# create a second session (a 4xx other than 409 and 429 is answered the same again).
+_RETRY_SAME_KEY = (APIConnectionError, APIError, ConflictError, RateLimitError)
 
 EPILOG = f"""\
 exit status:
   0  success
   1  Stripe refused the request or could not be reached: its message, then the
-     HTTP status, type, code, param and request id that it has
+     HTTP status, type, code, param and request id that it has; after a network
+     error, 409, 429 or 5xx also the idempotency_key sent: rerun with
+     --idempotency-key KEY so that the retry cannot create a second session
   2  bad input: the message names the field and how to pass it; nothing was sent
+  3  an unexpected failure inside the command, such as a plugin's hook raising:
+     one masked line, "lattice-stripe: error: CLASS: MESSAGE" (--log-level
+     debug adds the traceback, masked)
+
+An option that takes one value may be given once; --expand, -d and
+--disable-plugin repeat.
 
 environment:
   {API_KEY_ENV}           the API key when --api-key is not given (preferred:
@@ -75,11 +113,36 @@ environment:
 """
 
 
+class _Once(argparse._StoreAction):
+    """A one-value option given twice is an error: "last one wins" hides a typo.
+
+    Registered as every `_Parser`'s plain store action, so each option that
+    takes one value (a param flag, `--api-base`, `--port`) is once-only
+    without asking; `--expand`, `-d` and `--disable-plugin` append instead.
+    """
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        given: set[str] = namespace.__dict__.setdefault("_given_once", set())
+        if self.dest in given:
+            # Never the values: one of them may be a key.
+            raise argparse.ArgumentError(self, "given more than once; pass it once")
+        given.add(self.dest)
+        super().__call__(parser, namespace, values, option_string)
+
+
 class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("allow_abbrev", False)  # "--api" is not "--api-key"
         kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
         super().__init__(*args, **kwargs)
+        self.register("action", None, _Once)
+        self.register("action", "store", _Once)
 
     def error(self, message: str) -> Any:  # argparse's own exit code is 2, like ours
         # argparse quotes what it could not parse: a key pasted in the wrong place.
@@ -148,7 +211,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "--max-retries",
         type=_retries,
         default=2,
-        help="retries after a network error, 409, 429 or 5xx (default: 2)",
+        metavar="N",
+        help=f"retries after a network error, 409, 429 or 5xx, 0 to {MAX_RETRIES} (default: 2)",
     )
     output = create.add_argument_group("output")
     shown = output.add_mutually_exclusive_group()
@@ -163,7 +227,8 @@ def _build_parser() -> argparse.ArgumentParser:
         choices=_LOG_LEVELS,
         default="error",
         help="log records from this level up go to stderr, masked; other libraries' from "
-        "warning up (default: error: the command's own report says what failed)",
+        "warning up (default: error: the command's own report says what failed); debug "
+        "also prints the traceback of an unexpected failure, masked",
     )
     _add_disable_plugin(create)
 
@@ -246,8 +311,10 @@ def _port(text: str) -> int:
 
 
 def _retries(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"max retries must be a whole number >= 0, got {text!r}")
+    if not (text.isascii() and text.isdigit() and int(text) <= MAX_RETRIES):
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 0 to {MAX_RETRIES}, got {mask(repr(text[:40]))}"
+        )
     return int(text)
 
 
@@ -344,18 +411,50 @@ def disabled_plugins(flagged: Sequence[str]) -> tuple[str, ...]:
 
 
 def _print_plugins(disabled: Sequence[str]) -> None:
+    """The table on stdout; why each failing plugin fails on stderr, as a warning."""
+    plugins = list_plugins()
     rows = [("NAME", "STATUS", "DISTRIBUTION", "VERSION", "LOADS")]
-    for plugin in list_plugins():
+    failures: dict[str, ConfigurationError] = {}
+    for plugin in plugins:
+        if plugin.name in disabled:
+            status = "disabled"  # never imported, as for a client
+        else:
+            failure = failures.get(plugin.name) or _plugin_failure(plugin, plugins)
+            if failure is None:
+                status = "enabled"
+            else:
+                failures[plugin.name] = failure
+                cause = failure.__cause__
+                status = f"error: {type(cause).__name__ if cause else 'not a valid plugin'}"
         rows.append(
             (
                 plugin.name,
-                "disabled" if plugin.name in disabled else "enabled",
+                status,
                 plugin.distribution,
                 (_installed_version(plugin.distribution) or "") if plugin.distribution else "",
                 plugin.value,
             )
         )
     print(_table(rows))
+    for failure in failures.values():
+        print(f"lattice-stripe: warning: {explain_configuration(failure)}", file=sys.stderr)
+
+
+def _plugin_failure(plugin: PluginInfo, plugins: Sequence[PluginInfo]) -> ConfigurationError | None:
+    """Why `plugin` cannot be loaded, or `None`: a client's plugin manager with it alone.
+
+    It is loaded as a client loads it (imported, made, its hooks checked), with every
+    other plugin disabled so that one failing does not hide another.
+    """
+    others = {other.name for other in plugins} - {plugin.name}
+    # stdout is for the table: what a plugin prints on import goes to stderr.
+    with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
+        warnings.simplefilter("ignore")  # the probe's, not the user's
+        try:
+            make_plugin_manager(disable_plugins=sorted(others))
+        except ConfigurationError as exc:
+            return exc
+    return None
 
 
 def _table(rows: Sequence[Sequence[str]]) -> str:
@@ -393,6 +492,7 @@ def _transport(name: str, disabled: Sequence[str]) -> str | AnyTransport:
 
 
 def _create(args: argparse.Namespace, disabled: Sequence[str]) -> Session:
+    """Create the session; `args.idempotency_key` must be set (the report shows it)."""
     decoded = _params(_pairs(args))  # bad input is reported before the key is looked for
     api_key = args.api_key or os.environ.get(API_KEY_ENV)
     if not api_key:
@@ -422,12 +522,6 @@ def _create(args: argparse.Namespace, disabled: Sequence[str]) -> Session:
             return Session.create(client, params, **call)
     except InvalidParamsError as exc:
         raise explain(exc, decoded) from None
-    except ConfigurationError as exc:
-        if exc.message.startswith("api_key "):  # the client's words for its argument
-            raise ConfigurationError(
-                f"the API key (--api-key or {API_KEY_ENV}): {exc.message}"
-            ) from None
-        raise
 
 
 def session_json(session: Session, *, masked: bool = False) -> str:
@@ -525,9 +619,16 @@ def _logs_to(stream: IO[str], level: str) -> Iterator[None]:
         lattice.setLevel(saved)
 
 
-def _report_stripe_error(exc: StripeError) -> None:
-    """The error's class and message, then one line per field that has a value."""
-    print(f"lattice-stripe: {type(exc).__name__}: {exc.message}", file=sys.stderr)
+def _report_stripe_error(exc: StripeError, idempotency_key: str | None) -> None:
+    """The error's class and message, then one line per field that has a value.
+
+    Lattice's own words (an error with no body from Stripe) name options by
+    their flags. After a failure that the same call may get past,
+    `idempotency_key` is the key sent, for a rerun with `--idempotency-key`.
+    """
+    message = exc.message if exc.json_body is not None else option_message(exc.message)
+    print(f"lattice-stripe: {type(exc).__name__}: {message}", file=sys.stderr)
+    key = idempotency_key if isinstance(exc, _RETRY_SAME_KEY) else None
     fields = (
         ("http_status", exc.http_status),
         ("type", exc.type),
@@ -536,6 +637,7 @@ def _report_stripe_error(exc: StripeError) -> None:
         ("param", exc.param),
         ("request_id", exc.request_id),
         ("doc_url", exc.doc_url),
+        ("idempotency_key", key),
     )
     for label, value in fields:
         if value is not None and value != "":
@@ -571,6 +673,8 @@ def _run(args: argparse.Namespace) -> None:
     if args.command == "plugins":
         _print_plugins(disabled)
         return
+    # Chosen here, not by the client, so that a failed call's report can show it.
+    args.idempotency_key = args.idempotency_key or new_idempotency_key()
     # stdout is for the result: a plugin's prints go to (masked) stderr meanwhile.
     with _logs_to(sys.stderr, args.log_level), contextlib.redirect_stdout(sys.stderr):
         session = _create(args, disabled)
@@ -589,13 +693,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _build_parser().parse_args(argv)
         try:
             _run(args)
-        except (InvalidParamsError, ConfigurationError) as exc:
+        except InvalidParamsError as exc:
             print(f"lattice-stripe: error: {exc}", file=sys.stderr)
             return EXIT_INPUT
+        except ConfigurationError as exc:
+            print(f"lattice-stripe: error: {explain_configuration(exc)}", file=sys.stderr)
+            return EXIT_INPUT
         except StripeError as exc:
-            _report_stripe_error(exc)
+            _report_stripe_error(exc, getattr(args, "idempotency_key", None))
             return EXIT_API
+        except Exception as exc:  # a plugin's bug (or ours): masked, never a raw traceback
+            _report_unexpected(exc, debug=getattr(args, "log_level", None) == "debug")
+            return EXIT_INTERNAL
     return EXIT_OK
+
+
+def _report_unexpected(exc: Exception, *, debug: bool) -> None:
+    """One masked line, `lattice-stripe: error: <class>: <message>`; the traceback first if asked.
+
+    Written while stderr is still the masked stream, and masked here as well:
+    the message may quote a request's `Authorization` header.
+    """
+    if debug:
+        sys.stderr.write(mask("".join(traceback.format_exception(exc))))
+    message = " ".join(mask(str(exc)).split())  # one line, whatever the message holds
+    name = type(exc).__qualname__
+    print(
+        f"lattice-stripe: error: {name}: {message}"
+        if message
+        else f"lattice-stripe: error: {name}",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,13 @@ error holds in its message alone, are read from the text.
 
 Flags are made from the same table: `flag_params` is every top-level param
 that holds a value or a list of values.
+
+Errors about an option rather than a param (`ConfigurationError`, whose
+`option` names it, and the per-call `stripe_account` / `idempotency_key`
+checks) name it as `Client` does: `base_url`, `disable_plugins=['x']`.
+`option_message` respells them with the command line's flags (`OPTION_FLAGS`):
+`--api-base`, `--disable-plugin x`. Lattice's own words in a `StripeError`
+(a network error's "check ... base_url") get the same treatment.
 """
 
 from __future__ import annotations
@@ -23,11 +30,18 @@ from typing import Any
 
 from .billing_portal.rules import Rule, session_create_rule
 from .billing_portal.validation import form_param
-from .errors import InvalidParamsError
+from .errors import ConfigurationError, InvalidParamsError
 from .masking import mask
 from .wording import count, with_article
 
-__all__ = ["explain", "flag_of", "flag_params"]
+__all__ = [
+    "OPTION_FLAGS",
+    "explain",
+    "explain_configuration",
+    "flag_of",
+    "flag_params",
+    "option_message",
+]
 
 # Exactly one of them names whom the session is for (a rule beside the table).
 _OWNERS = ("customer", "customer_account")
@@ -67,6 +81,9 @@ def explain(error: InvalidParamsError, params: Mapping[str, Any]) -> InvalidPara
     """
     if error.param is None:
         return error
+    if error.param in CALL_OPTIONS:  # an option of the call, not a param
+        message = option_message(error.message, error.param)
+        return InvalidParamsError(message, param=error.param, reason=error.reason)
     form = form_param(error.param)
     message = _message(error, form, params)
     return InvalidParamsError(message, param=form, reason=error.reason)
@@ -288,3 +305,78 @@ def _fix(form: str, rule: Rule) -> str:
     text = " ".join(_how(leaf, sub) for leaf, sub in leaves)
     choices = [f"{leaf} is one of: {', '.join(sub.enum)}" for leaf, sub in leaves if sub.enum]
     return text + (f" ({'; '.join(choices)})" if choices else "")
+
+
+# ---------------------------------------------------------------------------------------
+# Options: Client's names for them, and the command line's
+
+OPTION_FLAGS: dict[str, str] = {
+    "api_key": "--api-key",
+    "base_url": "--api-base",
+    "stripe_account": "--stripe-account",
+    "idempotency_key": "--idempotency-key",
+    "max_retries": "--max-retries",
+    "disable_plugins": "--disable-plugin",
+    "force": "--force",
+    "transport": "--transport",
+}
+"""The flag for each option `Client`, `Session.create` or `LoopbackServer` takes that the
+command line has; an option it does not have (`timeout`, `plugins`) has no flag."""
+CALL_OPTIONS = ("stripe_account", "idempotency_key")
+"""Options of the call that are checked with the params (an `InvalidParamsError`)."""
+_KEY_OPTION = "the API key (--api-key or STRIPE_API_KEY)"
+_PLUGIN_LIST = re.compile(r"disable_plugins=\[([^\]]*)\]")
+
+
+def _disable(found: re.Match[str]) -> str:
+    names = _QUOTED.findall(found[1]) or ["NAME"]
+    flags = " ".join(f"--disable-plugin {name}" for name in names)
+    return f"{flags} (or LATTICE_DISABLE_PLUGINS={','.join(names)})"
+
+
+# Python's spelling of an option, and of the values it takes, in the command line's.
+# Names with an underscore only: a plain word ("transport", "force") is not replaced.
+_RESPELL: tuple[tuple[re.Pattern[str], Any], ...] = (
+    (re.compile(r"\bthe API key as api_key\b"), "the API key with --api-key or STRIPE_API_KEY"),
+    (re.compile(r"^api_key\b"), _KEY_OPTION),
+    (re.compile(r"\bapi_key\b"), "the API key"),
+    # Python code with no counterpart on a command line: the sentence stands without it.
+    (re.compile(r", e\.g\. (?:key\.strip\(\)|os\.environ\[[^\]]*\])"), ""),
+    (_PLUGIN_LIST, _disable),
+    (re.compile(r"\bforce=True\b"), "--force"),
+    (re.compile(r"\bmust be an int from\b"), "must be a whole number from"),
+    (re.compile(r"\bidempotency_key=('[^']*'|\S+?)(?=[\s,;)]|\.?$)"), r"--idempotency-key \1"),
+    *(
+        (re.compile(rf"\b{name}\b"), flag)
+        for name, flag in OPTION_FLAGS.items()
+        if "_" in name and name != "api_key"
+    ),
+)
+_OR_NONE = re.compile(r",? or None\b")
+
+
+def option_message(message: str, option: str | None = None) -> str:
+    """`message`, which names options as `Client` does, with the command line's flags.
+
+    Args:
+        message: A `ConfigurationError`'s message, an `InvalidParamsError`'s about a
+            call option, or Lattice's own words in a `StripeError`.
+        option: The option it is about (`ConfigurationError.option`), if any: an
+            optional one's "or None" becomes leaving the flag out.
+
+    Returns:
+        The message in the command line's spelling.
+    """
+    text = message
+    if option in CALL_OPTIONS:
+        text = _OR_NONE.sub(" or leave the flag out", text)
+    for pattern, spelled in _RESPELL:
+        text = pattern.sub(spelled, text)
+    return text
+
+
+def explain_configuration(error: ConfigurationError) -> ConfigurationError:
+    """`error` with its options spelled as the command line's flags (`option_message`)."""
+    worded = ConfigurationError(option_message(error.message, error.option), option=error.option)
+    worded.__cause__ = error.__cause__
+    return worded

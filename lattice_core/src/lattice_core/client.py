@@ -7,6 +7,7 @@ transport and `time.sleep`.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 import warnings
@@ -67,15 +68,16 @@ def _check_api_key(api_key: object) -> str:
     rules can mask only what looks like a key: a stray character would leak the
     rest of it into logs.
     """
+    problem = functools.partial(ConfigurationError, option="api_key")
     where = "Find your secret key at https://dashboard.stripe.com/apikeys."
     if not isinstance(api_key, str):
-        raise ConfigurationError(
+        raise problem(
             f"api_key must be a str ('sk_...' or 'rk_...'), not {type(api_key).__name__}. {where}"
         )
     if not api_key:
-        raise ConfigurationError(f"api_key is empty; pass your Stripe secret key. {where}")
+        raise problem(f"api_key is empty; pass your Stripe secret key. {where}")
     if api_key.startswith("pk_"):
-        raise ConfigurationError(
+        raise problem(
             f"api_key is a publishable key (pk_...), which cannot create portal sessions; "
             f"pass the secret key (sk_...) or a restricted key (rk_...). {where}"
         )
@@ -89,12 +91,12 @@ def _check_api_key(api_key: object) -> str:
             compact = "".join(api_key.split())
             if compact and not _KEY_SHAPE.fullmatch(compact):  # whitespace is not all of it
                 whitespace += f" Even without it, api_key is not a key ({shape})."
-            raise ConfigurationError(f"{whitespace} {where}")
+            raise problem(f"{whitespace} {where}")
         wrapping = _key_wrapping_problem(api_key)
         if wrapping is not None:
-            raise ConfigurationError(f"{wrapping} {where}")
+            raise problem(f"{wrapping} {where}")
         described = with_article(f"{len(api_key)}-character string")
-        raise ConfigurationError(
+        raise problem(
             f"api_key is malformed ({described} that is not {shape}); pass the secret or "
             f"restricted key exactly as shown in the Dashboard. {where}"
         )
@@ -234,53 +236,54 @@ def _missing_scheme_problem(base_url: str) -> str | None:
 
 
 def _check_base_url(base_url: object) -> str:
+    problem = functools.partial(ConfigurationError, option="base_url")
     example = "such as 'https://api.stripe.com' or 'http://127.0.0.1:12111'"
     if not isinstance(base_url, str) or not base_url:
-        raise ConfigurationError(f"base_url must be a URL string {example}.")
+        raise problem(f"base_url must be a URL string {example}.")
     if not base_url.isprintable() or " " in base_url:
-        raise ConfigurationError(
+        raise problem(
             f"base_url must not contain spaces or control characters (NUL, CR, LF, tab); "
             f"pass a URL {example}."
         )
     missing = _missing_scheme_problem(base_url)
     if missing is not None:
-        raise ConfigurationError(missing)
+        raise problem(missing)
     try:
         parts = urlsplit(base_url)
         port = parts.port
     except ValueError as exc:  # "[::1" or a port out of range
-        raise ConfigurationError(
+        raise problem(
             f"base_url is not a valid URL ({exc}); pass a scheme, a host (an IPv6 address in "
             f"brackets, e.g. 'http://[::1]:12111') and an optional port from 1 to 65535, "
             f"{example}."
         ) from None
     if port == 0:
-        raise ConfigurationError(f"base_url has port 0; pass a port from 1 to 65535, {example}.")
+        raise problem(f"base_url has port 0; pass a port from 1 to 65535, {example}.")
     host, scheme = parts.hostname or "", parts.scheme
     if scheme not in ("http", "https"):
         shown = f"{scheme}://" if len(scheme) <= 16 else "another scheme"
         fixed = (
             repr(_origin("https", host, port)) if host else "a URL such as 'https://api.stripe.com'"
         )
-        raise ConfigurationError(
+        raise problem(
             f"base_url must be https:// (or http:// to a local fake server on a loopback "
             f"host), not {shown}; pass {fixed}."
         )
     if not host:
-        raise ConfigurationError(f"base_url has no host after '{scheme}://'; pass a URL {example}.")
+        raise problem(f"base_url has no host after '{scheme}://'; pass a URL {example}.")
     if scheme == "http" and not is_loopback_host(host):
-        raise ConfigurationError(
+        raise problem(
             f"base_url is plain http:// to {host!r}, which is not a loopback host; pass "
             f"{_origin('https', host, port)!r} (plain http:// is only for a local fake server "
             "on 127.0.0.1, ::1 or localhost, such as 'http://127.0.0.1:12111')."
         )
     if "v1" in parts.path.split("/"):
-        raise ConfigurationError(
+        raise problem(
             f"base_url must not include /v1 (Lattice adds '/v1/...' to every call); pass "
             f"the origin only: {_origin(scheme, host, port)!r}."
         )
     if parts.query or parts.fragment or parts.username or parts.password:
-        raise ConfigurationError(
+        raise problem(
             "base_url must not carry a query, fragment or credentials; pass the API key as api_key."
         )
     return base_url.rstrip("/")
@@ -295,7 +298,9 @@ def _check_number(
         bits = value.bit_length() if isinstance(value, int) else 0
         got = f"an int of {bits} bits" if bits > 64 else repr(value)  # repr() may refuse it
         # NaN fails the range check too: it compares false with everything.
-        raise ConfigurationError(f"{name} must be {what} from {minimum} to {maximum}, got {got}.")
+        raise ConfigurationError(
+            f"{name} must be {what} from {minimum} to {maximum}, got {got}.", option=name
+        )
 
 
 async def _asyncio_sleep(seconds: float) -> None:
@@ -367,13 +372,14 @@ class _BaseClient(Generic[TransportT]):
         if not isinstance(api_version, str) or not pipeline.is_header_token(api_version):
             raise ConfigurationError(
                 f"api_version must be a Stripe API version string such as "
-                f"{DEFAULT_API_VERSION!r} (printable ASCII, no spaces), got {api_version!r}."
+                f"{DEFAULT_API_VERSION!r} (printable ASCII, no spaces), got {api_version!r}.",
+                option="api_version",
             )
         self.api_version: str = api_version
         """The Stripe API version sent as `Stripe-Version`."""
         problem = pipeline.stripe_account_problem(stripe_account)
         if problem is not None:
-            raise ConfigurationError(problem)
+            raise ConfigurationError(problem, option="stripe_account")
         self.stripe_account: str | None = stripe_account
         """The connected account calls act as unless they name their own; `None`: yours."""
         _check_number("max_retries", max_retries, minimum=0, maximum=100, integer=True)
@@ -385,7 +391,8 @@ class _BaseClient(Generic[TransportT]):
         """Seconds each attempt may take to connect, and again to read."""
         if isinstance(disable_plugins, str):
             raise ConfigurationError(
-                f"disable_plugins must be a list of plugin names, e.g. [{disable_plugins!r}]."
+                f"disable_plugins must be a list of plugin names, e.g. [{disable_plugins!r}].",
+                option="disable_plugins",
             )
         self.hooks = Hooks(make_plugin_manager(plugins, disable_plugins))
         """Typed calls into this client's plugins, e.g. `client.hooks.redact(text)`."""
@@ -405,13 +412,15 @@ class _BaseClient(Generic[TransportT]):
             if not callable(sleep):
                 raise ConfigurationError(
                     "sleep must be a function of the seconds to wait (plain or async def), "
-                    f"such as lambda seconds: None; got {type(sleep).__name__}."
+                    f"such as lambda seconds: None; got {type(sleep).__name__}.",
+                    option="sleep",
                 )
             if not self._awaits_sleep and _is_async_function(sleep):
                 raise ConfigurationError(
                     "sleep is an async def function, which a Client calls without awaiting, "
                     "so it would never wait; pass a plain function such as time.sleep, or "
-                    "use it with an AsyncClient."
+                    "use it with an AsyncClient.",
+                    option="sleep",
                 )
             self._sleep = sleep
         self.closed: bool = False

@@ -74,7 +74,23 @@ class LatticeError(Exception):
 
 
 class ConfigurationError(LatticeError):
-    """The client or a plugin is set up wrongly; the message says what to change."""
+    """The client or a plugin is set up wrongly; the message says what to change.
+
+    Args:
+        message: What is wrong and what to pass instead.
+        option: The option at fault, or the one the fix names, as `Client` (or
+            `LoopbackServer`) spells it: `"base_url"`, `"max_retries"`,
+            `"disable_plugins"` for a plugin that fails to load.
+    """
+
+    def __init__(self, message: str = "", *, option: str | None = None) -> None:
+        super().__init__(message)
+        self.option: str | None = option
+        """The option the message is about (`"base_url"`); `None` when it names none.
+
+        Lets a front end, such as the command line, word the fix in its own
+        spelling (`--api-base`) without reading the message.
+        """
 
 
 class PluginNotFoundError(ConfigurationError, LookupError):

@@ -100,7 +100,9 @@ def _load(entry_point: importlib.metadata.EntryPoint) -> ModuleType | object:
     try:
         return cast(object, entry_point.load())
     except Exception as exc:
-        raise ConfigurationError(_failure(entry_point, "failed to load", exc)) from exc
+        raise ConfigurationError(
+            _failure(entry_point, "failed to load", exc), option="disable_plugins"
+        ) from exc
 
 
 def _register_entry_point(pm: pluggy.PluginManager, ep: importlib.metadata.EntryPoint) -> None:
@@ -110,15 +112,21 @@ def _register_entry_point(pm: pluggy.PluginManager, ep: importlib.metadata.Entry
     try:
         plugin = loaded() if isinstance(loaded, type) else loaded
     except Exception as exc:
-        raise ConfigurationError(_failure(ep, "failed to start", exc)) from exc
+        raise ConfigurationError(
+            _failure(ep, "failed to start", exc), option="disable_plugins"
+        ) from exc
     try:
         pm.register(plugin, name=ep.name)
     except (pluggy.PluginValidationError, ValueError) as exc:
-        raise ConfigurationError(f"{_failure(ep, 'is not a valid plugin', exc)} {exc}") from exc
+        raise ConfigurationError(
+            f"{_failure(ep, 'is not a valid plugin', exc)} {exc}", option="disable_plugins"
+        ) from exc
     problem = _hook_problem(pm, plugin)
     if problem is not None:
         pm.unregister(plugin)
-        raise ConfigurationError(_failure(ep, "is not a valid plugin", problem))
+        raise ConfigurationError(
+            _failure(ep, "is not a valid plugin", problem), option="disable_plugins"
+        )
 
 
 def plugin_label(plugin: object) -> str:

@@ -139,7 +139,8 @@ class LoopbackServer:
         if not force and not is_loopback_host(host):
             raise ConfigurationError(
                 f"refusing to serve on {host!r}: use a loopback address such as 127.0.0.1 "
-                "(pass force=True, or --force, only if you really mean to expose it)."
+                "(pass force=True only if you really mean to expose it).",
+                option="force",
             )
         self._server = _Server((host, port), app)
         # A short poll interval makes stop() quick (shutdown waits for the next poll).
