@@ -888,6 +888,10 @@ def test_help_documents_exit_codes_and_environment(args: tuple[str, ...], run: R
     text = run(*args, "--help").stdout
     assert "exit status:\n  0  success\n  1  Stripe refused" in text
     assert "\n  2  bad input" in text
+    assert "\n  3  an unexpected failure inside the command" in text
+    assert "--log-level\n     debug adds the traceback, masked" in text
+    assert "also the idempotency_key sent" in text
+    assert "An option that takes one value may be given once" in text
     assert "STRIPE_API_KEY" in text
     assert "LATTICE_DISABLE_PLUGINS" in text
 
@@ -907,8 +911,18 @@ def test_docs_describe_the_generated_flags_and_every_option(run: Run) -> None:
     prose = " ".join(page.split())
     assert (
         "Exit status 0 is success, 1 means Stripe refused the request or could not be "
-        "reached, and 2 means bad input" in prose
+        "reached, 2 means bad input: nothing was sent, and 3 means something failed "
+        "unexpectedly inside the command" in prose
     )
+    for words in (
+        "`--log-level debug` prints the traceback",
+        "ends with `idempotency_key:`",
+        "any option that takes one value twice",
+        "`--expand`, `-d` and `--disable-plugin` repeat",
+        "`error: ModuleNotFoundError`",
+        "`--max-retries` (0 to 100, default 2)",
+    ):
+        assert " ".join(words.split()) in prose, words
     assert "LATTICE_DISABLE_PLUGINS" in prose
 
 
@@ -1172,6 +1186,11 @@ class _Raises:
             self._boom(request)
 
     @hookimpl
+    def after_response(self, request: Any, response: Any, error: Any, elapsed: float) -> None:
+        if self.hook == "after_response":
+            self._boom(request)
+
+    @hookimpl
     def register_flow_types(self, register: Any) -> None:
         if self.hook == "register_flow_types":
             raise ValueError(f"bad flow type for {API_KEY}")
@@ -1225,6 +1244,31 @@ def test_a_plugin_raising_in_a_hook_is_one_masked_line_exit_3(
     assert_nothing_secret(result.stderr)
 
 
+class _Unprintable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no")
+
+
+@pytest.mark.parametrize(
+    ("error", "line"),
+    [
+        (_Unprintable(), "_Unprintable: (its message could not be read)"),
+        (RuntimeError(), "RuntimeError"),
+        (OSError(5, "disk on fire"), "OSError: [Errno 5] disk on fire"),
+    ],
+)
+def test_any_unexpected_exception_is_one_line_exit_3(
+    monkeypatch: pytest.MonkeyPatch, run: Run, error: Exception, line: str
+) -> None:
+    def fail(args: Any) -> None:
+        raise error
+
+    monkeypatch.setattr(lattice_cli, "_run", fail)
+    result = run("plugins")
+    assert result.returncode == 3
+    assert result.stderr == f"lattice-stripe: error: {line}\n"
+
+
 def test_log_level_debug_adds_the_traceback_masked(
     served: tuple[FakeStripe, str], run: Run, raising: Callable[[str], None]
 ) -> None:
@@ -1236,6 +1280,20 @@ def test_log_level_debug_adds_the_traceback_masked(
     assert "in before_request" in result.stderr
     assert result.stderr.splitlines()[-1].startswith("lattice-stripe: error: RuntimeError: boom")
     assert_nothing_secret(result.stderr)
+
+
+def test_an_observe_only_hook_raising_is_a_warning_not_a_failure(
+    served: tuple[FakeStripe, str], run: Run, raising: Callable[[str], None]
+) -> None:
+    _, url = served
+    raising("after_response")
+    quiet = create_here(run, url, "customer=cus_1", extra=("--mask",))
+    assert quiet.returncode == 0, _shown(quiet)
+    assert quiet.stderr == ""
+    told = create_here(run, url, "customer=cus_1", extra=("--mask", "--log-level", "warning"))
+    assert told.returncode == 0, _shown(told)
+    assert "raised RuntimeError in after_response; ignored: boom with key Bearer ***" in told.stderr
+    assert_nothing_secret(told.stderr)
 
 
 RAISES = '''

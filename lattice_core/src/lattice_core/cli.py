@@ -689,9 +689,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     errors = _MaskedStream(sys.stderr, _secrets(argv))
+    args: argparse.Namespace | None = None
     with contextlib.redirect_stderr(cast(IO[str], errors)):
-        args = _build_parser().parse_args(argv)
         try:
+            args = _build_parser().parse_args(argv)
             _run(args)
         except InvalidParamsError as exc:
             print(f"lattice-stripe: error: {exc}", file=sys.stderr)
@@ -716,14 +717,13 @@ def _report_unexpected(exc: Exception, *, debug: bool) -> None:
     """
     if debug:
         sys.stderr.write(mask("".join(traceback.format_exception(exc))))
-    message = " ".join(mask(str(exc)).split())  # one line, whatever the message holds
-    name = type(exc).__qualname__
-    print(
-        f"lattice-stripe: error: {name}: {message}"
-        if message
-        else f"lattice-stripe: error: {name}",
-        file=sys.stderr,
-    )
+    try:
+        text = str(exc)
+    except Exception:  # a plugin's exception may fail even at this
+        text = "(its message could not be read)"
+    message = " ".join(mask(text).split())  # one line, whatever the message holds
+    report = f"lattice-stripe: error: {type(exc).__qualname__}"
+    print(f"{report}: {message}" if message else report, file=sys.stderr)
 
 
 if __name__ == "__main__":
