@@ -153,6 +153,14 @@ def test_queued_answers_come_before_a_handler_and_the_handler_after() -> None:
     assert seen == [1]
 
 
+def test_a_recorded_request_names_its_path_without_host_or_query() -> None:
+    stub = StubTransport(json_response(200, SESSION_JSON))
+    with Client(API_KEY, transport=stub, base_url="http://127.0.0.1:9/prefix") as client:
+        Session.create(client, PARAMS)
+    assert stub.last_request.url == "http://127.0.0.1:9/prefix/v1/billing_portal/sessions"
+    assert stub.last_request.path == "/prefix/v1/billing_portal/sessions"
+
+
 def test_a_queued_exception_is_raised_and_a_queued_status_is_stripe_shaped() -> None:
     stub = StubTransport(402)
     with Client(API_KEY, transport=stub) as client, pytest.raises(CardError) as raised:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -71,6 +72,11 @@ class Request:
     The client's `timeout`, which a `before_request` hook may shorten (the retry
     deadline does); transports honour it. `None`: the transport's own default.
     """
+
+    @property
+    def path(self) -> str:
+        """The URL's path, such as `"/v1/billing_portal/sessions"`: no host, no query."""
+        return urlsplit(self.url).path  # cached by urllib: a client sends few distinct URLs
 
     def __repr__(self) -> str:
         return (

@@ -45,7 +45,6 @@ from .wording import count
 
 __all__ = [
     "Call",
-    "CallFlow",
     "build_request",
     "call_flow",
     "decode_body",
@@ -56,7 +55,6 @@ __all__ = [
 Step = Union[Request, float]  # noqa: UP007 - runtime aliases
 #: ``None`` after a sleep; any exception but ``APIConnectionError`` ends the call.
 Outcome = Union[Response, BaseException, None]  # noqa: UP007
-CallFlow = Generator[Step, Outcome, Any]
 T = TypeVar("T")
 
 _MAX_IDEMPOTENCY_KEY = 255

@@ -390,7 +390,7 @@ class Telemetry:
         if self._last_header is not None:
             request.headers[_HEADER] = self._last_header
         if logger.isEnabledFor(logging.DEBUG):
-            path = urlsplit(request.url).path
+            path = request.path
             key = request.headers.get("Idempotency-Key")
             self._log(
                 logging.DEBUG,
@@ -511,7 +511,7 @@ def _attempt_fields(
     """An attempt's log fields (`record.lattice`): what was sent, and what came back."""
     fields: dict[str, Any] = {
         "method": request.method,
-        "path": urlsplit(request.url).path,
+        "path": request.path,
         "attempt": request.attempt,
     }
     if elapsed is not None:
