@@ -99,6 +99,10 @@ class PluginNotFoundError(ConfigurationError, LookupError):
     Raised by [`Client.get_plugin`][lattice_core.Client.get_plugin]: the name is
     unknown, disabled (`disable_plugins`), or shared by two objects of one class.
     The message lists the client's plugins. Also a `LookupError`.
+
+    Args:
+        message: Why no single plugin was found, and the client's plugins.
+        option: As for [`ConfigurationError`][lattice_core.ConfigurationError]; `None` here.
     """
 
 
