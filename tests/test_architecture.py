@@ -16,8 +16,9 @@ How an import becomes edges of the graph:
   packages: a package's `__init__` importing its submodules is not a cycle, but a submodule
   naming its package (`from lattice_core import Client`, `from . import Name`) is an edge back.
   Under `if TYPE_CHECKING:` nothing runs, so there an import is an edge to the module it names
-  only (the type checker reads `billing_portal/rules.py` for `FlowType` without the package's
-  `__init__`, which re-exports `Session` and so the client). Naming a package itself
+  only: `hookspecs` naming `billing_portal.rules.FlowType` for a signature depends on
+  `rules.py`, not on `billing_portal/__init__.py` (which re-exports `Session`, and so the
+  client), because that `__init__` never runs for it. Naming a package itself
   (`from lattice_core import Client`) is an edge to its `__init__` there as anywhere.
 - Imports of anything outside the three packages are ignored.
 """

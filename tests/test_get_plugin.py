@@ -162,6 +162,14 @@ SECOND_INSTANCES = [
         id="third-party",
     ),
 ]
+# What two would do: each built-in says it (`_lattice_twice`), another plugin gets the default.
+WITH_BOTH = {
+    "retry": "both would decide on retries and spend their own budget, and the built-in "
+    "would retry past your deadline",
+    "telemetry": "every call would be logged, traced and reported twice",
+    "redaction": "its rules would run twice on every message",
+    "example": "each would run on every call",
+}
 
 
 @pytest.mark.parametrize(("name", "make", "shown"), SECOND_INSTANCES)
@@ -172,6 +180,7 @@ def test_a_second_instance_of_an_installed_plugin_is_refused_with_how_to_replace
         _client(kind, plugins=[make()])
     message = str(info.value)
     assert f"the installed plugin {name!r}" in message
+    assert f"with both, {WITH_BOTH[name]}. To configure it" in message
     assert f"disable_plugins=[{name!r}], plugins=[{shown}]" in message
 
 

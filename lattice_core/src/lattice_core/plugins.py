@@ -454,20 +454,22 @@ def _second_instance(
     return (
         f"plugins=[...] holds {_described(plugin)}, but the installed plugin {ep.name!r} "
         f"({ep.value}) is already on this client: with both, "
-        f"{_TWICE.get(ep.name, 'each would run on every call')}. To configure it, "
+        f"{_twice(loaded)}. To configure it, "
         f"replace it: {fix}."
     )
 
 
-# What running a built-in twice would do, for the message that refuses it.
-_TWICE = {
-    "retry": (
-        "both would decide on retries and spend their own budget, and the built-in would "
-        "retry past your deadline"
-    ),
-    "telemetry": "every call would be logged, traced and reported twice",
-    "redaction": "its rules would run twice on every message",
-}
+def _twice(loaded: object) -> str:
+    """What two of a plugin would do, for the message that refuses the second.
+
+    A plugin's class (or module) may say so in `_lattice_twice`, as the built-ins
+    do: what is true of a particular plugin lives with that plugin.
+    """
+    try:
+        said = getattr(loaded, "_lattice_twice", None)
+    except Exception:  # a third-party module's __getattr__ is its own business
+        said = None
+    return said if isinstance(said, str) else "each would run on every call"
 
 
 def _described(plugin: object) -> str:

@@ -16,6 +16,9 @@ from ..masking import SENSITIVE_KEYS, mask, mask_value
 
 __all__ = ["SENSITIVE_KEYS", "mask", "mask_value", "redact"]
 
+# What this module registered a second time would do, for the message that refuses it.
+_lattice_twice = "its rules would run twice on every message"
+
 
 @hookimpl
 def redact(text: str) -> str | None:

@@ -159,6 +159,12 @@ class Retry:
         ConfigurationError: `deadline` is not a number of seconds in range.
     """
 
+    # What a second Retry on one client would do, for the message that refuses it.
+    _lattice_twice = (
+        "both would decide on retries and spend their own budget, and the built-in would "
+        "retry past your deadline"
+    )
+
     def __init__(
         self,
         *,

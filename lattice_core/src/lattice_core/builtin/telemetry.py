@@ -313,6 +313,9 @@ class Telemetry:
             OpenTelemetry SDK is set up, as for `tracer`; `None` turns the metric off.
     """
 
+    # What a second Telemetry on one client would do, for the message that refuses it.
+    _lattice_twice = "every call would be logged, traced and reported twice"
+
     def __init__(
         self, *, client_telemetry: bool = True, tracer: Any = "default", meter: Any = "default"
     ) -> None:
