@@ -14,7 +14,6 @@ from lattice_core import (
     AuthenticationError,
     Client,
     IdempotencyError,
-    InvalidParamsError,
     InvalidRequestError,
     StripeError,
 )
@@ -26,7 +25,6 @@ from lattice_core.testing import (
     FakeStripe,
     LoopbackServer,
     StubTransport,
-    decode_form,
 )
 
 from .conftest import API_KEY, SHARED, UNMASKED_KEY
@@ -237,39 +235,6 @@ def _post_raw(fake: FakeStripe, body: bytes, **headers: str) -> tuple[int, dict[
     all_headers = {"Authorization": f"Bearer {API_KEY}", **headers}
     status, _, raw = fake("POST", "/v1/billing_portal/sessions", all_headers, body)
     return status, json.loads(raw)
-
-
-@pytest.mark.parametrize(
-    ("body", "expected"),
-    [
-        (b"expand[]=flow&expand[]=configuration", {"expand": ["flow", "configuration"]}),
-        (b"expand[0]=flow&expand[1]=configuration", {"expand": ["flow", "configuration"]}),
-        (
-            b"items[][id]=si_1&items[][quantity]=2&items[][id]=si_2",
-            {"items": [{"id": "si_1", "quantity": "2"}, {"id": "si_2"}]},
-        ),
-        (b"customer=cus_1&customer=cus_2", {"customer": "cus_2"}),  # Stripe keeps the last
-        (b"customer=cus_%C3%A9", {"customer": "cus_\u00e9"}),
-    ],
-)
-def test_decode_form_spellings(body: bytes, expected: dict[str, Any]) -> None:
-    assert decode_form(body) == expected
-
-
-@pytest.mark.parametrize(
-    ("body", "param"),
-    [
-        (b"customer=cus_1&customer[a]=1", "customer"),
-        (b"customer[a]=1&customer=cus_1", "customer"),
-        (b"expand[]=a&expand[x]=b", "expand"),
-        (b"expand[0]=a&expand[]=b", "expand"),
-        (b"flow_data[type]=x&flow_data[type][a]=1", "flow_data[type]"),
-    ],
-)
-def test_decode_form_refuses_one_key_in_two_shapes(body: bytes, param: str) -> None:
-    with pytest.raises(InvalidParamsError) as info:
-        decode_form(body)
-    assert info.value.param == param
 
 
 def test_stripe_cli_list_spelling_is_accepted_by_the_fake() -> None:

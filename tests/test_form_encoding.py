@@ -1,24 +1,30 @@
-"""Stripe form encoding, proven against the official ``stripe`` package's encoder.
+"""Stripe's form codec, proven against the official ``stripe`` package's encoder.
 
 The property test generates nested param shapes and demands the same
 ``(key, value)`` pairs, in the same order, and the same body bytes as
 ``stripe._encode._api_encode`` + the SDK's bracket-preserving ``urlencode``.
 The two documented differences (booleans and datetimes inside lists) have
-their own tests.
+their own tests. The query string of a GET is checked against the URL
+stripe-python builds, and ``decode_form`` must read back what ``encode_form`` writes.
 """
 
 from __future__ import annotations
 
 import datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from stripe._api_requestor import _APIRequestor
 from stripe._encode import _api_encode
+from stripe._requestor_options import RequestorOptions
 
-from lattice_core.encoding import encode_form, flatten_params
+import lattice_core.testing
+import lattice_core.testing.fake_stripe
+from lattice_core.encoding import decode_form, encode_form, encode_query, flatten_params
+from lattice_core.errors import InvalidParamsError
 
 SHAPES_SEEN: set[str] = set()
 
@@ -148,3 +154,90 @@ def test_difference_datetimes_inside_lists_are_unix_seconds() -> None:
     moment = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
     assert encode_form({"at": [moment]}) == b"at[0]=1767225600"
     assert _stripe_body({"at": [moment]}) != "at[0]=1767225600"
+
+
+def _stripe_get_query(params: dict[str, Any]) -> str:
+    # The URL stripe-python builds for a GET with these params.
+    requestor = _APIRequestor(RequestorOptions(api_key="sk_test_oracle"))
+    _, url, *_ = requestor._args_for_request_with_retries(
+        "get", "/v1/billing_portal/configurations", params, {}, base_address="api", api_mode="V1"
+    )
+    return urlsplit(url).query
+
+
+def test_query_string_of_a_get() -> None:
+    params = {"expand": ["x"], "limit": 3}
+    assert encode_query(params) == "expand[0]=x&limit=3"
+    assert encode_query(params) == _stripe_get_query(params)
+
+
+@settings(max_examples=200, derandomize=True, database=None, deadline=None)
+@given(params_strategy)
+def test_same_query_string_as_the_official_get(params: dict[str, Any]) -> None:
+    assert encode_query(params) == _stripe_get_query(params)
+    assert encode_form(params) == encode_query(params).encode("ascii")
+
+
+# Decoding: what encode_form writes reads back as the plain form of the params.
+plain_keys = st.text(
+    alphabet=st.characters(blacklist_characters="[]", blacklist_categories=("Cs",)),
+    min_size=1,
+    max_size=8,
+).filter(lambda key: not key.isdigit())  # an all-digit key set reads back as a list
+plain_leaf = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+def _plain_values(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(
+        st.dictionaries(plain_keys, children, min_size=1, max_size=4),
+        st.lists(children, min_size=1, max_size=3),
+    )
+
+
+plain_params = st.dictionaries(
+    plain_keys, st.recursive(plain_leaf, _plain_values, max_leaves=12), max_size=6
+)
+
+
+@settings(max_examples=300, derandomize=True, database=None, deadline=None)
+@given(plain_params)
+def test_decode_form_reads_back_what_encode_form_writes(params: dict[str, Any]) -> None:
+    assert decode_form(encode_form(params)) == params
+
+
+def test_decode_form_is_still_importable_from_the_testing_kit() -> None:
+    assert lattice_core.testing.decode_form is decode_form
+    assert lattice_core.testing.fake_stripe.decode_form is decode_form
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b"expand[]=flow&expand[]=configuration", {"expand": ["flow", "configuration"]}),
+        (b"expand[0]=flow&expand[1]=configuration", {"expand": ["flow", "configuration"]}),
+        (
+            b"items[][id]=si_1&items[][quantity]=2&items[][id]=si_2",
+            {"items": [{"id": "si_1", "quantity": "2"}, {"id": "si_2"}]},
+        ),
+        (b"customer=cus_1&customer=cus_2", {"customer": "cus_2"}),  # Stripe keeps the last
+        (b"customer=cus_%C3%A9", {"customer": "cus_\u00e9"}),
+    ],
+)
+def test_decode_form_spellings(body: bytes, expected: dict[str, Any]) -> None:
+    assert decode_form(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        (b"customer=cus_1&customer[a]=1", "customer"),
+        (b"customer[a]=1&customer=cus_1", "customer"),
+        (b"expand[]=a&expand[x]=b", "expand"),
+        (b"expand[0]=a&expand[]=b", "expand"),
+        (b"flow_data[type]=x&flow_data[type][a]=1", "flow_data[type]"),
+    ],
+)
+def test_decode_form_refuses_one_key_in_two_shapes(body: bytes, param: str) -> None:
+    with pytest.raises(InvalidParamsError) as info:
+        decode_form(body)
+    assert info.value.param == param

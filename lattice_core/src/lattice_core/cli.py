@@ -369,7 +369,7 @@ def _params(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
         body = urlencode(pairs).encode()
     except UnicodeError:
         raise InvalidParamsError("-d values must be valid UTF-8 text.") from None
-    from .testing.fake_stripe import decode_form  # Stripe's form parser, as the fake has it
+    from .encoding import decode_form  # Stripe's form parser
 
     decoded = decode_form(body)  # a key in two shapes: already worded in form spelling
     try:

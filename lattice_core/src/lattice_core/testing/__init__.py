@@ -1,6 +1,7 @@
 """Test doubles shipped with Lattice: a stub transport, a fake Stripe, a loopback server."""
 
-from .fake_stripe import FakeStripe, decode_form
+from ..encoding import decode_form
+from .fake_stripe import FakeStripe
 from .server import Disconnect, LoopbackServer
 from .stub import (
     AsyncStubTransport,

@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from ..billing_portal.rules import BUILTIN_FLOW_TYPES, FlowType, Rule
 from ..billing_portal.validation import (
@@ -33,6 +33,7 @@ from ..billing_portal.validation import (
     validate_create_params,
     validator_for,
 )
+from ..encoding import _segments, decode_form
 from ..errors import InvalidParamsError
 from ..masking import mask
 from .faults import (
@@ -46,7 +47,7 @@ from .faults import (
 )
 from .server import Disconnect
 
-__all__ = ["FakeStripe", "decode_form"]
+__all__ = ["FakeStripe", "decode_form"]  # decode_form: re-exported from encoding
 
 SESSIONS_PATH = "/v1/billing_portal/sessions"
 # The response's ``flow``, as Stripe shapes it (``billing_portal_session.json`` plus the
@@ -94,83 +95,6 @@ def _flow(flow_data: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(kind, str) and kind in _FLOW_SHAPE and flow[kind] is None:
         flow[kind] = {}  # a type-only flow such as customer_update echoes an empty object
     return flow
-
-
-def _segments(key: str) -> list[str]:
-    head, _, rest = key.partition("[")
-    parts = [head]
-    if rest:
-        parts.extend(rest.rstrip("]").split("]["))
-    return parts
-
-
-def _listify(node: Any) -> Any:
-    if isinstance(node, list):
-        return [_listify(item) for item in node]
-    if isinstance(node, dict):
-        if node and all(k.isdigit() for k in node):
-            return [_listify(node[k]) for k in sorted(node, key=int)]
-        return {k: _listify(v) for k, v in node.items()}
-    return node
-
-
-def _conflict(parts: list[str]) -> InvalidParamsError:
-    param = parts[0] + "".join(f"[{part}]" for part in parts[1:]) if parts else "[]"
-    return InvalidParamsError(
-        f"{param} was sent in two shapes (a value, a hash or a list); send it one way.",
-        param=param,
-        reason="type",
-    )
-
-
-def decode_form(body: bytes) -> dict[str, Any]:
-    """Parse a Stripe form body back into nested params.
-
-    Indexed keys (`items[0][id]`, stripe-python's spelling) and appended keys
-    (`expand[]`, the Stripe CLI's) both become lists; a repeated plain key
-    keeps its last value, as Stripe's parser does.
-
-    Args:
-        body: An `application/x-www-form-urlencoded` body.
-
-    Returns:
-        Nested dicts and lists of strings.
-
-    Raises:
-        UnicodeDecodeError: The body is not UTF-8.
-        InvalidParamsError: One key arrives in two shapes, such as
-            `customer=cus_1&customer[a]=1` (`param` in form spelling).
-    """
-    root: dict[str, Any] = {}
-    text = body.decode("utf-8")
-    for key, value in parse_qsl(text, keep_blank_values=True, errors="strict"):
-        parts = _segments(key)
-        node: Any = root
-        for depth, part in enumerate(parts):
-            last = depth == len(parts) - 1
-            if part == "":  # "[]": append to a list
-                if not isinstance(node, list):
-                    raise _conflict(parts[:depth])
-                if last:
-                    node.append(value)
-                elif not node or not isinstance(node[-1], dict) or parts[depth + 1] in node[-1]:
-                    node.append({})  # a key seen again starts the next element, as in Rack
-                if not last:
-                    node = node[-1]
-                continue
-            if not isinstance(node, dict):
-                raise _conflict(parts[:depth])
-            if last:
-                if isinstance(node.get(part), (dict, list)):
-                    raise _conflict(parts)
-                node[part] = value
-                continue
-            child = node.setdefault(part, [] if parts[depth + 1] == "" else {})
-            if not isinstance(child, (dict, list)):
-                raise _conflict(parts[: depth + 1])
-            node = child
-    result: dict[str, Any] = _listify(root)
-    return result
 
 
 def _error(status: int, err_type: str, message: str, **fields: str) -> tuple[int, dict[str, Any]]:

@@ -28,12 +28,11 @@ from typing import Any
 
 import attrs
 
-from ..encoding import encode_form
+from ..encoding import decode_form, encode_form
 from ..errors import APIConnectionError
 from ..http import Request, Response
 from ..masking import mask, mask_value
 from ..transport import AsyncTransport, Transport
-from .fake_stripe import decode_form
 from .faults import error_body, error_headers
 from .server import App, Disconnect
 
