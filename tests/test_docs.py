@@ -87,6 +87,7 @@ def test_mkdocs_strict_build_and_reference(site: Path) -> None:
     code = _read(_reference_pages(site)["reference/client/index.html"]).code
     client = next(text for text in code if text.startswith("Client(\n"))
     assert '\n    base_url: str = "https://api.stripe.com",\n' in client, client
+    assert "\n    timeout: float = 80.0,\n" in client, client
     assert "DEFAULT_BASE_URL" not in client
 
 

@@ -29,8 +29,8 @@ from lattice_core import (
 from lattice_core.billing_portal import Session
 from lattice_core.billing_portal.flows import AfterCompletion
 from lattice_core.billing_portal.validation import coerce_form_values, validate_create_params
+from lattice_core.checks import stripe_account_problem
 from lattice_core.converters import structure_or_api_error
-from lattice_core.pipeline import stripe_account_problem
 from lattice_core.plain import plain_params
 from lattice_core.testing import AsyncStubTransport, StubTransport
 from lattice_core.wording import count, with_article

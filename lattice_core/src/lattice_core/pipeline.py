@@ -15,11 +15,11 @@ from __future__ import annotations
 import json
 import json.scanner
 import os
-import re
 import time
 from collections.abc import Callable, Generator, Mapping
 from typing import Any, Generic, TypeVar, Union, cast
 
+from .checks import check_call_options
 from .encoding import encode_form
 from .errors import (
     APIConnectionError,
@@ -29,7 +29,6 @@ from .errors import (
     ConfigurationError,
     ConflictError,
     IdempotencyError,
-    InvalidParamsError,
     InvalidRequestError,
     LatticeError,
     PermissionDeniedError,
@@ -41,7 +40,6 @@ from .http import Request, Response
 from .limits import MAX_DEPTH, nested_deeper_than
 from .masking import mask
 from .plugins import Hooks
-from .wording import count
 
 __all__ = [
     "Call",
@@ -57,8 +55,6 @@ Step = Union[Request, float]  # noqa: UP007 - runtime aliases
 Outcome = Union[Response, BaseException, None]  # noqa: UP007
 T = TypeVar("T")
 
-_MAX_IDEMPOTENCY_KEY = 255
-_ACCOUNT_ID = re.compile(r"acct_[A-Za-z0-9_]+")
 _SNIPPET_CHARS = 120
 _MAX_KEPT_BODY = 64 * 1024
 
@@ -76,58 +72,6 @@ _TYPE_ERRORS: dict[str, type[StripeError]] = {
     "card_error": CardError,
     "idempotency_error": IdempotencyError,
 }
-
-
-def stripe_account_problem(value: object) -> str | None:
-    """Why `value` cannot go into the `Stripe-Account` header, or `None` if it can.
-
-    Shared by the client default (a `ConfigurationError`) and the per-call
-    option (an `InvalidParamsError`). Checking here, not in the transport,
-    turns a CR/LF header injection or a stray space into a message that says
-    what to pass instead of `requests`' "Invalid header value".
-    """
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        return f"stripe_account must be a connected account id string, not {type(value).__name__}."
-    if not _ACCOUNT_ID.fullmatch(value):
-        return (
-            "stripe_account must be a connected account id such as 'acct_1032D82eZvKYlo2C' "
-            f"('acct_' then letters, digits or '_'; {count(len(value), 'character')} given), "
-            "or None."
-        )
-    return None
-
-
-def is_header_token(value: str) -> bool:
-    """True for a non-empty printable-ASCII value with no whitespace (safe in any header)."""
-    return bool(value) and value.isascii() and value.isprintable() and " " not in value
-
-
-def _check_options(stripe_account: str | None, idempotency_key: str | None) -> None:
-    problem = stripe_account_problem(stripe_account)
-    if problem is not None:
-        raise InvalidParamsError(problem, param="stripe_account", reason="type")
-    if idempotency_key is None:
-        return
-    if not (
-        isinstance(idempotency_key, str)
-        and 0 < len(idempotency_key) <= _MAX_IDEMPOTENCY_KEY
-        and idempotency_key == idempotency_key.strip()  # aiohttp would strip it silently
-        and idempotency_key.isascii()
-        and idempotency_key.isprintable()
-    ):
-        got = (
-            count(len(idempotency_key), "character")
-            if isinstance(idempotency_key, str)
-            else type(idempotency_key).__name__
-        )
-        raise InvalidParamsError(
-            f"idempotency_key must be 1 to {_MAX_IDEMPOTENCY_KEY} printable ASCII characters "
-            f"without leading or trailing spaces (a UUID is a good choice) or None, got {got}.",
-            param="idempotency_key",
-            reason="type",
-        )
 
 
 def new_idempotency_key() -> str:
@@ -162,7 +106,7 @@ def build_request(
     on the request, so every transport, an instance passed in too, honours it.
     """
     if stripe_account is not None or idempotency_key is not None:
-        _check_options(stripe_account, idempotency_key)
+        check_call_options(stripe_account, idempotency_key)
     headers = dict(base_headers)
     headers["Idempotency-Key"] = idempotency_key or new_idempotency_key()
     if stripe_account is not None:

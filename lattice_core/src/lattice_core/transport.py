@@ -47,11 +47,15 @@ _KNOWN_DISTRIBUTIONS = {
 }
 
 
+DEFAULT_TIMEOUT = 80.0
+"""Seconds an attempt gets unless the client (`timeout=`) or the transport says otherwise."""
+
+
 @attrs.frozen
 class TransportOptions:
     """Settings a client hands to a transport factory."""
 
-    timeout: float = 80.0
+    timeout: float = DEFAULT_TIMEOUT
     """Seconds allowed to connect, and again to read the response.
 
     Each [`Request`][lattice_core.Request] also carries the client's timeout,
@@ -337,10 +341,6 @@ def _detail(exc: BaseException) -> str:
         return ""
     text = mask(_QUERY.sub(r"\1", text))
     return text if len(text) <= _DETAIL_CHARS else text[:_DETAIL_CHARS] + "…"
-
-
-DEFAULT_TIMEOUT = 80.0
-"""Seconds an attempt gets when neither the request nor the transport says."""
 
 
 def attempt_timeout(request: Request, own: float | None) -> float:
