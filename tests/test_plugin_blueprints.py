@@ -15,7 +15,8 @@ import pluggy
 import pytest
 
 from lattice_core import Client, ConfigurationError, Request, Response, hookimpl, hookspecs
-from lattice_core.plugins import PluginManager, make_plugin_manager
+from lattice_core._manager import PluginManager
+from lattice_core.plugins import make_plugin_manager
 from lattice_core.testing import StubTransport, json_response
 
 from .conftest import API_KEY, SESSION_JSON

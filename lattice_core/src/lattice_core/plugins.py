@@ -1,40 +1,41 @@
-"""One plugin manager per client, and a typed facade over its hooks.
+"""Plugins: discovery, registration and validation, one plugin manager per client.
 
 Entry points in the `lattice` group are discovered once per process and each
-is imported at most once; every client then gets its own
-`pluggy.PluginManager` so two clients with different plugins never
+is imported at most once; every client then gets its own plugin manager
+(`make_plugin_manager`) so two clients with different plugins never
 interfere. Disabled names are blocked *before* loading, so a plugin that fails
-to import can still be switched off.
+to import can still be switched off. Each plugin is validated as it is
+registered: a `@hookimpl` that matches no hook is refused, not ignored.
 
 Each installed plugin runs at most once per client: an object in
 `plugins=[...]` of an installed plugin's kind (an instance of the class its
 entry point names, or that module) is refused while the installed one is on,
 and takes its name when that one is disabled, as its replacement.
+
+Calling the hooks is `lattice_core.hooks`' job (`Hooks`, re-exported here);
+the plugin manager class itself is private to the two of them.
 """
 
 from __future__ import annotations
 
 import functools
-import math
 import sys
 import warnings
-from collections.abc import Callable, Iterable
-from types import MethodType, ModuleType
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias, TypeVar, cast
+from collections.abc import Iterable
+from types import ModuleType
+from typing import TYPE_CHECKING, NamedTuple, TypeAlias, TypeVar, cast
 
 import pluggy
 
 from . import hookspecs
-from .errors import ConfigurationError, LatticeError, PluginNotFoundError
+from ._manager import BLUEPRINTS, HOOK_NAMES, PluginManager, owner_of
+from .errors import ConfigurationError, PluginNotFoundError
+from .hooks import Hooks
 from .masking import mask
 from .wording import with_article
 
 if TYPE_CHECKING:
     import importlib.metadata
-
-    from .billing_portal.rules import FlowType
-    from .http import Request, Response
-    from .transport import TransportFactory
 
 __all__ = [
     "Hooks",
@@ -134,13 +135,6 @@ def plugin_label(plugin: object) -> str:
     return plugin.__name__ if isinstance(plugin, (ModuleType, type)) else type(plugin).__name__
 
 
-_HOOK_NAMES = tuple(
-    sorted(
-        name for name, f in vars(hookspecs).items() if hasattr(f, f"{hookspecs.PROJECT_NAME}_spec")
-    )
-)
-
-
 def _hook_problem(pm: pluggy.PluginManager, plugin: object) -> str | None:
     """Why a registered plugin cannot work as written, or `None`.
 
@@ -149,8 +143,8 @@ def _hook_problem(pm: pluggy.PluginManager, plugin: object) -> str | None:
     A class (or module) found sound once is sound for every client after: its
     wiring is kept as a blueprint (see `PluginManager.register`).
     """
-    owner = _owner(plugin)
-    if owner is not None and owner in _BLUEPRINTS:
+    owner = owner_of(plugin)
+    if owner is not None and owner in BLUEPRINTS:
         return None
     problem = _find_hook_problem(pm, plugin)
     if problem is None and isinstance(pm, PluginManager):
@@ -169,7 +163,7 @@ def _find_hook_problem(pm: pluggy.PluginManager, plugin: object) -> str | None:
     if unknown:
         return (
             f"@hookimpl {', '.join(unknown)} matches no Lattice hook "
-            f"(the hooks: {', '.join(_HOOK_NAMES)})."
+            f"(the hooks: {', '.join(HOOK_NAMES)})."
         )
     if not callers:
         return "it has no @hookimpl methods (decorate them with lattice_core.hookimpl)."
@@ -218,143 +212,6 @@ def list_plugins() -> list[PluginInfo]:
     return [
         PluginInfo(ep.name, ep.value, ep.dist.name if ep.dist else "") for ep in _entry_points()
     ]
-
-
-class PluginManager(pluggy.PluginManager):
-    """A client's plugin manager: complete once the client is built.
-
-    `Hooks` works out who observes `after_response` / `after_call`
-    and the `redact` chain once, when the client is made; a plugin
-    registered afterwards would get `before_request` but never `after_call`
-    (a span nothing ends). So once sealed, `register` and
-    `unregister` raise a `ConfigurationError`
-    saying to pass the plugin when building the client instead.
-    """
-
-    sealed = False
-    monitors = 0
-    """How many hook-call monitors are on (`add_hookcall_monitoring`, `enable_tracing`).
-
-    While any is, every hook goes through pluggy so that they see it.
-    """
-
-    def _refuse_if_sealed(self, what: str) -> None:
-        if self.sealed:
-            raise ConfigurationError(
-                f"cannot {what} a plugin on a client that is already built: its hooks are "
-                "fixed when it is made. Pass plugins=[...] (or disable_plugins=[...]) to "
-                "Client(...) / AsyncClient(...) instead."
-            )
-
-    def unregister(self, plugin: object | None = None, name: str | None = None) -> Any:
-        self._refuse_if_sealed("unregister")
-        return super().unregister(plugin, name)
-
-    def unblock(self, name: str) -> bool:
-        self._refuse_if_sealed("unblock")
-        return super().unblock(name)
-
-    def add_hookcall_monitoring(self, before: Any, after: Any) -> Callable[[], None]:
-        undo = super().add_hookcall_monitoring(before, after)
-        self.monitors += 1
-
-        def stop() -> None:
-            undo()
-            self.monitors -= 1
-
-        return stop
-
-    def set_blocked(self, name: str) -> None:
-        self._refuse_if_sealed("block")
-        super().set_blocked(name)
-
-    # pluggy finds a plugin's hooks by looking up every attribute statically and
-    # reading each function's signature: nearly all a client's construction would
-    # cost. What it finds depends only on the plugin's class (or module), so the
-    # first registration of each is recorded as a blueprint, validated once, and
-    # later instances are wired from it.
-    def register(self, plugin: object, name: str | None = None) -> str | None:
-        self._refuse_if_sealed("register")
-        owner = _owner(plugin)
-        blueprint = _BLUEPRINTS.get(owner) if owner is not None else None
-        if blueprint is None:
-            return super().register(plugin, name)
-        plugin_name = name or self.get_canonical_name(plugin)
-        if plugin_name in self._name2plugin or plugin in self._name2plugin.values():
-            return super().register(plugin, name)  # blocked or twice: pluggy's own answer
-        self._name2plugin[plugin_name] = plugin
-        for hook_name, template in blueprint:
-            getattr(self.hook, hook_name)._add_hookimpl(_rebind(template, plugin, plugin_name))
-        return plugin_name
-
-    def add_hookspecs(self, module_or_class: Any) -> None:
-        specs = _SPECS.get(module_or_class)
-        if specs is None or self.hook.__dict__:
-            super().add_hookspecs(module_or_class)
-            if module_or_class is hookspecs and len(self.hook.__dict__) == len(_HOOK_NAMES):
-                _SPECS[module_or_class] = [
-                    (name, caller.spec) for name, caller in vars(self.hook).items()
-                ]
-            return
-        for name, spec in specs:
-            caller = pluggy.HookCaller(name, self._hookexec)
-            caller.spec = spec  # specs are read-only once made: one per process is enough
-            setattr(self.hook, name, caller)
-
-    def _record_blueprint(self, plugin: object) -> None:
-        """Remember how `plugin` (registered and found sound) is wired, for its kind."""
-        owner = _owner(plugin)
-        if owner is None or owner in _BLUEPRINTS:
-            return
-        blueprint: list[tuple[str, pluggy.HookImpl]] = []
-        for caller in self.get_hookcallers(plugin) or []:
-            if caller.spec is None or caller.is_historic():
-                return  # unusual wiring: leave it to pluggy every time
-            blueprint.extend(
-                (caller.name, impl) for impl in caller.get_hookimpls() if impl.plugin is plugin
-            )
-        _BLUEPRINTS[owner] = tuple(blueprint)
-
-
-_Blueprint = tuple[tuple[str, pluggy.HookImpl], ...]
-_BLUEPRINTS: dict[object, _Blueprint] = {}
-_SPECS: dict[object, list[tuple[str, Any]]] = {}
-# Each slot's setter, skipping the name lookup setattr would make per slot.
-_IMPL_SLOTS = tuple(
-    (slot, getattr(pluggy.HookImpl, slot).__set__) for slot in pluggy.HookImpl.__slots__
-)
-
-
-def _rebind(template: pluggy.HookImpl, plugin: object, plugin_name: str) -> pluggy.HookImpl:
-    """`template`'s hook implementation, for another plugin of the same class or module."""
-    if plugin is template.plugin and plugin_name == template.plugin_name:
-        return template  # a module (or class) plugin: nothing to rebind, nothing mutates it
-    function = template.function
-    if isinstance(function, MethodType) and function.__self__ is template.plugin:
-        function = MethodType(function.__func__, plugin)  # a method: bind it to the new one
-    own = {"function": function, "plugin": plugin, "plugin_name": plugin_name}
-    impl = pluggy.HookImpl.__new__(pluggy.HookImpl)
-    for slot, set_slot in _IMPL_SLOTS:  # Final in pluggy's typing; this one is being built
-        set_slot(impl, own[slot] if slot in own else getattr(template, slot))
-    return impl
-
-
-def _owner(plugin: object) -> object | None:
-    """What decides a plugin's hooks: its module or class; `None` if the instance adds any."""
-    if isinstance(plugin, (ModuleType, type)):
-        return plugin
-    marker = f"{hookspecs.PROJECT_NAME}_impl"  # how pluggy marks a hook implementation
-    if any(hasattr(value, marker) for value in _instance_dict(plugin).values()):
-        return None
-    return type(plugin)
-
-
-def _instance_dict(plugin: object) -> dict[str, Any]:
-    try:
-        found = object.__getattribute__(plugin, "__dict__")
-    except AttributeError:
-        return {}
-    return found if isinstance(found, dict) and not isinstance(plugin, ModuleType) else {}
 
 
 def make_plugin_manager(
@@ -561,188 +418,3 @@ def _warn_unknown_disabled(unknown: tuple[str, ...], known: tuple[str, ...]) -> 
         UserWarning,
         stacklevel=_user_stacklevel(),
     )
-
-
-class _Observer(NamedTuple):
-    hook: str
-    plugin_name: str
-    function: Callable[..., object]
-    positions: tuple[int, ...]  # where each of its arguments sits in the hook's signature
-    leading: int | None  # when those are the first N of the hook's arguments: N
-
-
-def _observers(caller: Any) -> tuple[_Observer, ...]:
-    """The implementations of an observe-only hook, in pluggy's call order."""
-    spec_args = list(caller.spec.argnames)
-    found = []
-    for impl in reversed(caller.get_hookimpls()):
-        if impl.hookwrapper or impl.wrapper:
-            raise ConfigurationError(
-                f"plugin {impl.plugin_name!r} wraps {caller.name}, an observe-only hook; "
-                f"implement it as a plain @hookimpl instead."
-            )
-        positions = tuple(spec_args.index(name) for name in impl.argnames)
-        leading = len(positions) if positions == tuple(range(len(positions))) else None
-        found.append(_Observer(caller.name, impl.plugin_name, impl.function, positions, leading))
-    return tuple(found)
-
-
-def _request_calls(caller: Any) -> tuple[Callable[[Request], object], ...] | None:
-    """A `request`-only hook's implementations in pluggy's call order, to call directly.
-
-    They run on every attempt; calling them in a loop skips pluggy's
-    per-call dispatch. `None` when one is a wrapper: pluggy then runs the
-    hook itself, since only it can drive a wrapper.
-    """
-    calls: list[Callable[[Request], object]] = []
-    for impl in reversed(caller.get_hookimpls()):
-        if impl.hookwrapper or impl.wrapper:
-            return None
-        calls.append(impl.function if impl.argnames else _without_request(impl.function))
-    return tuple(calls)
-
-
-def _without_request(function: Callable[[], object]) -> Callable[[Request], object]:
-    return lambda _: function()
-
-
-class Hooks:
-    """Typed calls into a plugin manager's hooks (`pm.hook` itself is untyped)."""
-
-    __slots__ = (
-        "_after_call",
-        "_after_response",
-        "_before_request",
-        "_hook",
-        "_redactors",
-        "flow_types",
-        "pm",
-    )
-
-    def __init__(self, pm: pluggy.PluginManager) -> None:
-        self.pm = pm
-        self._hook: Any = pm.hook
-        # Snapshots, so sealed: a plugin registered later would see only half a call.
-        if isinstance(pm, PluginManager):
-            pm.sealed = True
-        self._redactors = [impl.function for impl in reversed(pm.hook.redact.get_hookimpls())]
-        # Called directly, unless pluggy must run them (a wrapper, a monitor, a foreign manager).
-        self._before_request = (
-            _request_calls(pm.hook.before_request) if isinstance(pm, PluginManager) else None
-        )
-        self._after_response = _observers(pm.hook.after_response)
-        self._after_call = _observers(pm.hook.after_call)
-        registered: list[FlowType] = []
-        self._hook.register_flow_types(register=registered.append)
-        #: Flow types plugins added, in registration order (built-ins not included).
-        self.flow_types: tuple[FlowType, ...] = tuple(registered)
-
-    def transports(self) -> dict[str, TransportFactory]:
-        found: dict[str, TransportFactory] = {}
-
-        def register(name: str, factory: TransportFactory) -> None:
-            found.setdefault(name, factory)
-
-        self._hook.register_transports(register=register)
-        return found
-
-    def before_request(self, request: Request) -> None:
-        if self._before_request is None or self.pm.monitors:  # type: ignore[attr-defined]
-            self._hook.before_request(request=request)
-            return
-        for function in self._before_request:
-            function(request)
-
-    def client_created(self, client: object) -> None:
-        self._hook.client_created(client=client)
-
-    def after_response(
-        self,
-        request: Request,
-        response: Response | None,
-        error: LatticeError | None,
-        elapsed: float,
-    ) -> None:
-        observers = self._after_response
-        if observers:
-            self._observe(observers, (request, response, error, elapsed))
-
-    def after_call(
-        self, request: Request, response: Response | None, error: BaseException | None
-    ) -> None:
-        observers = self._after_call
-        if observers:
-            self._observe(observers, (request, response, error))
-
-    def call_order(self, hook: str) -> list[str]:
-        """Names of the plugins implementing `hook`, in the order they are called."""
-        observers = {"after_response": self._after_response, "after_call": self._after_call}
-        if hook in observers:
-            return [observer.plugin_name for observer in observers[hook]]
-        return [impl.plugin_name for impl in reversed(getattr(self.pm.hook, hook).get_hookimpls())]
-
-    def _observe(self, observers: tuple[_Observer, ...], args: tuple[Any, ...]) -> None:
-        """Call each observer on its own: one that raises is logged and skipped.
-
-        A broken metrics plugin must not turn a session Stripe created into an
-        error, swallow a cancellation, or stop the next plugin from ending its span.
-        """
-        for observer in observers:
-            try:
-                leading = observer.leading
-                if leading == len(args):
-                    observer.function(*args)
-                elif leading is not None:
-                    observer.function(*args[:leading])
-                else:
-                    observer.function(*[args[i] for i in observer.positions])
-            except Exception as exc:
-                import logging  # only when a plugin fails
-
-                logging.getLogger("lattice").warning(
-                    "plugin %r raised %s in %s; ignored: %s",
-                    observer.plugin_name,
-                    type(exc).__name__,
-                    observer.hook,
-                    self.redact(str(exc)),
-                )
-
-    def retry_delay(
-        self,
-        request: Request,
-        response: Response | None,
-        error: LatticeError | None,
-        max_retries: int,
-    ) -> float | None:
-        delay = self._hook.retry_delay(
-            request=request, response=response, error=error, max_retries=max_retries
-        )
-        if delay is None:
-            return None
-        if isinstance(delay, bool) or not isinstance(delay, (int, float)):
-            seconds = math.nan
-        else:
-            seconds = float(delay) if abs(delay) < 1e9 else math.inf
-        if not (math.isfinite(seconds) and seconds >= 0):  # a sleep that fails or never ends
-            shown = (
-                f"an int of {delay.bit_length()} bits"
-                if isinstance(delay, int) and not isinstance(delay, bool)
-                else f"{type(delay).__name__} {mask(repr(delay))[:40]}"
-            )
-            raise ConfigurationError(
-                f"a retry_delay hook returned {shown}; return the seconds to wait "
-                "(a number >= 0) or None to stop retrying."
-            )
-        return seconds
-
-    def redact(self, text: str) -> str:
-        """Run `text` through every `redact` implementation, then core masking.
-
-        Implementations chain, each on the last's output; `lattice_core.masking.mask`
-        runs last whatever the plugins did, so no plugin setup can unmask a key.
-        """
-        for function in self._redactors:
-            masked = function(text=text)
-            if isinstance(masked, str):
-                text = masked
-        return mask(text)
