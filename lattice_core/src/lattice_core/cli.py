@@ -70,9 +70,10 @@ from .errors import (
     RateLimitError,
     StripeError,
 )
+from .hooks import Hooks
 from .masking import mask, mask_value
 from .pipeline import new_idempotency_key
-from .plugins import Hooks, PluginInfo, list_plugins, make_plugin_manager
+from .plugins import PluginInfo, list_plugins, make_plugin_manager
 from .transport import AnyTransport, AsyncTransport, Transport, TransportOptions
 
 __all__ = ["DISABLE_PLUGINS_ENV", "main"]

@@ -25,9 +25,10 @@ from .checks import (
     check_stripe_account,
     check_timeout,
 )
+from .hooks import Hooks
 from .masking import mask
 from .plain import plain_params
-from .plugins import Hooks, find_plugin, make_plugin_manager, plugin_names
+from .plugins import find_plugin, make_plugin_manager, plugin_names
 from .transport import (
     DEFAULT_TIMEOUT,
     AnyTransport,

@@ -36,10 +36,10 @@ from .errors import (
     StripeError,
     sanitize_chain,
 )
+from .hooks import Hooks
 from .http import Request, Response
 from .limits import MAX_DEPTH, nested_deeper_than
 from .masking import mask
-from .plugins import Hooks
 
 __all__ = [
     "Call",
