@@ -4,7 +4,7 @@ A transport turns one [`Request`][lattice_core.Request] into one
 [`Response`][lattice_core.Response] and nothing more: no retries, no hooks, no
 decoding. Each transport package maps its library's exceptions onto
 [`APIConnectionError`][lattice_core.APIConnectionError] (with
-[`connection_error`][lattice_core.transport.connection_error]) and offers itself
+[`no_answer_error`][lattice_core.transport.no_answer_error]) and offers itself
 through the [`register_transports`][lattice_core.hookspecs.register_transports]
 hook.
 """
@@ -37,6 +37,7 @@ __all__ = [
     "closed_error",
     "connection_error",
     "describe_cause",
+    "no_answer_error",
     "resolve_transport",
 ]
 
@@ -88,7 +89,7 @@ class Transport(abc.ABC):
 
         Raises:
             APIConnectionError: No HTTP answer came; make it with
-                [`connection_error`][lattice_core.transport.connection_error].
+                [`no_answer_error`][lattice_core.transport.no_answer_error].
         """
 
     def close(self) -> None:  # noqa: B027 - optional to override
@@ -118,7 +119,7 @@ class AsyncTransport(abc.ABC):
 
         Raises:
             APIConnectionError: No HTTP answer came; make it with
-                [`connection_error`][lattice_core.transport.connection_error].
+                [`no_answer_error`][lattice_core.transport.no_answer_error].
         """
 
     async def aclose(self) -> None:  # noqa: B027 - optional to override
@@ -165,9 +166,7 @@ def certificate_error(exc: BaseException) -> str | None:
     return found
 
 
-def connection_error(
-    request: Request, exc: BaseException, *, timed_out: bool
-) -> APIConnectionError:
+def no_answer_error(request: Request, exc: BaseException, *, timed_out: bool) -> APIConnectionError:
     """The `APIConnectionError` a transport raises when no answer came.
 
     One wording for every transport: it names the method, `host:port` and
@@ -219,6 +218,12 @@ def connection_error(
         )
     error.__cause__ = CauseSummary.of(exc)
     return error
+
+
+connection_error = no_answer_error
+"""Kept for compatibility: the former name of
+[`no_answer_error`][lattice_core.transport.no_answer_error] (not the test kit's
+[`lattice_core.testing.connection_error`][lattice_core.testing.connection_error])."""
 
 
 def _origin_and_path(url: str) -> tuple[str, str]:

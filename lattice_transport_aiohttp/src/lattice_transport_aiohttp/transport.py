@@ -22,7 +22,7 @@ from lattice_core.transport import (
     AsyncTransport,
     attempt_timeout,
     closed_error,
-    connection_error,
+    no_answer_error,
 )
 
 __all__ = ["AiohttpTransport"]
@@ -40,10 +40,10 @@ def _mapped(request: Request, exc: BaseException, transport: AiohttpTransport) -
     carry the request, `Authorization` header included: they are never chained.
     """
     if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
-        return connection_error(request, exc, timed_out=True)
+        return no_answer_error(request, exc, timed_out=True)
     if transport.closed:
         return closed_error()
-    return connection_error(request, exc, timed_out=False)
+    return no_answer_error(request, exc, timed_out=False)
 
 
 class AiohttpTransport(AsyncTransport):

@@ -22,7 +22,7 @@ import requests.utils
 
 from lattice_core import LatticeError, Request, Response, Transport
 from lattice_core.masking import mask
-from lattice_core.transport import attempt_timeout, closed_error, connection_error
+from lattice_core.transport import attempt_timeout, closed_error, no_answer_error
 
 from .deadline import DeadlineAdapter, attempt_deadline
 
@@ -71,7 +71,7 @@ def _mapped(
     if transport.closed:
         return closed_error()
     timed_out = isinstance(exc, requests.Timeout) or time.monotonic() >= deadline
-    return connection_error(request, exc, timed_out=timed_out)
+    return no_answer_error(request, exc, timed_out=timed_out)
 
 
 class RequestsTransport(Transport):
