@@ -30,6 +30,7 @@ from typing import Any
 
 from .billing_portal.rules import Rule, session_create_rule
 from .billing_portal.validation import form_param
+from .encoding import form_segments
 from .errors import ConfigurationError, InvalidParamsError
 from .masking import mask
 from .wording import count, with_article
@@ -200,18 +201,13 @@ def _translated(message: str, path: str, form: str) -> str:
 # The table, walked by form spelling
 
 
-def _segments(form: str) -> list[str]:
-    head, bracket, rest = form.partition("[")
-    return [head, *re.findall(r"([^\[\]]*)\]", bracket + rest)] if bracket else [head]
-
-
 def _parent(form: str) -> str:
     return form.rpartition("[")[0]
 
 
 def _rule_at(form: str) -> Rule | None:
     rule: Rule | None = _rule()
-    for segment in _segments(form):
+    for segment in form_segments(form):
         if rule is None:
             return None
         if rule.kind == "array":
@@ -225,7 +221,7 @@ def _rule_at(form: str) -> Rule | None:
 
 def _value_at(params: Mapping[str, Any], form: str) -> Any:
     node: Any = params
-    for segment in _segments(form):
+    for segment in form_segments(form):
         if isinstance(node, Mapping) and segment in node:
             node = node[segment]
         elif isinstance(node, list) and segment.isdigit() and int(segment) < len(node):
@@ -271,7 +267,7 @@ def _placeholder(form: str, rule: Rule) -> str:
     if example is not None:
         prefix = _ID.fullmatch(example[1])
         return f"{prefix[1]}..." if prefix else example[1]
-    names = [s for s in _segments(form) if s and not s.isdigit()]
+    names = [s for s in form_segments(form) if s and not s.isdigit()]
     return names[-1].upper() if names else "VALUE"
 
 

@@ -184,13 +184,20 @@ def encode_form(params: Mapping[str, Any]) -> bytes:
     return encode_query(params).encode("ascii")
 
 
-def _segments(key: str) -> list[str]:
-    """`a[b][0]` as `["a", "b", "0"]`; `a[]` ends in `""` (append)."""
+def form_segments(key: str) -> list[str]:
+    """`a[b][0]` as `["a", "b", "0"]`; `a[]` ends in `""` (append).
+
+    How the decoder reads a key, shared with whatever else walks a param by its
+    form spelling (`lattice_core.cli_errors`), so the two never split a key apart.
+    """
     head, _, rest = key.partition("[")
     parts = [head]
     if rest:
         parts.extend(rest.rstrip("]").split("]["))
     return parts
+
+
+_segments = form_segments  # the name the fake still imports
 
 
 def _listify(node: Any) -> Any:
@@ -233,7 +240,7 @@ def decode_form(body: bytes) -> dict[str, Any]:
     root: dict[str, Any] = {}
     text = body.decode("utf-8")
     for key, value in parse_qsl(text, keep_blank_values=True, errors="strict"):
-        parts = _segments(key)
+        parts = form_segments(key)
         node: Any = root
         for depth, part in enumerate(parts):
             last = depth == len(parts) - 1
