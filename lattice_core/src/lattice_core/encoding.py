@@ -189,6 +189,12 @@ def form_segments(key: str) -> list[str]:
 
     How the decoder reads a key, shared with whatever else walks a param by its
     form spelling (`lattice_core.cli_errors`), so the two never split a key apart.
+
+    Args:
+        key: A key in Stripe's form spelling, such as `flow_data[type]`.
+
+    Returns:
+        The key's name, then each bracketed segment in order.
     """
     head, _, rest = key.partition("[")
     parts = [head]
