@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import attrs
@@ -38,6 +38,52 @@ def is_loopback_host(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+class URLParts(NamedTuple):
+    """The parts of a URL that Lattice reads: see [`split_url`][lattice_core.http.split_url]."""
+
+    scheme: str
+    """Such as `"https"`."""
+    authority: str
+    """`host[:port]` as written, without any user info."""
+    host: str
+    """The host, lower-cased; an IPv6 address without brackets; `""` when there is none."""
+    port: int
+    """The URL's port, else the scheme's (443 for `https`, 80 otherwise)."""
+    path: str
+    """Such as `"/v1/billing_portal/sessions"`: no query, no fragment."""
+
+    @property
+    def host_port(self) -> str:
+        """`host:port`, an IPv6 host in brackets: `api.stripe.com:443`, `[::1]:12111`."""
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+@functools.lru_cache(maxsize=64)  # a client sends to one URL or a few
+def split_url(url: str) -> URLParts:
+    """Scheme, host, port and path of a URL: the one way Lattice takes a URL apart.
+
+    Lenient, for URLs already checked (a client's `base_url`) or only shown: a
+    port that cannot be read counts as none given. Checking a URL is `checks`'
+    job, which needs `urlsplit`'s errors.
+
+    Args:
+        url: An absolute URL, or a path with a query.
+
+    Returns:
+        Its scheme, authority, host, port (the scheme's when none is given)
+            and path.
+    """
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # out of range or not a number: show what is there
+        port = None
+    if port is None:
+        port = 443 if parts.scheme == "https" else 80
+    authority = parts.netloc.rpartition("@")[2]
+    return URLParts(parts.scheme, authority, parts.hostname or "", port, parts.path)
 
 
 @attrs.define(slots=True, repr=False, eq=False)
@@ -76,7 +122,7 @@ class Request:
     @property
     def path(self) -> str:
         """The URL's path, such as `"/v1/billing_portal/sessions"`: no host, no query."""
-        return urlsplit(self.url).path  # cached by urllib: a client sends few distinct URLs
+        return split_url(self.url).path
 
     def __repr__(self) -> str:
         return (

@@ -16,11 +16,11 @@ import re
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol, TypeVar, Union
-from urllib.parse import urlsplit
 
 import attrs
 
 from .errors import APIConnectionError, CauseSummary, ConfigurationError
+from .http import split_url
 from .masking import mask
 
 if TYPE_CHECKING:
@@ -228,16 +228,8 @@ connection_error = no_answer_error
 
 def _origin_and_path(url: str) -> tuple[str, str]:
     """`("api.stripe.com:443", "/v1/...")` for a URL: host and port always, never a query."""
-    parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError:  # not from a checked base_url: show what is there
-        port = None
-    host = parts.hostname or ""
-    if port is None:
-        port = 443 if parts.scheme == "https" else 80
-    shown = f"[{host}]" if ":" in host else host
-    return f"{shown}:{port}", mask(parts.path or "/")
+    parts = split_url(url)
+    return parts.host_port, mask(parts.path or "/")
 
 
 # The standard library's network failures: the most telling part of a foreign exception.

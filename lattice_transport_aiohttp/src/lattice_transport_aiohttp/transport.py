@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import urllib.request
-from urllib.parse import urlsplit
 
 import aiohttp
 
 from lattice_core import ConfigurationError, LatticeError, Request, Response
+from lattice_core.http import split_url
 from lattice_core.transport import (
     AsyncTransport,
     attempt_timeout,
@@ -79,8 +79,8 @@ class AiohttpTransport(AsyncTransport):
             return self._proxies[url]  # a client calls a handful of URLs, over and over
         except KeyError:
             pass
-        parts = urlsplit(url)
-        bypass = bool(urllib.request.proxy_bypass(parts.hostname or ""))
+        parts = split_url(url)
+        bypass = bool(urllib.request.proxy_bypass(parts.host))
         proxy = None if bypass else urllib.request.getproxies().get(parts.scheme)
         if len(self._proxies) < 256:
             self._proxies[url] = proxy

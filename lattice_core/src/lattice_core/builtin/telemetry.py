@@ -35,11 +35,10 @@ import sys
 import time
 from collections.abc import Callable, Generator
 from typing import Any
-from urllib.parse import urlsplit
 
 from ..errors import APIConnectionError, LatticeError, StripeError
 from ..hookspecs import hookimpl
-from ..http import Request, Response
+from ..http import Request, Response, split_url
 from ..masking import mask
 from ..wording import count
 
@@ -169,17 +168,14 @@ def _endpoint(method: str, url: str) -> tuple[dict[str, Any], dict[str, Any], st
     with (`url.full` added: no query, no user info, masked), the CLIENT span's
     name and the call span's name. Callers copy the dicts before adding to them.
     """
-    parts = urlsplit(url)
+    parts = split_url(url)
     known = method in _KNOWN_METHODS
     metric: dict[str, Any] = {
         "http.request.method": method if known else "_OTHER",
-        "server.address": parts.hostname or "",
-        "server.port": parts.port or (443 if parts.scheme == "https" else 80),
+        "server.address": parts.host,
+        "server.port": parts.port,
     }
-    span = {
-        **metric,
-        "url.full": mask(f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"),
-    }
+    span = {**metric, "url.full": mask(f"{parts.scheme}://{parts.authority}{parts.path}")}
     if not known:
         span["http.request.method_original"] = method
     return metric, span, method if known else "HTTP", _operation(method, parts.path)
