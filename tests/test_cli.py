@@ -32,6 +32,7 @@ from lattice_core import (
     hookimpl,
 )
 from lattice_core import cli as lattice_cli
+from lattice_core import plugins as lattice_plugins
 from lattice_core.billing_portal.rules import session_create_rule
 from lattice_core.billing_portal.validation import validate_create_params
 from lattice_core.builtin.redaction import mask
@@ -963,22 +964,41 @@ class _ThirdPartyTransports:
         register("acme-sync", lambda options: StubTransport.from_app(self.fake))
 
 
+class _AcmeEntryPoint:
+    """Quacks like the entry point a third-party transport distribution installs."""
+
+    group = "lattice"
+    name = "acme"
+    value = "lattice_acme:transports"
+
+    class dist:
+        name = "lattice-acme"
+
+    def __init__(self, plugin: object) -> None:
+        self._plugin = plugin
+
+    def load(self) -> object:
+        return self._plugin
+
+
 @pytest.mark.parametrize("name", ["acme-async", "acme-sync"])
 def test_the_transport_kind_not_its_name_picks_the_client(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], name: str
 ) -> None:
     fake = FakeStripe()
-    plugin = _ThirdPartyTransports(fake)
-    monkeypatch.setattr(
-        lattice_cli,
-        "make_plugin_manager",
-        lambda **options: make_plugin_manager(plugins=[plugin], **options),
-    )
+    found = (*lattice_plugins._entry_points(), _AcmeEntryPoint(_ThirdPartyTransports(fake)))
+    monkeypatch.setattr(lattice_plugins, "_entry_points", lambda: found)
+    built: list[dict[str, Any]] = []
+    monkeypatch.setattr(lattice_cli, "make_plugin_manager", lambda **options: built.append(options))
     argv = [*CREATE, "--api-key", API_KEY, "--transport", name, "--mask"]
-    code = lattice_cli.main([*argv, "-d", "customer=cus_1"])
+    try:
+        code = lattice_cli.main([*argv, "-d", "customer=cus_1"])
+    finally:
+        lattice_plugins._load.cache_clear()
     out, err = capsys.readouterr()
     assert code == 0, err
     assert json.loads(out)["id"] == fake.sessions[0]["id"]
+    assert built == []  # the kind was learnt without a plugin manager of the CLI's own
 
 
 # ---------------------------------------------------------------------------------------

@@ -70,10 +70,9 @@ from .errors import (
     RateLimitError,
     StripeError,
 )
-from .hooks import Hooks
 from .masking import mask, mask_value
 from .pipeline import new_idempotency_key
-from .plugins import PluginInfo, list_plugins, make_plugin_manager
+from .plugins import PluginInfo, find_transport, list_plugins, make_plugin_manager
 from .transport import AnyTransport, AsyncTransport, Transport, TransportOptions
 
 __all__ = ["DISABLE_PLUGINS_ENV", "main"]
@@ -488,7 +487,7 @@ def _transport(name: str, disabled: Sequence[str]) -> str | AnyTransport:
     A name no plugin registers is returned as it is: the client's own error
     says what to install.
     """
-    factory = Hooks(make_plugin_manager(disable_plugins=disabled)).transports().get(name)
+    factory = find_transport(name, disabled)  # no plugin manager: the client builds its own
     return name if factory is None else factory(TransportOptions())
 
 

@@ -23,7 +23,7 @@ import sys
 import warnings
 from collections.abc import Iterable
 from types import ModuleType
-from typing import TYPE_CHECKING, NamedTuple, TypeAlias, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias, TypeVar, cast
 
 import pluggy
 
@@ -37,10 +37,13 @@ from .wording import with_article
 if TYPE_CHECKING:
     import importlib.metadata
 
+    from .transport import TransportFactory
+
 __all__ = [
     "Hooks",
     "PluginInfo",
     "find_plugin",
+    "find_transport",
     "list_plugins",
     "make_plugin_manager",
     "plugin_label",
@@ -106,16 +109,23 @@ def _load(entry_point: importlib.metadata.EntryPoint) -> ModuleType | object:
         ) from exc
 
 
-def _register_entry_point(pm: pluggy.PluginManager, ep: importlib.metadata.EntryPoint) -> None:
+def _started(ep: importlib.metadata.EntryPoint) -> object:
+    """The plugin an entry point gives: what it loads, or an instance of that class.
+
+    A class is instantiated per client, so its state (a retry budget, the last
+    request's timing) belongs to that client alone.
+    """
     loaded = _load(ep)
-    # A class is instantiated per client, so its state (a retry budget,
-    # the last request's timing) belongs to that client alone.
     try:
-        plugin = loaded() if isinstance(loaded, type) else loaded
+        return loaded() if isinstance(loaded, type) else loaded
     except Exception as exc:
         raise ConfigurationError(
             _failure(ep, "failed to start", exc), option="disable_plugins"
         ) from exc
+
+
+def _register_entry_point(pm: pluggy.PluginManager, ep: importlib.metadata.EntryPoint) -> None:
+    plugin = _started(ep)
     try:
         pm.register(plugin, name=ep.name)
     except (pluggy.PluginValidationError, ValueError) as exc:
@@ -238,6 +248,50 @@ def make_plugin_manager(
             kinds = _installed_kinds(pm)
         _register_object(pm, plugin, _replaces(pm, plugin, kinds, replaced))
     return pm
+
+
+def find_transport(name: str, disable_plugins: Iterable[str] = ()) -> TransportFactory | None:
+    """The factory an installed plugin offers as transport `name`, without a plugin manager.
+
+    For a caller that must know a transport's kind before it builds a client
+    (the command line picks `Client` or `AsyncClient` by it). The installed
+    plugins not disabled are asked in the order a client's plugin manager
+    calls them (the last registered first; `tryfirst` before, `trylast`
+    after), and the first to offer `name` wins, as in
+    [`Hooks.transports`][lattice_core.hooks.Hooks.transports]. Only a plugin
+    that implements `register_transports` is started; a client still checks
+    every plugin when it is built.
+
+    Args:
+        name: A transport name, such as `"requests"`.
+        disable_plugins: Plugins not to ask, as a client's `disable_plugins`.
+
+    Returns:
+        The factory, or `None` when no plugin offers `name`.
+
+    Raises:
+        ConfigurationError: A plugin failed to load or to start, as a client
+            built with it would say.
+    """
+    marker = f"{hookspecs.PROJECT_NAME}_impl"  # how pluggy marks a hook implementation
+    skipped = set(disable_plugins)
+    asked: list[tuple[int, importlib.metadata.EntryPoint]] = []
+    for ep in _entry_points():
+        if ep.name in skipped:
+            continue
+        skipped.add(ep.name)  # a second entry point of a name is never registered
+        options = getattr(getattr(_load(ep), "register_transports", None), marker, None)
+        if isinstance(options, dict) and not (options.get("wrapper") or options.get("hookwrapper")):
+            asked.append((0 if options.get("tryfirst") else 2 if options.get("trylast") else 1, ep))
+    asked.reverse()  # pluggy calls the last registered first ...
+    asked.sort(key=lambda pair: pair[0])  # ... within tryfirst, plain and trylast
+    found: dict[str, TransportFactory] = {}
+    for _, ep in asked:
+        plugin: Any = _started(ep)
+        plugin.register_transports(register=found.setdefault)
+        if name in found:  # the first to offer a name wins: no later call can change it
+            return found[name]
+    return None
 
 
 def _installed_kinds(pm: pluggy.PluginManager) -> _Kinds:
