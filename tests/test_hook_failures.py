@@ -1,6 +1,6 @@
 """A plugin that raises: observers are isolated, everything else ends the call, once.
 
-The same cases for the sync and the async client (the ``harness`` fixture).
+The same cases for the sync and the async client (the ``wire`` harness over its stub kinds).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import pytest
 
 from lattice_core import (
     APIError,
-    AsyncClient,
     Client,
     ConfigurationError,
     Response,
@@ -24,24 +23,8 @@ from lattice_core.billing_portal import Session
 from lattice_core.testing import StubTransport, json_response
 
 from .conftest import API_KEY, SESSION_JSON
-from .test_call_outcomes import Hanging
-from .test_retry import ERROR, Harness
-
-
-@pytest.fixture(params=["sync", "async"])
-def harness(request: pytest.FixtureRequest) -> Harness:
-    return Harness(request.param)
-
-
-class Recorder:
-    """Counts every end of a call, as a metrics plugin would."""
-
-    def __init__(self) -> None:
-        self.ends: list[BaseException | None] = []
-
-    @hookimpl
-    def after_call(self, error: BaseException | None) -> None:
-        self.ends.append(error)
+from .harness import Recorder, Wire, over, stubs_only
+from .test_retry import ERROR
 
 
 class Raises:
@@ -75,12 +58,13 @@ class Raises:
         return None
 
 
+@stubs_only
 @pytest.mark.parametrize("hook", ["after_response", "after_call"])
 def test_an_observer_that_raises_never_turns_a_created_session_into_an_error(
-    harness: Harness, hook: str, no_secret_in_logs: list[logging.LogRecord]
+    wire: Wire, hook: str, no_secret_in_logs: list[logging.LogRecord]
 ) -> None:
     recorder = Recorder()
-    result, sent = harness.run(json_response(200, SESSION_JSON), extra=[Raises(hook), recorder])
+    result, sent = wire.run(json_response(200, SESSION_JSON), extra=[Raises(hook), recorder])
     assert isinstance(result, Session)
     assert len(sent) == 1
     assert recorder.ends == [None]  # the next plugin still ran
@@ -89,44 +73,38 @@ def test_an_observer_that_raises_never_turns_a_created_session_into_an_error(
     assert not [w for w in warnings if API_KEY in w]  # its message went through redaction
 
 
+@stubs_only
 @pytest.mark.parametrize("hook", ["before_request", "retry_delay"])
 def test_a_deciding_hook_that_raises_ends_the_call_and_is_reported_once(
-    harness: Harness, hook: str
+    wire: Wire, hook: str
 ) -> None:
     recorder = Recorder()
     answers = [json_response(500, ERROR), json_response(200, SESSION_JSON)]
     with pytest.raises(RuntimeError, match="plugin bug") as info:
-        harness.run(*answers, extra=[Raises(hook), recorder])
+        wire.run(*answers, extra=[Raises(hook), recorder])
     assert recorder.ends == [info.value]
-    assert harness.clock.slept == []  # not retried
+    assert wire.clock.slept == []  # not retried
 
 
+@stubs_only
 def test_a_body_too_deep_to_parse_is_a_typed_error_not_a_recursion_error(
-    harness: Harness,
+    wire: Wire,
 ) -> None:
     deep = b"[" * 100_000 + b"]" * 100_000
     recorder = Recorder()
     for status in (200, 400):
         answer = Response(status, {"request-id": "req_deep"}, deep)
-        result, _ = harness.run(answer, extra=[recorder], max_retries=0)
+        result, _ = wire.run(answer, extra=[recorder], max_retries=0)
         assert isinstance(result, StripeError)
         assert isinstance(result, APIError) == (status == 200)
         assert (result.http_status, result.request_id) == (status, "req_deep")
     assert len(recorder.ends) == 2
 
 
-def test_cancellation_survives_an_after_call_that_raises() -> None:
-    async def main() -> tuple[asyncio.Task[Session], Recorder]:
-        hangs, recorder = Hanging(), Recorder()
-        plugins = [Raises("after_call"), recorder]
-        async with AsyncClient(API_KEY, transport=hangs, plugins=plugins) as client:
-            task = asyncio.ensure_future(Session.create_async(client, {"customer": "cus_1"}))
-            await hangs.entered.wait()
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-            return task, recorder
-
-    task, recorder = asyncio.run(main())
+@over("async-stub")
+def test_cancellation_survives_an_after_call_that_raises(wire: Wire) -> None:
+    recorder = Recorder()
+    task = wire.cancel_mid_call(plugins=[Raises("after_call"), recorder])
     assert task.cancelled()
     assert len(recorder.ends) == 1
     assert isinstance(recorder.ends[0], asyncio.CancelledError)
@@ -151,17 +129,18 @@ class Delays:
         return self.delay
 
 
+@stubs_only
 @pytest.mark.parametrize(
     "delay",
     [float("nan"), float("inf"), -1.0, 10**5000, "1", True],
     ids=["nan", "inf", "negative", "5000-digits", "str", "bool"],
 )
 def test_a_retry_delay_that_could_not_be_slept_is_a_configuration_error(
-    harness: Harness, delay: object
+    wire: Wire, delay: object
 ) -> None:
     recorder = Recorder()
     answers = [json_response(500, ERROR), json_response(200, SESSION_JSON)]
     with pytest.raises(ConfigurationError, match="retry_delay hook returned") as info:
-        harness.run(*answers, extra=[Delays(delay), recorder])
+        wire.run(*answers, extra=[Delays(delay), recorder])
     assert recorder.ends == [info.value]
-    assert harness.clock.slept == []  # no sleep that fails or never ends
+    assert wire.clock.slept == []  # no sleep that fails or never ends

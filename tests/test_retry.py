@@ -1,9 +1,8 @@
-"""The retry plugin with a fake clock: the same cases for the sync and the async client."""
+"""The retry plugin with a fake clock: the same cases for the sync and the async client
+(the ``wire`` harness over its stub kinds)."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -16,8 +15,6 @@ from lattice_core import (
     ConfigurationError,
     InvalidRequestError,
     Request,
-    Response,
-    StripeError,
     hookimpl,
 )
 from lattice_core.billing_portal import Session
@@ -30,154 +27,101 @@ from lattice_core.testing import (
 )
 
 from .conftest import API_KEY, SESSION_JSON
+from .harness import FakeClock, Wire, over, stubs_only
 
 ERROR = {"error": {"type": "api_error", "message": "boom"}}
 
 
-class FakeClock:
-    """Monotonic time that only moves when someone sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-    async def asleep(self, seconds: float) -> None:
-        self.sleep(seconds)
-
-
-class Harness:
-    """Runs one create through a sync or async client answered by canned responses."""
-
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-        self.clock = FakeClock()
-
-    def run(
-        self,
-        *answers: Response | Exception,
-        retry: Retry | None = None,
-        extra: Sequence[object] = (),
-        **options: Any,
-    ) -> tuple[Session | StripeError, list[Any]]:
-        plugin = retry or Retry(clock=self.clock.monotonic, rand=lambda: 0.0)
-        options = {"disable_plugins": ["retry"], "plugins": [plugin, *extra], **options}
-        if self.kind == "sync":
-            stub = StubTransport(*answers)
-            with Client(API_KEY, transport=stub, sleep=self.clock.sleep, **options) as client:
-                try:
-                    return Session.create(client, {"customer": "cus_1"}), stub.requests
-                except StripeError as exc:
-                    return exc, stub.requests
-        astub = AsyncStubTransport(*answers)
-
-        async def main() -> Session | StripeError:
-            client = AsyncClient(API_KEY, transport=astub, sleep=self.clock.asleep, **options)
-            async with client:
-                try:
-                    return await Session.create_async(client, {"customer": "cus_1"})
-                except StripeError as exc:
-                    return exc
-
-        return asyncio.run(main()), astub.requests
-
-
-@pytest.fixture(params=["sync", "async"])
-def harness(request: pytest.FixtureRequest) -> Harness:
-    return Harness(request.param)
-
-
-def test_500_500_200_returns_the_session_after_exactly_two_retries(harness: Harness) -> None:
-    result, sent = harness.run(
+@stubs_only
+def test_500_500_200_returns_the_session_after_exactly_two_retries(wire: Wire) -> None:
+    result, sent = wire.run(
         json_response(500, ERROR), json_response(500, ERROR), json_response(200, SESSION_JSON)
     )
     assert isinstance(result, Session)
     assert [r.attempt for r in sent] == [1, 2, 3]
     assert len({r.headers["Idempotency-Key"] for r in sent}) == 1
     assert len({r.content for r in sent}) == 1
-    assert harness.clock.slept == [0.5, 0.5]  # 0.5*2^0 and 0.5*2^1 at the lowest jitter
+    assert wire.clock.slept == [0.5, 0.5]  # 0.5*2^0 and 0.5*2^1 at the lowest jitter
 
 
+@over("async-stub")
 @pytest.mark.parametrize("kind", ["plain-function", "async-def"])
-def test_an_async_client_takes_a_plain_sleep_as_a_client_does_or_an_async_one(kind: str) -> None:
-    clock = FakeClock()
-    sleep = clock.sleep if kind == "plain-function" else clock.asleep
-    astub = AsyncStubTransport(json_response(500, ERROR), json_response(200, SESSION_JSON))
-    retry = Retry(clock=clock.monotonic, rand=lambda: 0.0)
-
-    async def main() -> Session:
-        options: dict[str, Any] = {"plugins": [retry], "disable_plugins": ["retry"]}
-        async with AsyncClient(API_KEY, transport=astub, sleep=sleep, **options) as client:
-            return await Session.create_async(client, {"customer": "cus_1"})
-
-    assert isinstance(asyncio.run(main()), Session)
-    assert clock.slept == [0.5]
-    assert len(astub.requests) == 2
+def test_an_async_client_takes_a_plain_sleep_as_a_client_does_or_an_async_one(
+    wire: Wire, kind: str
+) -> None:
+    sleep = wire.clock.sleep if kind == "plain-function" else wire.clock.asleep
+    result, sent = wire.run(
+        json_response(500, ERROR), json_response(200, SESSION_JSON), sleep=sleep
+    )
+    assert isinstance(result, Session)
+    assert wire.clock.slept == [0.5]
+    assert len(sent) == 2
 
 
-def test_the_documented_no_wait_sleep_works_for_an_async_client() -> None:
-    astub = AsyncStubTransport(connection_error(), json_response(200, SESSION_JSON))
+@over("async-stub")
+def test_the_documented_no_wait_sleep_works_for_an_async_client(wire: Wire) -> None:
+    # The client's own retry plugin, not the harness's one on the fake clock.
+    own_retry: dict[str, Any] = {"disable_plugins": [], "plugins": []}
+    result, sent = wire.run(
+        connection_error(),
+        json_response(200, SESSION_JSON),
+        sleep=lambda seconds: None,
+        **own_retry,
+    )
+    assert isinstance(result, Session)
+    assert [r.attempt for r in sent] == [1, 2]
 
-    async def main() -> Session:
-        async with AsyncClient(API_KEY, transport=astub, sleep=lambda seconds: None) as client:
-            return await Session.create_async(client, {"customer": "cus_1"})
 
-    assert isinstance(asyncio.run(main()), Session)
-    assert [r.attempt for r in astub.requests] == [1, 2]
-
-
-def test_should_retry_false_stops_at_once(harness: Harness) -> None:
+@stubs_only
+def test_should_retry_false_stops_at_once(wire: Wire) -> None:
     no = json_response(500, ERROR, {"Stripe-Should-Retry": "false"})
-    result, sent = harness.run(no, json_response(200, SESSION_JSON))
+    result, sent = wire.run(no, json_response(200, SESSION_JSON))
     assert isinstance(result, APIError)
     assert len(sent) == 1
-    assert harness.clock.slept == []
+    assert wire.clock.slept == []
 
 
-def test_should_retry_true_retries_even_a_400(harness: Harness) -> None:
+@stubs_only
+def test_should_retry_true_retries_even_a_400(wire: Wire) -> None:
     yes = json_response(
         400, {"error": {"type": "invalid_request_error"}}, {"Stripe-Should-Retry": "true"}
     )
-    result, sent = harness.run(yes, json_response(200, SESSION_JSON))
+    result, sent = wire.run(yes, json_response(200, SESSION_JSON))
     assert isinstance(result, Session)
     assert len(sent) == 2
 
 
-def test_400_is_never_retried(harness: Harness) -> None:
-    result, sent = harness.run(
+@stubs_only
+def test_400_is_never_retried(wire: Wire) -> None:
+    result, sent = wire.run(
         json_response(400, {"error": {"type": "invalid_request_error"}}),
         json_response(200, SESSION_JSON),
     )
     assert isinstance(result, InvalidRequestError)
     assert len(sent) == 1
-    assert harness.clock.slept == []
+    assert wire.clock.slept == []
 
 
+@stubs_only
 @pytest.mark.parametrize(("header", "waited"), [("3", 3.0), ("60", 5.0), ("soon", 0.5)])
-def test_retry_after_is_honoured_up_to_the_cap(
-    harness: Harness, header: str, waited: float
-) -> None:
+def test_retry_after_is_honoured_up_to_the_cap(wire: Wire, header: str, waited: float) -> None:
     limited = json_response(429, {"error": {"type": "rate_limit_error"}}, {"Retry-After": header})
-    result, _ = harness.run(limited, json_response(200, SESSION_JSON))
+    result, _ = wire.run(limited, json_response(200, SESSION_JSON))
     assert isinstance(result, Session)
-    assert harness.clock.slept == [waited]
+    assert wire.clock.slept == [waited]
 
 
+@stubs_only
 @pytest.mark.parametrize("status", [409, 429, 500, 502, 503])
-def test_retryable_statuses(harness: Harness, status: int) -> None:
-    result, sent = harness.run(json_response(status, ERROR), json_response(200, SESSION_JSON))
+def test_retryable_statuses(wire: Wire, status: int) -> None:
+    result, sent = wire.run(json_response(status, ERROR), json_response(200, SESSION_JSON))
     assert isinstance(result, Session)
     assert len(sent) == 2
 
 
-def test_network_errors_are_retried_and_the_last_one_raised(harness: Harness) -> None:
-    result, sent = harness.run(
+@stubs_only
+def test_network_errors_are_retried_and_the_last_one_raised(wire: Wire) -> None:
+    result, sent = wire.run(
         connection_error("down 1"), connection_error("down 2"), connection_error("down 3")
     )
     assert isinstance(result, APIConnectionError)
@@ -185,44 +129,47 @@ def test_network_errors_are_retried_and_the_last_one_raised(harness: Harness) ->
     assert len(sent) == 3
 
 
-def test_max_retries_zero_means_one_attempt(harness: Harness) -> None:
-    result, sent = harness.run(json_response(503, ERROR), max_retries=0)
+@stubs_only
+def test_max_retries_zero_means_one_attempt(wire: Wire) -> None:
+    result, sent = wire.run(json_response(503, ERROR), max_retries=0)
     assert isinstance(result, APIError)
     assert len(sent) == 1
 
 
-def test_the_deadline_bounds_the_whole_call(harness: Harness) -> None:
-    retry = Retry(deadline=4.0, clock=harness.clock.monotonic, rand=lambda: 0.0)
+@stubs_only
+def test_the_deadline_bounds_the_whole_call(wire: Wire) -> None:
+    retry = Retry(deadline=4.0, clock=wire.clock.monotonic, rand=lambda: 0.0)
     slow = json_response(503, ERROR, {"Retry-After": "3"})
-    result, sent = harness.run(slow, slow, slow, retry=retry)
+    result, sent = wire.run(slow, slow, slow, retry=retry)
     # The first 3 s wait fits in 4 s; a second one would not.
     assert isinstance(result, APIError)
     assert len(sent) == 2
-    assert harness.clock.slept == [3.0]
+    assert wire.clock.slept == [3.0]
 
 
-def test_an_empty_budget_stops_retries_and_successes_refill_it(harness: Harness) -> None:
+@stubs_only
+def test_an_empty_budget_stops_retries_and_successes_refill_it(wire: Wire) -> None:
     budget = RetryBudget(capacity=10, retry_cost=5)
-    retry = Retry(budget=budget, clock=harness.clock.monotonic, rand=lambda: 0.0)
+    retry = Retry(budget=budget, clock=wire.clock.monotonic, rand=lambda: 0.0)
     failing = [json_response(503, ERROR)] * 3
-    result, sent = harness.run(*failing, retry=retry)
+    result, sent = wire.run(*failing, retry=retry)
     assert isinstance(result, APIError)
     assert len(sent) == 3  # two retries spent all 10 tokens
     assert budget.tokens == 0
 
-    result, sent = harness.run(json_response(503, ERROR), retry=retry)
+    result, sent = wire.run(json_response(503, ERROR), retry=retry)
     assert len(sent) == 1  # no budget: no retry
     assert budget.tokens == 0
 
-    harness.run(json_response(200, SESSION_JSON), retry=retry)
+    wire.run(json_response(200, SESSION_JSON), retry=retry)
     assert budget.tokens == 1  # a clean success earns one token
 
-    harness.run(json_response(200, SESSION_JSON), retry=retry)
-    harness.run(json_response(200, SESSION_JSON), retry=retry)
-    harness.run(json_response(200, SESSION_JSON), retry=retry)
-    harness.run(json_response(200, SESSION_JSON), retry=retry)
+    wire.run(json_response(200, SESSION_JSON), retry=retry)
+    wire.run(json_response(200, SESSION_JSON), retry=retry)
+    wire.run(json_response(200, SESSION_JSON), retry=retry)
+    wire.run(json_response(200, SESSION_JSON), retry=retry)
     assert budget.tokens == 5
-    result, sent = harness.run(
+    result, sent = wire.run(
         json_response(503, ERROR), json_response(200, SESSION_JSON), retry=retry
     )
     assert isinstance(result, Session)
@@ -273,11 +220,12 @@ class Timed:
         self.clock.now += self.takes
 
 
-def test_the_deadline_cuts_each_attempts_timeout_to_the_time_left(harness: Harness) -> None:
-    timed = Timed(harness.clock)
-    retry = Retry(deadline=4.0, clock=harness.clock.monotonic, rand=lambda: 0.0)
+@stubs_only
+def test_the_deadline_cuts_each_attempts_timeout_to_the_time_left(wire: Wire) -> None:
+    timed = Timed(wire.clock)
+    retry = Retry(deadline=4.0, clock=wire.clock.monotonic, rand=lambda: 0.0)
     slow = json_response(503, ERROR, {"Retry-After": "3"})
-    result, sent = harness.run(
+    result, sent = wire.run(
         slow, json_response(200, SESSION_JSON), retry=retry, timeout=30, extra=[timed]
     )
     assert isinstance(result, Session)
@@ -286,10 +234,11 @@ def test_the_deadline_cuts_each_attempts_timeout_to_the_time_left(harness: Harne
     assert [request.timeout for request in sent] == [4.0, 1.0]
 
 
-def test_the_client_timeout_is_kept_when_shorter_than_the_time_left(harness: Harness) -> None:
-    timed = Timed(harness.clock)
-    retry = Retry(deadline=10.0, clock=harness.clock.monotonic, rand=lambda: 0.0)
-    result, _ = harness.run(
+@stubs_only
+def test_the_client_timeout_is_kept_when_shorter_than_the_time_left(wire: Wire) -> None:
+    timed = Timed(wire.clock)
+    retry = Retry(deadline=10.0, clock=wire.clock.monotonic, rand=lambda: 0.0)
+    result, _ = wire.run(
         json_response(503, ERROR),
         json_response(200, SESSION_JSON),
         retry=retry,
@@ -300,16 +249,17 @@ def test_the_client_timeout_is_kept_when_shorter_than_the_time_left(harness: Har
     assert timed.timeouts == [2.0, 2.0]
 
 
-def test_no_retry_starts_when_no_time_would_be_left(harness: Harness) -> None:
-    timed = Timed(harness.clock, takes=3.5)
-    retry = Retry(deadline=4.0, clock=harness.clock.monotonic, rand=lambda: 0.0)
-    result, sent = harness.run(
+@stubs_only
+def test_no_retry_starts_when_no_time_would_be_left(wire: Wire) -> None:
+    timed = Timed(wire.clock, takes=3.5)
+    retry = Retry(deadline=4.0, clock=wire.clock.monotonic, rand=lambda: 0.0)
+    result, sent = wire.run(
         json_response(503, ERROR), json_response(200, SESSION_JSON), retry=retry, extra=[timed]
     )
     # 3.5 s of attempt plus a 0.5 s wait reaches the deadline: nothing left to try with.
     assert isinstance(result, APIError)
     assert len(sent) == 1
-    assert harness.clock.slept == []
+    assert wire.clock.slept == []
 
 
 @pytest.mark.parametrize(
