@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import socket
 import threading
 import warnings
 from collections.abc import Iterator, Mapping
@@ -15,7 +14,6 @@ import pytest
 from lattice_core import (
     APIConnectionError,
     AsyncClient,
-    Client,
     ConfigurationError,
     Request,
     hookimpl,
@@ -25,6 +23,7 @@ from lattice_core.testing import AsyncStubTransport, FakeStripe, LoopbackServer,
 from lattice_transport_aiohttp import AiohttpTransport
 
 from .conftest import API_KEY, SESSION_JSON, UNMASKED_KEY, ScriptedApp
+from .harness import HTTP_KINDS, Wire, free_port, over
 
 
 class Gate:
@@ -151,32 +150,15 @@ def test_waiting_for_a_pooled_connection_is_bounded_by_the_timeout(
     assert customers == [{"customer": "cus_1"}]  # the second call never reached the server
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
-@pytest.mark.parametrize("kind", ["requests", "aiohttp"])
-def test_connection_refused_is_an_api_connection_error_for_both(kind: str) -> None:
-    url = f"http://127.0.0.1:{_free_port()}"
-
-    async def async_create() -> None:
-        async with AsyncClient(API_KEY, base_url=url, max_retries=0) as client:
-            await Session.create_async(client, {"customer": "cus_1"})
-
-    def sync_create() -> None:
-        with Client(API_KEY, base_url=url, max_retries=0) as client:
-            Session.create(client, {"customer": "cus_1"})
-
-    run = (lambda: asyncio.run(async_create())) if kind == "aiohttp" else sync_create
+@over(*HTTP_KINDS)
+def test_connection_refused_is_an_api_connection_error_for_both(wire: Wire) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(APIConnectionError, match="could not reach Stripe") as info:
-        run()
+        wire.client(base_url=url).create({"customer": "cus_1"})
     assert info.value.__cause__ is not None
     assert not UNMASKED_KEY.search(str(info.value))
     # The method, host:port and path, then the library's error and the system's under it.
-    library = "aiohttp.ClientConnectorError" if kind == "aiohttp" else "requests.ConnectionError"
+    library = "aiohttp.ClientConnectorError" if wire.is_async else "requests.ConnectionError"
     assert str(info.value).startswith(
         f"could not reach Stripe at {url.split('//')[1]} (POST /v1/billing_portal/sessions): "
         f"{library} (ConnectionRefusedError: [Errno 111] "
@@ -282,7 +264,7 @@ def test_aiohttp_proxy_settings_come_from_the_environment(
     monkeypatch.setenv("HTTP_PROXY", proxy_url)
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    target = f"http://127.0.0.1:{_free_port()}"
+    target = f"http://127.0.0.1:{free_port()}"
 
     async def main() -> None:
         async with AsyncClient(API_KEY, base_url=target) as client:
@@ -299,7 +281,7 @@ def test_aiohttp_no_proxy_is_honoured(
 ) -> None:
     app, url = scripted
     app.add(200, SESSION_JSON)
-    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{_free_port()}")  # would refuse
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{free_port()}")  # would refuse
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
 
     async def main() -> None:

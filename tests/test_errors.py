@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import Callable
 
 import pytest
@@ -36,6 +35,7 @@ from lattice_core.testing import AsyncStubTransport, StubTransport
 from lattice_core.wording import count, with_article
 
 from .conftest import API_KEY, SHARED, UNMASKED_KEY, ScriptedApp, Wire
+from .harness import free_port
 
 
 def _error_body(err_type: str, code: str | None = None, **extra: str) -> dict[str, object]:
@@ -208,15 +208,8 @@ def test_a_session_call_with_the_other_kind_of_client_says_which_to_use() -> Non
     async_stub.assert_not_called()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 def test_connection_refused_is_an_api_connection_error_with_cause() -> None:
-    client = Client(API_KEY, base_url=f"http://127.0.0.1:{_free_port()}", max_retries=0)
+    client = Client(API_KEY, base_url=f"http://127.0.0.1:{free_port()}", max_retries=0)
     with client, pytest.raises(APIConnectionError) as info:
         Session.create(client, {"customer": "cus_123"})
     err = info.value

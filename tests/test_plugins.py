@@ -11,7 +11,6 @@ from lattice_core import (
     Client,
     ConfigurationError,
     InvalidRequestError,
-    LatticeError,
     Request,
     Response,
     hookimpl,
@@ -20,25 +19,7 @@ from lattice_core import (
 from lattice_core.testing import StubTransport, json_response
 
 from .conftest import API_KEY, SESSION_JSON, Wire
-
-
-class Recorder:
-    """A user plugin: adds a header, records every hook call."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, Any]] = []
-
-    @hookimpl
-    def before_request(self, request: Request) -> None:
-        request.headers["X-Team"] = "billing"
-        self.calls.append(("before_request", request.attempt))
-
-    @hookimpl
-    def after_response(
-        self, request: Request, response: Response | None, error: LatticeError | None
-    ) -> None:
-        outcome = response.status_code if response is not None else type(error).__name__
-        self.calls.append(("after_response", outcome))
+from .harness import Recorder
 
 
 def test_builtins_and_transport_are_found_through_entry_points() -> None:
@@ -67,10 +48,10 @@ def test_each_client_gets_its_own_plugin_manager() -> None:
 
 def test_user_plugin_header_reaches_the_wire_and_hooks_run_in_order(wire: Wire) -> None:
     wire.answer(200, SESSION_JSON)
-    recorder = Recorder()
+    recorder = Recorder(header=("X-Team", "billing"))
     wire.client(plugins=[recorder]).create({"customer": "cus_1"})
     assert wire.seen[0].headers["x-team"] == "billing"
-    assert recorder.calls == [("before_request", 1), ("after_response", 200)]
+    assert recorder.calls == [("before_request", 1), ("after_response", 200), ("after_call", None)]
 
 
 def test_after_response_sees_the_decoded_body_and_request_id(wire: Wire) -> None:

@@ -32,7 +32,6 @@ from lattice_core import (
     InvalidParamsError,
     LatticeError,
     Response,
-    hookimpl,
 )
 from lattice_core import cli as lattice_cli
 from lattice_core.billing_portal import Session
@@ -43,6 +42,7 @@ from lattice_core.masking import mask
 from lattice_core.testing import FakeStripe, LoopbackServer, StubTransport, json_response
 
 from ..conftest import API_KEY, SESSION_JSON
+from ..harness import Recorder
 from .rawserver import RawServer
 
 CUSTOM_DOMAIN_SECRET = "test_YWNjdF8xQ3VzdG9tRG9tYWluU2VjcmV0"
@@ -424,29 +424,16 @@ def test_the_retry_deadline_bounds_the_whole_call(transport: str) -> None:
 # 8. prepare() is inert ---------------------------------------------------------------------
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
-    @hookimpl
-    def before_request(self, request: Any) -> None:
-        self.calls.append("before_request")
-
-    @hookimpl
-    def after_call(self, request: Any, response: Any, error: Any) -> None:
-        self.calls.append("after_call")
-
-
 def test_prepare_fires_nothing_and_a_call_runs_once() -> None:
     recorder = Recorder()
     stub = StubTransport(json_response(200, SESSION_JSON))
     with Client(API_KEY, transport=stub, plugins=[recorder]) as client:
         call = client.prepare("POST", "/v1/billing_portal/sessions", PARAMS, dict)
         unsent = client.prepare("POST", "/v1/billing_portal/sessions", PARAMS, dict)
-        assert recorder.calls == []
+        assert recorder.hooks == []
         del unsent  # dropped unsent: nothing to end
         assert client.send(call)["id"] == "bps_123"
-        assert recorder.calls == ["before_request", "after_call"]
+        assert recorder.hooks == ["before_request", "after_response", "after_call"]
         with pytest.raises(ConfigurationError, match="already sent"):
             client.send(call)
 
