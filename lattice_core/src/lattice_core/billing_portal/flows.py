@@ -15,14 +15,11 @@ Read values as attributes, or call `to_dict()` to see everything.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 
-from ..converters import converter, structure_or_api_error
-from ..masking import mask
+from ..model import Model
 from .enums import AfterCompletionType, AfterExpirationType, FlowDataType, RetentionType
 
 __all__ = [
@@ -43,68 +40,16 @@ __all__ = [
     "SubscriptionUpdateConfirmItem",
 ]
 
-_M = TypeVar("_M")
 
-
-# Stripe's enum values; ids have digits, and a key that slips through is masked anyway.
-_ENUM = re.compile(r"[a-z]+(?:_[a-z]+)*")
-
-
-def _masked(value: object) -> str:
-    return "None" if value is None else "'***'"
-
-
-def _masked_extra(extra: Mapping[str, Any]) -> str:
-    """Unknown keys are field names, so they show; their values do not."""
-    return repr(dict.fromkeys(extra, "***"))
-
-
-def _masked_field(name: str, value: object) -> str:
-    if isinstance(value, _Model):
-        return repr(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_masked_field(name, item) for item in value) + "]"
-    if name == "extra" and isinstance(value, Mapping):
-        return _masked_extra(value)
-    if name == "type" and isinstance(value, str) and _ENUM.fullmatch(value):
-        return repr(mask(value))  # an enum such as 'subscription_cancel': no secret, and useful
-    return _masked(value)
-
-
-class _Model:
-    """Shared `from_dict` / `to_dict` and the masking `repr` for the flow models."""
+class _Flow(Model):
+    """A flow model: `repr` shows the shape and every `type`, no other value."""
 
     __slots__ = ()
-
-    def __repr__(self) -> str:
-        shown = ", ".join(
-            f"{field.name}={_masked_field(field.name, getattr(self, field.name))}"
-            for field in attrs.fields(type(self))  # type: ignore[arg-type]
-        )
-        return f"{type(self).__name__}({shown})"
-
-    @classmethod
-    def from_dict(cls: type[_M], data: Mapping[str, Any] | None) -> _M | None:
-        """Decode Stripe's JSON (`None` gives `None`); unknown keys go to `extra`.
-
-        Args:
-            data: The object as Stripe's JSON has it, or `None`.
-
-        Raises:
-            APIError: `data` does not have the model's shape; the message names
-                the fields at fault, as
-                [`Session.from_dict`][lattice_core.billing_portal.Session.from_dict] does.
-        """
-        return None if data is None else structure_or_api_error(data, cls, cls.__name__)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Stripe's JSON shape, `extra` merged back in; `None` fields included."""
-        result: dict[str, Any] = converter().unstructure(self)
-        return result
+    _MASK_VALUES = True
 
 
 @attrs.frozen(slots=True, repr=False)
-class HostedConfirmation(_Model):
+class HostedConfirmation(_Flow):
     """`after_completion.hosted_confirmation`: the message shown after the flow."""
 
     custom_message: str | None = None
@@ -114,7 +59,7 @@ class HostedConfirmation(_Model):
 
 
 @attrs.frozen(slots=True, repr=False)
-class Redirect(_Model):
+class Redirect(_Flow):
     """`after_completion.redirect`: where the customer goes after the flow."""
 
     return_url: str
@@ -124,7 +69,7 @@ class Redirect(_Model):
 
 
 @attrs.frozen(slots=True, repr=False)
-class AfterCompletion(_Model):
+class AfterCompletion(_Flow):
     """What happens after the flow: `hosted_confirmation`, `portal_homepage` or `redirect`."""
 
     type: AfterCompletionType
@@ -138,7 +83,7 @@ class AfterCompletion(_Model):
 
 
 @attrs.frozen(slots=True, repr=False)
-class CouponOffer(_Model):
+class CouponOffer(_Flow):
     """A coupon offered to keep the customer from cancelling."""
 
     coupon: str
@@ -148,7 +93,7 @@ class CouponOffer(_Model):
 
 
 @attrs.frozen(slots=True, repr=False)
-class Retention(_Model):
+class Retention(_Flow):
     """`subscription_cancel.retention`: the retention offer (type `coupon_offer`)."""
 
     type: RetentionType
@@ -160,7 +105,7 @@ class Retention(_Model):
 
 
 @attrs.frozen(slots=True, repr=False)
-class SubscriptionCancel(_Model):
+class SubscriptionCancel(_Flow):
     """Flow `subscription_cancel`: cancel one subscription, optionally with an offer."""
 
     subscription: str
@@ -172,7 +117,7 @@ class SubscriptionCancel(_Model):
 
 
 @attrs.frozen(slots=True, repr=False)
-class SubscriptionUpdate(_Model):
+class SubscriptionUpdate(_Flow):
     """Flow `subscription_update`: let the customer pick a new plan."""
 
     subscription: str
@@ -182,7 +127,7 @@ class SubscriptionUpdate(_Model):
 
 
 @attrs.frozen(slots=True, repr=False)
-class SubscriptionUpdateConfirmItem(_Model):
+class SubscriptionUpdateConfirmItem(_Flow):
     """One subscription item to change: its `id` and new `price` and/or `quantity`."""
 
     id: str | None = None
@@ -196,7 +141,7 @@ class SubscriptionUpdateConfirmItem(_Model):
 
 
 @attrs.frozen(slots=True, repr=False)
-class SubscriptionUpdateConfirmDiscount(_Model):
+class SubscriptionUpdateConfirmDiscount(_Flow):
     """A discount applied to the confirmed update: a `coupon` or a `promotion_code`."""
 
     coupon: str | None = None
@@ -208,7 +153,7 @@ class SubscriptionUpdateConfirmDiscount(_Model):
 
 
 @attrs.frozen(slots=True, repr=False)
-class SubscriptionUpdateConfirm(_Model):
+class SubscriptionUpdateConfirm(_Flow):
     """Flow `subscription_update_confirm`: confirm a prepared plan change."""
 
     subscription: str
@@ -222,7 +167,7 @@ class SubscriptionUpdateConfirm(_Model):
 
 
 @attrs.frozen(slots=True, repr=False)
-class SubscriptionPause(_Model):
+class SubscriptionPause(_Flow):
     """Flow `subscription_pause` (API `2026-10-28.endive`): pause one subscription."""
 
     subscription: str
@@ -232,7 +177,7 @@ class SubscriptionPause(_Model):
 
 
 @attrs.frozen(slots=True, repr=False)
-class CustomerUpdate(_Model):
+class CustomerUpdate(_Flow):
     """Flow `customer_update` (API `2026-10-28.endive`): it takes no settings."""
 
     extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
@@ -240,7 +185,7 @@ class CustomerUpdate(_Model):
 
 
 @attrs.frozen(slots=True, repr=False)
-class FlowData(_Model):
+class FlowData(_Flow):
     """A deep-link flow: `type` plus the settings object of that type."""
 
     type: FlowDataType
@@ -267,7 +212,7 @@ class FlowData(_Model):
 
 
 @attrs.frozen(slots=True, repr=False)
-class CustomerLogin(_Model):
+class CustomerLogin(_Flow):
     """`after_expiration.customer_login`: until when the customer may log back in."""
 
     expires_at: int | None = None
@@ -277,7 +222,7 @@ class CustomerLogin(_Model):
 
 
 @attrs.frozen(slots=True, repr=False)
-class AfterExpiration(_Model):
+class AfterExpiration(_Flow):
     """What an expired session URL offers (API `2026-10-28.endive`): `customer_login`."""
 
     type: AfterExpirationType

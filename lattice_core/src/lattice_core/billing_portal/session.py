@@ -10,26 +10,26 @@ everything while debugging.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 import attrs
 
-from ..client import AsyncClient, Client
-from ..converters import IdOrObject, converter, structure_or_api_error
-from ..errors import ConfigurationError
-from ..pipeline import Call
+from ..client import AsyncClient, CallOptions, Client
+from ..converters import IdOrObject
+from ..model import Model, masked
+from ..resources import Operation, Resource
+from ..rules import Rule
 from .enums import Locale
-from .flows import AfterExpiration, FlowData, _masked, _masked_extra
+from .flows import AfterExpiration, FlowData
 from .params import SessionCreateParams  # at run time too: typing.get_type_hints(create)
-from .rules import BUILTIN_FLOW_TYPES
-from .validation import validate_create_params
+from .rules import BUILTIN_FLOW_TYPES, FlowType
+from .validation import check_owner, validator_for
 
-__all__ = ["Session"]
+__all__ = ["RESOURCE", "Session"]
 
 
-@attrs.frozen(slots=True)
-class Session:
+@attrs.frozen(slots=True, repr=False)
+class Session(Model):
     """A Customer Portal session (Stripe object `billing_portal.session`).
 
     Send the customer's browser to [`url`][lattice_core.billing_portal.Session.url];
@@ -37,14 +37,14 @@ class Session:
     in [`extra`][lattice_core.billing_portal.Session.extra].
     """
 
-    OBJECT_NAME: ClassVar[str] = "billing_portal.session"
+    OBJECT_NAME = "billing_portal.session"
     """The `object` value of this resource in Stripe's JSON."""
     PATH: ClassVar[str] = "/v1/billing_portal/sessions"
     """The API path sessions are created at."""
 
     id: str
     """The session id (`bps_...`)."""
-    url: str = attrs.field(repr=_masked)
+    url: str = attrs.field(repr=masked)
     """The single-use portal URL to redirect the customer to; masked in `repr`."""
     object: Literal["billing_portal.session"] = "billing_portal.session"
     """Always `"billing_portal.session"`."""
@@ -56,7 +56,7 @@ class Session:
     """The customer the session is for (`cus_...`)."""
     customer_account: str | None = None
     """The Accounts v2 account the session is for, if it was made with one (`acct_...`)."""
-    flow: FlowData | None = attrs.field(default=None, repr=_masked)
+    flow: FlowData | None = attrs.field(default=None, repr=masked)
     """The deep-link flow the customer goes through, if any; masked in `repr`."""
     livemode: bool = False
     """`True` in live mode, `False` in test mode."""
@@ -68,35 +68,8 @@ class Session:
     """Where the portal's "return" link leads."""
     after_expiration: AfterExpiration | None = None
     """What an expired URL offers (API `2026-10-28.endive`)."""
-    extra: dict[str, Any] = attrs.field(factory=dict, repr=_masked_extra)
+    extra: dict[str, Any] = attrs.field(factory=dict)
     """Keys of Stripe's answer that this version of Lattice does not model."""
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> Session | None:
-        """Decode Stripe's JSON object; `None` gives `None`.
-
-        Unknown top-level keys are kept in `extra`; an enum value newer than
-        the pinned API version is kept as it is.
-
-        Args:
-            data: A `billing_portal.session` object as Stripe's JSON has it (a
-                webhook event's `data.object`, say), or `None`.
-
-        Raises:
-            APIError: `data` does not have the session's shape; the message
-                names the fields at fault (never their values).
-        """
-        return None if data is None else structure_or_api_error(data, cls, cls.OBJECT_NAME)
-
-    @classmethod
-    def _decode(cls, data: Mapping[str, Any]) -> Session:
-        """Decode an answer body, whose nesting the pipeline has already bounded."""
-        return structure_or_api_error(data, cls, cls.OBJECT_NAME, depth_checked=True)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Everything, unmasked, in Stripe's JSON shape (`extra` merged back in)."""
-        result: dict[str, Any] = converter().unstructure(self)
-        return result
 
     @classmethod
     def create(
@@ -139,7 +112,11 @@ class Session:
                 ([`APIError`][lattice_core.errors.APIError], keeping status and
                 request id).
         """
-        return client.send(cls._call(client, params, stripe_account, idempotency_key, False))
+        options: CallOptions = {
+            "stripe_account": stripe_account,
+            "idempotency_key": idempotency_key,
+        }
+        return client.send(_CREATE.prepare(client, params, options, want_async=False))
 
     @classmethod
     async def create_async(
@@ -173,34 +150,26 @@ class Session:
             StripeError: Stripe refused the request or could not be reached, or
                 a 2xx answer was not a session.
         """
-        call = cls._call(client, params, stripe_account, idempotency_key, True)
-        return await client.send(call)
+        options: CallOptions = {
+            "stripe_account": stripe_account,
+            "idempotency_key": idempotency_key,
+        }
+        return await client.send(_CREATE.prepare(client, params, options, want_async=True))
 
-    @classmethod
-    def _call(
-        cls,
-        client: Client | AsyncClient,
-        params: Mapping[str, Any],
-        stripe_account: str | None,
-        idempotency_key: str | None,
-        want_async: bool,
-    ) -> Call[Session]:
-        """The checked, prepared create call for `client` (of the kind `want_async` says)."""
-        if isinstance(client, Client if want_async else AsyncClient):
-            raise ConfigurationError(
-                "Session.create_async needs an AsyncClient; with a Client use "
-                "Session.create(client, ...)."
-                if want_async
-                else "Session.create needs a Client; with an AsyncClient use "
-                "'await Session.create_async(client, ...)'."
-            )
-        added = client.hooks.flow_types
-        checked = validate_create_params(params, BUILTIN_FLOW_TYPES + added if added else None)
-        return client.prepare(
-            "POST",
-            cls.PATH,
-            checked,
-            cls._decode,
-            stripe_account=stripe_account,
-            idempotency_key=idempotency_key,
-        )
+
+def _create_rule(added: tuple[FlowType, ...]) -> Rule:
+    return validator_for(BUILTIN_FLOW_TYPES + added if added else BUILTIN_FLOW_TYPES)
+
+
+_CREATE: Operation[Session] = Operation(
+    "create",
+    "POST",
+    "/v1/billing_portal/sessions",
+    Session,
+    _create_rule,
+    check=check_owner,
+    params=SessionCreateParams,
+)
+
+RESOURCE = Resource.declare(Session, _CREATE)
+"""The session resource: one operation, `create`."""

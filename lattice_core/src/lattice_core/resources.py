@@ -1,0 +1,175 @@
+"""The resource layer: a resource is declared once, and every part reads that.
+
+An [`Operation`][lattice_core.resources.Operation] says how to call one
+endpoint (method, path, the params `TypedDict`, the rule table its params are
+checked against, the model its answer decodes to); a
+[`Resource`][lattice_core.resources.Resource] groups a model's operations under
+its Stripe object name. `Session.create` is one line over its operation's
+[`prepare`][lattice_core.resources.Operation.prepare]; the fake Stripe routes
+and checks requests by the same declarations, and the command line finds its
+commands and flags there. The client and the pipeline know no resource.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+
+import attrs
+
+from .client import AsyncClient, Client
+from .errors import ConfigurationError, InvalidParamsError
+from .model import Model
+from .rules import Rule
+from .validation import check_params
+
+if TYPE_CHECKING:
+    from .billing_portal.rules import FlowType
+    from .client import CallOptions
+    from .pipeline import Call
+
+__all__ = ["Operation", "Resource"]
+
+R = TypeVar("R", bound=Model)
+
+RuleFor = Callable[[tuple["FlowType", ...]], Rule]
+"""Makes an operation's params rule, given the flow types plugins registered."""
+
+# What may stand for {id} in a path: Stripe's ids are a prefix, `_` and URL-safe text.
+_ID = re.compile(r"[A-Za-z0-9_]+")
+
+
+@attrs.frozen(eq=False)
+class Operation(Generic[R]):
+    """One endpoint of a resource: how to call it, check it and read its answer.
+
+    Args:
+        name: What the operation is called on the model and in the command line
+            (`"create"`).
+        method: The HTTP method.
+        path: The API path; `{id}` stands for the object's id, where it has one.
+        result: The model the 2xx answer decodes to.
+        rule: Makes the params rule from the flow types plugins registered
+            (most operations ignore them).
+        check: A check across fields the table cannot say, run on the plain
+            params after the table's (exactly one of two keys, say).
+        params: The `TypedDict` users type their params against.
+        id_prefix: What the id in the path starts with (`"bpc_"`).
+    """
+
+    name: str
+    """The operation's name (`"create"`)."""
+    method: Literal["GET", "POST"]
+    """The HTTP method."""
+    path: str
+    """The API path, `{id}` standing for the object's id."""
+    result: type[R]
+    """The model the 2xx answer decodes to."""
+    rule: RuleFor
+    """Makes the params rule from the flow types plugins registered."""
+    check: Callable[[dict[str, Any]], None] | None = None
+    """A check across fields, run after the table's."""
+    params: Any = None
+    """The `TypedDict` of the params."""
+    id_prefix: str | None = None
+    """What an id in the path starts with."""
+
+    def path_for(self, object_id: str | None) -> str:
+        """The path with `object_id` in it, checked so it cannot change the path.
+
+        Raises:
+            InvalidParamsError: The id is missing, is not a str, or holds anything
+                but letters, digits and `_` (a `/`, `..`, `?`, `#` or space would
+                send the request elsewhere), or lacks the resource's prefix.
+        """
+        if "{id}" not in self.path:
+            return self.path
+        prefix = self.id_prefix or ""
+        example = f"{prefix}123" if prefix else "the object's id"
+        if not isinstance(object_id, str):
+            got = "None" if object_id is None else type(object_id).__name__
+            raise InvalidParamsError(
+                f"id must be a str such as {example!r}, not {got}.", param="id", reason="type"
+            )
+        if not _ID.fullmatch(object_id) or not object_id.startswith(prefix):
+            shown = "an empty string" if not object_id else f"{len(object_id)} characters"
+            raise InvalidParamsError(
+                f"id must be an id such as {example!r}: {prefix or 'an id'} followed by "
+                f"letters, digits and '_' only; got {shown} that cannot be one.",
+                param="id",
+                reason="id",
+            )
+        return self.path.replace("{id}", object_id)
+
+    def check_params(self, params: object, flow_types: tuple[FlowType, ...] = ()) -> dict[str, Any]:
+        """Check `params` against this operation's table; return them as plain data.
+
+        Raises:
+            InvalidParamsError: A param is wrong; the message names its path.
+        """
+        return check_params(self.rule(flow_types), params, self.check)
+
+    def prepare(
+        self,
+        client: Client | AsyncClient,
+        params: Mapping[str, Any],
+        options: CallOptions,
+        *,
+        object_id: str | None = None,
+        want_async: bool,
+    ) -> Call[R]:
+        """The checked, prepared call for `client`; nothing is sent.
+
+        Args:
+            client: The client to send through; it must be of the kind
+                `want_async` says.
+            params: The params as the user passed them.
+            options: The per-call options (`stripe_account`, ...).
+            object_id: The id that goes into the path, for operations on one object.
+            want_async: Whether the `*_async` twin was called.
+
+        Raises:
+            ConfigurationError: `client` is of the other kind.
+            InvalidParamsError: A param, the id or an option is wrong.
+        """
+        if isinstance(client, Client if want_async else AsyncClient):
+            raise self._wrong_client(want_async)
+        path = self.path_for(object_id)
+        checked = self.check_params(params, client.hooks.flow_types)
+        return client.prepare(self.method, path, checked, self.result._decode, **options)
+
+    def _wrong_client(self, want_async: bool) -> ConfigurationError:
+        model, name = self.result.__name__, self.name
+        if want_async:
+            return ConfigurationError(
+                f"{model}.{name}_async needs an AsyncClient; with a Client use "
+                f"{model}.{name}(client, ...)."
+            )
+        return ConfigurationError(
+            f"{model}.{name} needs a Client; with an AsyncClient use "
+            f"'await {model}.{name}_async(client, ...)'."
+        )
+
+
+@attrs.frozen(eq=False)
+class Resource:
+    """A Stripe resource: its object name, its model and its operations.
+
+    Args:
+        object_name: The `object` value in Stripe's JSON (`"billing_portal.session"`).
+        model: The model its objects decode to.
+        operations: Its operations, by name.
+    """
+
+    object_name: str
+    """The `object` value in Stripe's JSON."""
+    model: type[Model]
+    """The model its objects decode to."""
+    operations: Mapping[str, Operation[Any]]
+    """Its operations, by name."""
+
+    @classmethod
+    def declare(cls, model: type[Model], *operations: Operation[Any]) -> Resource:
+        """Declare `model`'s resource from its operations (its object name is the model's)."""
+        return cls(model.OBJECT_NAME, model, {op.name: op for op in operations})
