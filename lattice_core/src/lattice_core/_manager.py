@@ -25,6 +25,8 @@ HOOK_NAMES = tuple(
     )
 )
 """Every hook's name, sorted: for messages, and to know the specs are complete."""
+IMPL_MARKER = f"{hookspecs.PROJECT_NAME}_impl"
+"""The attribute by which pluggy marks a hook implementation (its options, a dict)."""
 
 
 class PluginManager(pluggy.PluginManager):
@@ -150,8 +152,7 @@ def owner_of(plugin: object) -> object | None:
     """What decides a plugin's hooks: its module or class; `None` if the instance adds any."""
     if isinstance(plugin, (ModuleType, type)):
         return plugin
-    marker = f"{hookspecs.PROJECT_NAME}_impl"  # how pluggy marks a hook implementation
-    if any(hasattr(value, marker) for value in _instance_dict(plugin).values()):
+    if any(hasattr(value, IMPL_MARKER) for value in _instance_dict(plugin).values()):
         return None
     return type(plugin)
 

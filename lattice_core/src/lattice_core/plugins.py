@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias, TypeVar, cast
 import pluggy
 
 from . import hookspecs
-from ._manager import BLUEPRINTS, HOOK_NAMES, PluginManager, owner_of
+from ._manager import BLUEPRINTS, HOOK_NAMES, IMPL_MARKER, PluginManager, owner_of
 from .errors import ConfigurationError, PluginNotFoundError
 from .hooks import Hooks
 from .masking import mask
@@ -273,14 +273,13 @@ def find_transport(name: str, disable_plugins: Iterable[str] = ()) -> TransportF
         ConfigurationError: A plugin failed to load or to start, as a client
             built with it would say.
     """
-    marker = f"{hookspecs.PROJECT_NAME}_impl"  # how pluggy marks a hook implementation
     skipped = set(disable_plugins)
     asked: list[tuple[int, importlib.metadata.EntryPoint]] = []
     for ep in _entry_points():
         if ep.name in skipped:
             continue
         skipped.add(ep.name)  # a second entry point of a name is never registered
-        options = getattr(getattr(_load(ep), "register_transports", None), marker, None)
+        options = getattr(getattr(_load(ep), "register_transports", None), IMPL_MARKER, None)
         if isinstance(options, dict) and not (options.get("wrapper") or options.get("hookwrapper")):
             asked.append((0 if options.get("tryfirst") else 2 if options.get("trylast") else 1, ep))
     asked.reverse()  # pluggy calls the last registered first ...
