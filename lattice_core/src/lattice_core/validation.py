@@ -18,6 +18,14 @@ an integer, but it would be form-encoded as `2.0`, which Stripe refuses).
 Each resource documents its own (a session's flow type requires its settings
 object, say).
 
+`""` is Stripe's way to unset a field, clear a list or unset a map's keys; a
+rule marked `emptyable` takes it whatever else it says. Elsewhere `""` is
+judged like any other value: a list, a map, a boolean or an integer refuses it,
+and so does a required string. Bounds that Stripe states only in words are
+checked too, where a table gives them: an integer's range (a list's `limit`,
+1 to 100), an array's most items (10 `products`), and metadata's limits (50
+keys, keys of at most 40 characters, values of at most 500).
+
 Before the table is consulted, `lattice_core.plain.plain_params` walks
 the whole params tree once, so hostile shapes are typed errors too, not
 crashes: nesting deeper than `MAX_DEPTH`, a
@@ -50,6 +58,8 @@ _KIND_WORDS = {
     "integer": "an integer",
     "object": "a mapping",
     "array": "a list",
+    "boolean": "True or False",
+    "map": "a mapping of strings to strings",
 }
 # What an enum value or a parameter name looks like; anything else is not quoted.
 _TOKEN = re.compile(r"[A-Za-z0-9_.-]{1,40}")
@@ -65,6 +75,8 @@ def _what(rule: Rule) -> str:
         return rule.what
     if rule.enum is not None:
         return "one of " + ", ".join(repr(v) for v in rule.enum)
+    if rule.emptyable and rule.kind != "string":
+        return f"{_KIND_WORDS[rule.kind]}, or '' to unset it"
     return _KIND_WORDS[rule.kind]
 
 
@@ -79,6 +91,8 @@ def _join(path: str, key: str) -> str:
 
 def _check(rule: Rule, value: Any, path: str, root: _Root) -> None:
     kind = rule.kind
+    if rule.emptyable and isinstance(value, str) and not value:
+        return  # Stripe's "" to unset, where the table allows it
     if kind == "string":
         if not isinstance(value, str):
             raise fail(path, "type", f"{path} must be {_what(rule)}, not {type(value).__name__}.")
@@ -102,18 +116,75 @@ def _check(rule: Rule, value: Any, path: str, root: _Root) -> None:
             ok = value.tzinfo is not None
         if not ok:
             raise fail(path, "type", f"{path} must be {_what(rule)}, not {type(value).__name__}.")
+        if isinstance(value, int):
+            _check_bounds(rule, value, path)
+    elif kind == "boolean":
+        if not isinstance(value, bool):
+            raise fail(path, "type", f"{path} must be {_what(rule)}, not {type(value).__name__}.")
     elif kind == "array":
         if not isinstance(value, (list, tuple)):
             raise fail(path, "type", f"{path} must be {_what(rule)}, not {type(value).__name__}.")
         if rule.non_empty and not value:
             raise fail(path, "non_empty", f"{path} must be {_what(rule)}; got an empty list.")
+        if rule.max_items is not None and len(value) > rule.max_items:
+            raise fail(
+                path,
+                "max_items",
+                f"{path} must have at most {count(rule.max_items, 'item')}, got {len(value)}.",
+            )
         assert rule.items is not None  # noqa: S101 - arrays are built with items
         for index, item in enumerate(value):
             if item is None:
                 raise fail(f"{path}[{index}]", "type", f"{path}[{index}] must not be None.")
             _check(rule.items, item, f"{path}[{index}]", root)
+    elif kind == "map":
+        _check_map(rule, value, path, root)
     else:
         _check_object(rule, value, path, root)
+
+
+def _check_bounds(rule: Rule, value: int, path: str) -> None:
+    """An integer within the rule's `minimum` and `maximum`, if it has them."""
+    low, high = rule.minimum, rule.maximum
+    if (low is None or value >= low) and (high is None or value <= high):
+        return
+    if low is not None and high is not None:
+        bounds = f"from {low} to {high}"
+    elif low is not None:
+        bounds = f"at least {low}"
+    else:
+        bounds = f"at most {high}"
+    raise fail(path, "range", f"{path} must be {_what(rule)} {bounds}, got {value}.")
+
+
+def _check_map(rule: Rule, value: Any, path: str, root: _Root) -> None:
+    """A mapping of string keys to values that follow `rule.values` (metadata)."""
+    if not isinstance(value, Mapping):
+        raise fail(path, "type", f"{path} must be {_what(rule)}, not {type(value).__name__}.")
+    if rule.max_items is not None and len(value) > rule.max_items:
+        raise fail(
+            path,
+            "max_items",
+            f"{path} must have at most {count(rule.max_items, 'key')}, got {len(value)}.",
+        )
+    for key, item in value.items():
+        if not isinstance(key, str):  # plain_params refuses these first
+            raise fail(path, "type", f"{path} keys must be strings, not {type(key).__name__}.")
+        name = _shown(key)
+        where = _join(path, name if name is not None else f"<{_described_key(key)}>")
+        if rule.key_max_length is not None and len(key) > rule.key_max_length:
+            raise fail(
+                where,
+                "max_length",
+                f"{path} keys must be at most {count(rule.key_max_length, 'character')}; "
+                f"got {_described_key(key)}.",
+            )
+        if item is not None and rule.values is not None:  # None: absent, as on the wire
+            _check(rule.values, item, where, root)
+
+
+def _described_key(key: str) -> str:
+    return with_article(f"{len(key)}-character key")
 
 
 def _is_web_url(value: str) -> bool:
@@ -153,7 +224,8 @@ def _check_object(rule: Rule, value: Any, path: str, root: _Root | None = None) 
             raise _unknown(rule, key, path, root)
         _check(sub_rule, item, _join(path, key), root)
     for key, sub_rule in _required(rule):
-        if value.get(key) in (None, ""):
+        given = value.get(key)
+        if given is None or (given == "" and not sub_rule.emptyable):
             sub_path = _join(path, key)
             raise fail(sub_path, "required", f"{sub_path} is required; pass {_what(sub_rule)}.")
     if not rule.by_type:
@@ -428,8 +500,9 @@ _FLAT: dict[int, tuple[Rule, dict[str, _FlatCheck] | None]] = {}
 def coerce_form(rule: Rule, value: Any) -> Any:
     """Give form-decoded params (all strings) their types back, guided by the table.
 
-    Integer fields written as digits become `int`; everything else is left
-    for [`check_params`][lattice_core.validation.check_params] to judge. Used by
+    Integer fields written as digits become `int`, boolean fields written
+    `true` or `false` become `True` or `False`; everything else is left for
+    [`check_params`][lattice_core.validation.check_params] to judge. Used by
     the fake Stripe and the command line, which both start from `key=value` text.
     """
     return _coerce(rule, value)
@@ -437,6 +510,7 @@ def coerce_form(rule: Rule, value: Any) -> Any:
 
 _INT_TEXT = re.compile(r"-?[0-9]+")
 _INT64_DIGITS = 19  # 2**63 has 19 digits: a longer number cannot fit
+_BOOL_TEXT = {"true": True, "false": False}  # as the encoder writes them
 
 
 def _coerce(rule: Rule, value: Any, path: str = "") -> Any:
@@ -449,6 +523,8 @@ def _coerce(rule: Rule, value: Any, path: str = "") -> Any:
                 f"range), got {with_article(str(len(value.lstrip('-'))) + '-digit number')}.",
             )
         return int(value)
+    if rule.kind == "boolean" and isinstance(value, str) and value in _BOOL_TEXT:
+        return _BOOL_TEXT[value]
     if rule.kind == "object" and isinstance(value, Mapping):
         return {
             key: _coerce(rule.fields[key], item, _join(path, key)) if key in rule.fields else item

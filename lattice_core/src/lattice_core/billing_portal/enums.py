@@ -14,9 +14,19 @@ from typing import Literal
 __all__ = [
     "AfterCompletionType",
     "AfterExpirationType",
+    "BillingCycleAnchor",
+    "CancellationReasonOption",
+    "ConditionType",
+    "CustomerUpdateAllowedUpdate",
+    "DefaultAllowedUpdate",
     "FlowDataType",
     "Locale",
+    "PauseDurationType",
+    "PauseInterval",
+    "ProrationBehavior",
     "RetentionType",
+    "SubscriptionCancelMode",
+    "TrialUpdateBehavior",
 ]
 
 FlowDataType = Literal[
@@ -45,3 +55,49 @@ Locale = Literal[
     "sv", "th", "tr", "vi", "zh", "zh-HK", "zh-TW",
 ]  # fmt: skip
 """The IETF language tag the portal is shown in; `"auto"` follows the customer's browser."""
+
+# -- the portal configuration (`billing_portal.configuration`) --------------------------------
+
+CustomerUpdateAllowedUpdate = Literal["address", "email", "name", "phone", "shipping", "tax_id"]
+"""A customer detail customers may change (`features.customer_update.allowed_updates`)."""
+
+CancellationReasonOption = Literal[
+    "customer_service",
+    "low_quality",
+    "missing_features",
+    "other",
+    "switched_service",
+    "too_complex",
+    "too_expensive",
+    "unused",
+]
+"""A reason offered on cancelling (`subscription_cancel.cancellation_reason.options`)."""
+
+SubscriptionCancelMode = Literal["at_period_end", "immediately"]
+"""When a cancellation takes effect (`features.subscription_cancel.mode`)."""
+
+ProrationBehavior = Literal["always_invoice", "create_prorations", "none"]
+"""How changes are prorated (`proration_behavior` of `subscription_cancel` and `_update`).
+
+For `subscription_cancel`, the SDK of `2026-10-28.endive` says `always_invoice`
+is refused and `create_prorations` needs `mode="immediately"`, though the
+schema lists all three.
+"""
+
+BillingCycleAnchor = Literal["now", "unchanged"]
+"""Whether a plan change resets the billing cycle (`subscription_update.billing_cycle_anchor`)."""
+
+DefaultAllowedUpdate = Literal["price", "promotion_code", "quantity"]
+"""What customers may change (`features.subscription_update.default_allowed_updates`)."""
+
+ConditionType = Literal["decreasing_item_amount", "shortening_interval"]
+"""When an update waits for the period's end (`schedule_at_period_end.conditions[].type`)."""
+
+TrialUpdateBehavior = Literal["continue_trial", "end_trial"]
+"""What a plan change does to a trial (`features.subscription_update.trial_update_behavior`)."""
+
+PauseDurationType = Literal["indefinite", "interval_options"]
+"""How long customers may pause (`subscription_pause.duration.type`, `2026-10-28.endive`)."""
+
+PauseInterval = Literal["day", "month", "week", "year"]
+"""The unit of a pause option (`subscription_pause.duration.interval_options[].interval`)."""
