@@ -51,7 +51,7 @@ from .plain import plain_params
 from .rules import Rule
 from .wording import count, with_article
 
-__all__ = ["check_params", "coerce_form", "fail", "form_param"]
+__all__ = ["check_params", "coerce_form", "fail", "form_param", "not_both"]
 
 _KIND_WORDS = {
     "string": "a string",
@@ -76,7 +76,7 @@ def _what(rule: Rule) -> str:
     if rule.enum is not None:
         return "one of " + ", ".join(repr(v) for v in rule.enum)
     if rule.emptyable and rule.kind != "string":
-        return f"{_KIND_WORDS[rule.kind]}, or '' to unset it"
+        return f"{_KIND_WORDS[rule.kind]}, or '' to clear it"
     return _KIND_WORDS[rule.kind]
 
 
@@ -87,6 +87,29 @@ def _shown(value: str) -> str | None:
 
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
+
+
+def not_both(first: str, second: str) -> Callable[[Mapping[str, Any]], None]:
+    """A check across fields: at most one of two top-level params may be given.
+
+    Pass it as `check` to [`check_params`][lattice_core.validation.check_params]
+    (a list's cursors: `not_both("starting_after", "ending_before")`). `None`
+    counts as absent; the error names `second`, with reason `"exclusive"`.
+
+    Args:
+        first: One param's name.
+        second: The other's.
+    """
+
+    def check(params: Mapping[str, Any]) -> None:
+        if params.get(first) is not None and params.get(second) is not None:
+            raise fail(
+                second,
+                "exclusive",
+                f"{first} and {second} are mutually exclusive: pass one of them, not both.",
+            )
+
+    return check
 
 
 def _check(rule: Rule, value: Any, path: str, root: _Root) -> None:
