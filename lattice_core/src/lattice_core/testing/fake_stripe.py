@@ -1,13 +1,17 @@
-"""An in-memory fake of Stripe's `POST /v1/billing_portal/sessions`.
+"""An in-memory fake of Stripe's API for the resources Lattice declares.
 
 [`FakeStripe`][lattice_core.testing.FakeStripe] is an *app* (`(method, path,
 headers, body) -> (status, headers, body)`), so the same object answers over
 real HTTP through [`LoopbackServer`][lattice_core.testing.LoopbackServer] and in
-memory through a stub transport. It checks what Stripe checks (the key, idempotency, and the
-params through the same table as Lattice's pre-flight validators, so a request
-that skipped them still gets Stripe's 400 with `param` in form spelling) and
-answers with realistic `billing_portal.session` objects. Pass
-`flow_types` to accept flow types newer than the pinned API version.
+memory through a stub transport. What it serves comes from the resource
+declarations (`lattice_core.resources`): each declared operation is a route,
+its params are checked against the operation's own rule table (so a request
+that skipped Lattice's pre-flight checks still gets Stripe's 400 with `param`
+in form spelling), and its answers are shaped from the operation's model. What
+a resource *does* (create a session, store a configuration) lives beside it
+in `lattice_core.testing.fake_billing_portal`; this module checks the key,
+routes, keeps idempotency and plans failures. Pass `flow_types` to accept flow
+types newer than the pinned API version.
 [`fail_next`][lattice_core.testing.FakeStripe.fail_next] and
 [`disconnect_next`][lattice_core.testing.FakeStripe.disconnect_next] make the next
 calls fail, in memory and over HTTP alike.
@@ -17,25 +21,23 @@ Serve it: `lattice-stripe fake-stripe --port 12111` (or `python -m lattice_core.
 
 from __future__ import annotations
 
-import itertools
 import json
+import re
 import secrets
 import threading
-import time
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
-from ..billing_portal.rules import BUILTIN_FLOW_TYPES, FlowType, Rule
-from ..billing_portal.validation import (
-    coerce_form_values,
-    form_param,
-    validate_create_params,
-    validator_for,
-)
-from ..encoding import _segments, decode_form
+from ..billing_portal.rules import BUILTIN_FLOW_TYPES, FlowType
+from ..encoding import decode_form, form_segments
 from ..errors import InvalidParamsError
+from ..http import split_url
 from ..masking import mask
+from ..resources import Operation
+from ..rules import Rule
+from ..validation import check_params, coerce_form, form_param
+from .fake_base import Answer, F, FakeResource, stripe_error
+from .fake_billing_portal import fake_resources
 from .faults import (
     CONTROL_PATH,
     Fault,
@@ -49,56 +51,7 @@ from .server import Disconnect
 
 __all__ = ["FakeStripe", "decode_form"]  # decode_form: re-exported from encoding
 
-SESSIONS_PATH = "/v1/billing_portal/sessions"
-# The response's ``flow``, as Stripe shapes it (``billing_portal_session.json`` plus the
-# 2026-10-28 additions): every key present, ``None`` where unset. A list holds the shape
-# of its items.
-_FLOW_SHAPE: dict[str, Any] = {
-    "type": None,
-    "after_completion": {
-        "type": None,
-        "hosted_confirmation": {"custom_message": None},
-        "redirect": {"return_url": None},
-    },
-    "customer_update": {},
-    "subscription_cancel": {
-        "subscription": None,
-        "retention": {"type": None, "coupon_offer": {"coupon": None}},
-    },
-    "subscription_pause": {"subscription": None},
-    "subscription_update": {"subscription": None},
-    "subscription_update_confirm": {
-        "subscription": None,
-        "discounts": [{"coupon": None, "promotion_code": None}],
-        "items": [{"id": None, "price": None, "quantity": None}],
-    },
-}
-_HOMEPAGE = {"type": "portal_homepage", "hosted_confirmation": None, "redirect": None}
-
-
-def _echo(shape: Any, given: Any) -> Any:
-    """`given` laid over `shape`; keys the shape lacks (a plugin's flow type) are kept."""
-    if isinstance(shape, dict) and isinstance(given, Mapping):
-        out = {key: _echo(sub, given.get(key)) for key, sub in shape.items()}
-        out.update((key, value) for key, value in given.items() if key not in shape)
-        return out
-    if isinstance(shape, list) and isinstance(given, list):
-        return [_echo(shape[0], item) for item in given]
-    return given
-
-
-def _flow(flow_data: Mapping[str, Any]) -> dict[str, Any]:
-    flow: dict[str, Any] = _echo(_FLOW_SHAPE, flow_data)
-    if flow["after_completion"] is None:
-        flow["after_completion"] = dict(_HOMEPAGE)
-    kind = flow.get("type")
-    if isinstance(kind, str) and kind in _FLOW_SHAPE and flow[kind] is None:
-        flow[kind] = {}  # a type-only flow such as customer_update echoes an empty object
-    return flow
-
-
-def _error(status: int, err_type: str, message: str, **fields: str) -> tuple[int, dict[str, Any]]:
-    return status, {"error": {"type": err_type, "message": message, **fields}}
+_error = stripe_error
 
 
 # How Stripe words and codes what Lattice's pre-flight checks catch; a wrong type is
@@ -126,7 +79,7 @@ _TYPE_CODES: dict[str, tuple[str | None, str]] = {
 
 def _rule_at(rule: Rule | None, param: str) -> Rule | None:
     """The table's rule for a form-spelled param, or `None` if the table has none."""
-    for part in _segments(param):
+    for part in form_segments(param):
         if rule is None:
             return None
         if rule.kind == "array":
@@ -138,16 +91,31 @@ def _rule_at(rule: Rule | None, param: str) -> Rule | None:
     return rule
 
 
-def _refusal(method: str, path: str, key: str) -> tuple[int, dict[str, Any]] | None:
+def _refusal(key: str) -> tuple[int, dict[str, Any]] | None:
     if not key.startswith(("sk_test_", "rk_test_")):
         return _error(
             401,
             "invalid_request_error",
             "Invalid API Key provided. The fake takes test keys (sk_test_... or rk_test_...).",
         )
-    if (method, path) != ("POST", SESSIONS_PATH):
-        return _error(404, "invalid_request_error", f"Unrecognized request URL ({method}: {path}).")
     return None
+
+
+class _Route:
+    """A declared operation, the fake resource that serves it, and its path as a pattern."""
+
+    def __init__(self, operation: Operation[Any], served_by: FakeResource) -> None:
+        self.operation = operation
+        self.served_by = served_by
+        pattern = re.escape(operation.path).replace(re.escape("{id}"), "([^/]+)")
+        self.pattern = re.compile(pattern)
+
+    def match(self, method: str, path: str) -> tuple[bool, str | None] | None:
+        """`None` when the path is not this route's; else whether the method is, and the id."""
+        found = self.pattern.fullmatch(path)
+        if found is None:
+            return None
+        return method == self.operation.method, found.group(1) if found.groups() else None
 
 
 def _recorded(headers: dict[str, str]) -> dict[str, str]:
@@ -161,7 +129,7 @@ def _recorded(headers: dict[str, str]) -> dict[str, str]:
 
 
 class FakeStripe:
-    """A fake of Stripe's billing portal session endpoint; thread-safe.
+    """A fake of Stripe's API for the resources Lattice declares; thread-safe.
 
     Call it as an app, `fake(method, path, headers, body)`, or hand it to
     [`StubTransport.from_app`][lattice_core.testing.StubTransport.from_app] or
@@ -172,6 +140,9 @@ class FakeStripe:
             than the pinned API version.
     """
 
+    sessions: list[dict[str, Any]]
+    """Every session it created, as the JSON it answered with."""
+
     def __init__(self, flow_types: Iterable[FlowType] = BUILTIN_FLOW_TYPES) -> None:
         self.flow_types: tuple[FlowType, ...] = tuple(flow_types)
         """The flow types it accepts."""
@@ -181,14 +152,34 @@ class FakeStripe:
         The `authorization` header is masked (`Bearer sk_test_…cdef`), so a
         failing assertion never prints a key.
         """
-        self.sessions: list[dict[str, Any]] = []
-        """Every session it created, as the JSON it answered with."""
         self._idempotent: dict[
             tuple[str, str | None, str], tuple[dict[str, Any], int, dict[str, Any]]
         ] = {}
-        self._counter = itertools.count(1)
         self._lock = threading.Lock()
         self._plan = FaultPlan()
+        self._resources = fake_resources(self)
+        self._routes = [
+            _Route(operation, served_by)
+            for served_by in self._resources
+            for operation in served_by.resource.operations.values()
+        ]
+        for served_by in self._resources:  # `fake.sessions`, ...
+            for name, value in served_by.records().items():
+                setattr(self, name, value)
+
+    def served(self, kind: type[F]) -> F:
+        """The fake resource of class `kind` this fake serves, for one resource to read another.
+
+        Args:
+            kind: The fake resource's class, such as `FakeSessions`.
+
+        Raises:
+            LookupError: This fake serves no resource of that class.
+        """
+        for served_by in self._resources:
+            if isinstance(served_by, kind):
+                return served_by
+        raise LookupError(f"this FakeStripe serves no {kind.__name__}")
 
     @property
     def planned(self) -> int:
@@ -290,10 +281,12 @@ class FakeStripe:
         if path.startswith(CONTROL_PATH):  # not an API call: not recorded, not failed
             return self._control(method, path, body)
         headers = {k.lower(): v for k, v in headers.items()}
+        url = split_url(path)
         params: dict[str, Any] = {}
         problem = None
         try:
-            params = decode_form(body) if body else {}
+            query = path.partition("?")[2].encode()
+            params = decode_form(body) if body else decode_form(query) if query else {}
         except UnicodeDecodeError:
             problem = _error(
                 400,
@@ -307,9 +300,7 @@ class FakeStripe:
             self.requests.append((method, path, _recorded(headers), params))
             fault = self._plan.take()
             if fault is None:
-                status, payload, replayed = self._answer(
-                    method, urlsplit(path).path, headers, params, problem
-                )
+                status, payload, replayed = self._answer(method, url.path, headers, params, problem)
         if fault is not None:
             if fault.status is None:
                 raise Disconnect("FakeStripe.disconnect_next: the connection drops unanswered")
@@ -340,10 +331,17 @@ class FakeStripe:
         """The answer, and whether it replays an earlier one."""
         auth = headers.get("authorization", "")
         key = auth[len("Bearer ") :] if auth.startswith("Bearer ") else ""
-        refused = _refusal(method, path, key) or problem
-        if refused is not None:  # before idempotency, like Stripe
-            return (*refused, False)
-        idem = headers.get("idempotency-key")
+        refused = _refusal(key)
+        if refused is None:
+            route, object_id = self._route(method, path)
+            if route is None:
+                refused = _error(
+                    404, "invalid_request_error", f"Unrecognized request URL ({method}: {path})."
+                )
+        if refused is not None or problem is not None:  # before idempotency, like Stripe
+            return (*(refused or problem), False)  # type: ignore[misc]
+        assert route is not None  # noqa: S101 - refused otherwise
+        idem = headers.get("idempotency-key") if method == "POST" else None
         # Stripe scopes keys to the account: the API key plus any Stripe-Account.
         scope = (key, headers.get("stripe-account"), idem or "")
         if idem is not None and scope in self._idempotent:
@@ -357,61 +355,43 @@ class FakeStripe:
                 "parameters they were first used with.",
             )
             return (*mismatch, False)
-        status, payload, executed = self._create_session(params)
+        answer = self._serve(route, object_id, params)
         # Like Stripe, a request that failed validation saves nothing: a fixed retry may
         # reuse the key.
-        if idem is not None and executed:
-            self._idempotent[scope] = (params, status, payload)
-        return status, payload, False
+        if idem is not None and answer.executed:
+            self._idempotent[scope] = (params, answer.status, answer.body)
+        return answer.status, answer.body, False
 
-    def _invalid(self, exc: InvalidParamsError) -> tuple[int, dict[str, Any]]:
+    def _route(self, method: str, path: str) -> tuple[_Route | None, str | None]:
+        """The route serving `method` `path`, and the id in the path; `None` if none does."""
+        for route in self._routes:
+            matched = route.match(method, path)
+            if matched is not None and matched[0]:
+                return route, matched[1]
+        return None, None
+
+    def _serve(self, route: _Route, object_id: str | None, params: dict[str, Any]) -> Answer:
+        """Check the params against the operation's table, then let its resource answer."""
+        operation = route.operation
+        rule = route.served_by.rule(operation)
+        try:
+            checked = check_params(rule, coerce_form(rule, params), operation.check)
+        except InvalidParamsError as exc:
+            return Answer(*self._invalid(exc, rule), executed=False)
+        return route.served_by.serve(operation.name, checked, object_id)
+
+    def _invalid(
+        self, exc: InvalidParamsError, rule: Rule | None = None
+    ) -> tuple[int, dict[str, Any]]:
         """A Stripe-shaped 400 for params the real API would refuse, `param` in form spelling."""
         param = form_param(exc.param) if exc.param else ""
         code: str | None
         if exc.reason == "type":
-            rule = _rule_at(validator_for(self.flow_types), param)
-            code, message = _TYPE_CODES[rule.kind] if rule is not None else _CODES["unknown"]
+            at = _rule_at(rule, param)
+            code, message = _TYPE_CODES[at.kind] if at is not None else _CODES["unknown"]
         else:
             code, message = _CODES.get(
                 exc.reason or "", ("parameter_invalid_string", "Invalid {param}.")
             )
         fields = {"param": param} if code is None else {"code": code, "param": param}
         return _error(400, "invalid_request_error", message.format(param=param), **fields)
-
-    def _create_session(self, params: dict[str, Any]) -> tuple[int, dict[str, Any], bool]:
-        """Status, body, and whether the request got past validation (so it was executed)."""
-        try:
-            params = coerce_form_values(params, self.flow_types)
-            validate_create_params(params, self.flow_types)
-        except InvalidParamsError as exc:
-            return (*self._invalid(exc), False)
-        customer = params.get("customer")
-        account = params.get("customer_account")
-        if customer and not customer.startswith("cus_"):
-            missing = _error(
-                400,
-                "invalid_request_error",
-                f"No such customer: '{customer}'",
-                code="resource_missing",
-                param="customer",
-            )
-            return (*missing, True)
-        number = next(self._counter)
-        flow_data = params.get("flow_data")
-        flow = _flow(flow_data) if isinstance(flow_data, dict) else None
-        session = {
-            "id": f"bps_fake{number:06d}{secrets.token_hex(4)}",
-            "object": "billing_portal.session",
-            "configuration": params.get("configuration") or "bpc_fakedefault",
-            "created": int(time.time()),
-            "customer": customer or "",
-            "customer_account": account,
-            "flow": flow,
-            "livemode": False,
-            "locale": params.get("locale"),
-            "on_behalf_of": params.get("on_behalf_of"),
-            "return_url": params.get("return_url"),
-            "url": f"https://billing.stripe.com/p/session/test_{secrets.token_urlsafe(24)}",
-        }
-        self.sessions.append(session)
-        return 200, session, True
