@@ -199,8 +199,8 @@ def _check_map(rule: Rule, value: Any, path: str, root: _Root) -> None:
             raise fail(
                 where,
                 "max_length",
-                f"{path} keys must be at most {count(rule.key_max_length, 'character')}; "
-                f"got {_described_key(key)}.",
+                f"{path} has {_described_key(key)}; its keys must be at most "
+                f"{count(rule.key_max_length, 'character')}.",
             )
         if item is not None and rule.values is not None:  # None: absent, as on the wire
             _check(rule.values, item, where, root)
