@@ -17,7 +17,9 @@ schema accepts pass unchanged.
 from __future__ import annotations
 
 import copy
+import inspect
 import json
+import re
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -47,6 +49,7 @@ from lattice_core.rules import Rule
 from lattice_core.validation import check_params, coerce_form
 
 from .conftest import SHARED
+from .typing_cases import configuration_correct, configuration_mistakes
 
 _REQUESTS = json.loads((SHARED / "billing_portal_configuration_requests.json").read_text())
 _DELTA = json.loads((SHARED / "sdk_16_1_0_configuration_delta.json").read_text())
@@ -866,3 +869,31 @@ def test_coerce_form_reads_booleans_and_integers_back_from_form_text() -> None:
 def test_none_counts_as_absent_in_a_map_and_an_object() -> None:
     params = {"metadata": {"a": None, "b": "x"}, "login_page": None}
     assert check_params(configuration_update_rule(), params) == params
+
+
+# -- the typing cases hold at run time too --------------------------------------------------
+
+_BY_TYPED_DICT = {typed: (rule, check) for _, rule, typed, check in OPERATIONS.values()}
+
+
+def _typing_cases(module: Any) -> list[Callable[[], Any]]:
+    cases = [f for name, f in vars(module).items() if name.startswith("case_")]
+    assert len(cases) >= 5
+    return cases
+
+
+@pytest.mark.parametrize("case", _typing_cases(configuration_mistakes), ids=lambda f: f.__name__)
+def test_each_typing_mistake_is_refused_before_sending(case: Callable[[], Any]) -> None:
+    rule, check = _BY_TYPED_DICT[typing.get_type_hints(case)["return"]]
+    match = re.search(r"on `([^`]+)`", inspect.getdoc(case) or "")
+    assert match is not None, case.__name__
+    with pytest.raises(InvalidParamsError) as caught:
+        check_params(rule, case(), check)
+    assert caught.value.param == match[1], str(caught.value)
+
+
+@pytest.mark.parametrize("case", _typing_cases(configuration_correct), ids=lambda f: f.__name__)
+def test_each_typed_correct_example_passes_unchanged(case: Callable[[], Any]) -> None:
+    rule, check = _BY_TYPED_DICT[typing.get_type_hints(case)["return"]]
+    params = case()
+    assert check_params(rule, params, check) == params

@@ -23,7 +23,7 @@ from lattice_core import AsyncClient, Client, ConfigurationError, InvalidParamsE
 from lattice_core.testing import AsyncStubTransport, FakeStripe, StubTransport
 
 from .conftest import API_KEY, ROOT
-from .typing_cases import correct, mistakes
+from .typing_cases import configuration_mistakes, correct, mistakes
 
 CASES = ROOT / "tests" / "typing_cases"
 MARK = re.compile(r"^\s*#\s*E:\s*(?P<code>[a-z-]+)\s+(?P<text>.+)$")  # marks the next line
@@ -53,8 +53,12 @@ def _cases(module: ModuleType) -> list[Callable[..., Any]]:
     return cases
 
 
-def test_mypy_reports_each_marked_mistake_and_nothing_else() -> None:
-    path = CASES / "mistakes.py"
+@pytest.mark.parametrize(
+    ("name", "module"),
+    [("mistakes.py", mistakes), ("configuration_mistakes.py", configuration_mistakes)],
+)
+def test_mypy_reports_each_marked_mistake_and_nothing_else(name: str, module: ModuleType) -> None:
+    path = CASES / name
     marked = {
         number + 1: match.groupdict()
         for number, line in enumerate(path.read_text().splitlines(), start=1)
@@ -68,11 +72,12 @@ def test_mypy_reports_each_marked_mistake_and_nothing_else() -> None:
         assert got["code"] == want["code"], (number, got)
         assert want["text"] in got["message"], (number, got)
     # Every case holds exactly one mistake.
-    assert len(marked) == len(_cases(mistakes))
+    assert len(marked) == len(_cases(module))
 
 
-def test_correct_call_sites_check_cleanly() -> None:
-    assert _mypy(str((CASES / "correct.py").relative_to(ROOT))) == []
+@pytest.mark.parametrize("name", ["correct.py", "configuration_correct.py"])
+def test_correct_call_sites_check_cleanly(name: str) -> None:
+    assert _mypy(str((CASES / name).relative_to(ROOT))) == []
 
 
 def _documented_param(case: Callable[..., Any]) -> str | None:
