@@ -288,29 +288,39 @@ def check_stripe_account(stripe_account: str | None) -> str | None:
 
 def check_max_retries(max_retries: int) -> int:
     """How many retries a client may make: an int from 0 to 100."""
-    _check_number("max_retries", max_retries, minimum=0, maximum=100, integer=True)
+    _check_number("max_retries", max_retries, *_MAX_RETRIES_RANGE)
     return max_retries
 
 
 def check_timeout(timeout: float) -> float:
     """Seconds an attempt may take, as a float: from 0.001 to a day."""
-    # A day bounds any sane HTTP call; past it, socket APIs overflow or never return.
-    _check_number("timeout", timeout, minimum=0.001, maximum=86_400, integer=False)
+    _check_number("timeout", timeout, *_TIMEOUT_RANGE)
     return float(timeout)
 
 
-def _check_number(
-    name: str, value: object, *, minimum: float, maximum: float, integer: bool
-) -> None:
+def _number_problem(
+    name: str, value: object, minimum: float, maximum: float, integer: bool
+) -> str | None:
     kinds = (int,) if integer else (int, float)
     if isinstance(value, bool) or not isinstance(value, kinds) or not minimum <= value <= maximum:
         what = "an int" if integer else "a number"
         bits = value.bit_length() if isinstance(value, int) else 0
         got = f"an int of {bits} bits" if bits > 64 else repr(value)  # repr() may refuse it
         # NaN fails the range check too: it compares false with everything.
-        raise ConfigurationError(
-            f"{name} must be {what} from {minimum} to {maximum}, got {got}.", option=name
-        )
+        return f"{name} must be {what} from {minimum} to {maximum}, got {got}."
+    return None
+
+
+def _check_number(name: str, value: object, minimum: float, maximum: float, integer: bool) -> None:
+    problem = _number_problem(name, value, minimum, maximum, integer)
+    if problem is not None:
+        raise ConfigurationError(problem, option=name)
+
+
+# minimum, maximum, whether an int; a day bounds any sane HTTP call (past it, socket
+# APIs overflow or never return).
+_TIMEOUT_RANGE: tuple[float, float, bool] = (0.001, 86_400, False)
+_MAX_RETRIES_RANGE: tuple[float, float, bool] = (0, 100, True)
 
 
 def check_disable_plugins(disable_plugins: object) -> None:
@@ -377,11 +387,28 @@ def is_header_token(value: str) -> bool:
     return bool(value) and value.isascii() and value.isprintable() and " " not in value
 
 
-def check_call_options(stripe_account: str | None, idempotency_key: str | None) -> None:
-    """Refuse a call's `stripe_account` or `idempotency_key` that cannot go into its header."""
+def check_call_options(
+    stripe_account: str | None,
+    idempotency_key: str | None,
+    timeout: float | None = None,
+    max_retries: int | None = None,
+) -> None:
+    """Refuse a call's options: a header that cannot be sent, a number out of range.
+
+    `timeout` and `max_retries` are held to the ranges the client's own are.
+    """
     problem = stripe_account_problem(stripe_account)
     if problem is not None:
         raise InvalidParamsError(problem, param="stripe_account", reason="type")
+    for name, value, allowed in (
+        ("timeout", timeout, _TIMEOUT_RANGE),
+        ("max_retries", max_retries, _MAX_RETRIES_RANGE),
+    ):
+        problem = None if value is None else _number_problem(name, value, *allowed)
+        if problem is not None:
+            raise InvalidParamsError(
+                f"{problem[:-1]}, or None for the client's.", param=name, reason="range"
+            )
     if idempotency_key is None:
         return
     if not (

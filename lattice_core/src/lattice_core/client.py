@@ -19,6 +19,7 @@ from .checks import (
     check_api_key,
     check_api_version,
     check_base_url,
+    check_call_options,
     check_disable_plugins,
     check_max_retries,
     check_sleep,
@@ -62,7 +63,12 @@ class CallOptions(TypedDict, total=False):
     stripe_account: str | None
     """Connected account for this call; overrides the client's."""
     idempotency_key: str | None
-    """Sent as `Idempotency-Key`; a fresh UUID4 when missing."""
+    """Sent as `Idempotency-Key` on a POST; a fresh UUID4 when missing. GETs take none."""
+    timeout: float | None
+    """Seconds each attempt of this call may take to connect, and again to read; overrides
+    the client's `timeout` (same range: 0.001 to 86400)."""
+    max_retries: int | None
+    """How many times this call may be retried; overrides the client's `max_retries` (0 to 100)."""
 
 
 async def _asyncio_sleep(seconds: float) -> None:
@@ -169,6 +175,8 @@ class _BaseClient(Generic[TransportT]):
         *,
         stripe_account: str | None = None,
         idempotency_key: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
     ) -> pipeline.Call[T]:
         """Build one API call for `send`; nothing is sent, no hook fires.
 
@@ -184,17 +192,24 @@ class _BaseClient(Generic[TransportT]):
                 keeps the response's status and request id, and plugins see the call fail.
             stripe_account: The connected account for this call; `None` uses the
                 client's.
-            idempotency_key: Sent as `Idempotency-Key` on every attempt; `None` makes
-                a fresh UUID4.
+            idempotency_key: Sent as `Idempotency-Key` on every attempt of a POST;
+                `None` makes a fresh UUID4. A GET takes none.
+            timeout: Seconds each attempt may take to connect, and again to read;
+                `None` uses the client's.
+            max_retries: How many times the call may be retried; `None` uses the
+                client's.
 
         Returns:
             The prepared [`Call`][lattice_core.pipeline.Call], inert until `send` runs it.
 
         Raises:
             ConfigurationError: The client is closed.
-            InvalidParamsError: `stripe_account` or `idempotency_key` is malformed.
+            InvalidParamsError: An option is malformed or out of range, or a GET was
+                given an `idempotency_key`.
         """
         self._check_open()
+        if timeout is not None or max_retries is not None:
+            check_call_options(None, None, timeout, max_retries)
         request = pipeline.build_request(
             method=method,
             url=self.base_url + path,
@@ -202,9 +217,10 @@ class _BaseClient(Generic[TransportT]):
             base_headers=self._base_headers,
             stripe_account=stripe_account if stripe_account is not None else self.stripe_account,
             idempotency_key=idempotency_key,
-            timeout=self.timeout,
+            timeout=self.timeout if timeout is None else float(timeout),
         )
-        return pipeline.Call(pipeline.call_flow(request, self.hooks, self.max_retries, decode))
+        retries = self.max_retries if max_retries is None else max_retries
+        return pipeline.Call(pipeline.call_flow(request, self.hooks, retries, decode))
 
     def _check_open(self) -> None:
         if self.closed:
@@ -292,7 +308,7 @@ class Client(_BaseClient[Transport]):
             params: The params, as in Stripe's API reference; checked as plain data
                 first (see [`plain_params`][lattice_core.plain.plain_params]).
             **options: The [`CallOptions`][lattice_core.client.CallOptions]:
-                `stripe_account` and `idempotency_key`.
+                `stripe_account`, `idempotency_key`, `timeout` and `max_retries`.
 
         Returns:
             The JSON object Stripe answered with.
@@ -389,7 +405,7 @@ class AsyncClient(_BaseClient[AsyncTransport]):
             params: The params, as in Stripe's API reference; checked as plain data
                 first (see [`plain_params`][lattice_core.plain.plain_params]).
             **options: The [`CallOptions`][lattice_core.client.CallOptions]:
-                `stripe_account` and `idempotency_key`.
+                `stripe_account`, `idempotency_key`, `timeout` and `max_retries`.
 
         Returns:
             The JSON object Stripe answered with.

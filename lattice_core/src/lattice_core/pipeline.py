@@ -20,7 +20,7 @@ from collections.abc import Callable, Generator, Mapping
 from typing import Any, Generic, TypeVar, Union, cast
 
 from .checks import check_call_options
-from .encoding import encode_form
+from .encoding import encode_form, encode_query
 from .errors import (
     APIConnectionError,
     APIError,
@@ -29,6 +29,7 @@ from .errors import (
     ConfigurationError,
     ConflictError,
     IdempotencyError,
+    InvalidParamsError,
     InvalidRequestError,
     LatticeError,
     PermissionDeniedError,
@@ -101,16 +102,37 @@ def build_request(
     """Build the request for one call; every attempt sends exactly this.
 
     `stripe_account` here is already resolved (per-call option over client
-    default). A missing `idempotency_key` becomes a fresh UUID4 so retries of
-    a POST can never create a second object. `timeout` (the client's) travels
-    on the request, so every transport, an instance passed in too, honours it.
+    default), as is `timeout` (the call's, else the client's): it travels on
+    the request, so every transport, an instance passed in too, honours it.
+    A POST carries the params form-encoded, and an `Idempotency-Key` (a fresh
+    UUID4 when none is given) so retries can never create a second object.
+    A GET carries them in the query string, with no body and no key: it is
+    idempotent already, and its retries simply repeat it.
     """
     if stripe_account is not None or idempotency_key is not None:
         check_call_options(stripe_account, idempotency_key)
     headers = dict(base_headers)
-    headers["Idempotency-Key"] = idempotency_key or new_idempotency_key()
     if stripe_account is not None:
         headers["Stripe-Account"] = stripe_account
+    if method == "GET":
+        if idempotency_key is not None:
+            raise InvalidParamsError(
+                "idempotency_key is for POST requests; a GET is idempotent already and "
+                "is simply repeated on retry. Leave it out.",
+                param="idempotency_key",
+                reason="unknown",
+            )
+        del headers["Content-Type"]
+        query = encode_query(params)
+        return Request(
+            method=method,
+            url=f"{url}?{query}" if query else url,
+            headers=headers,
+            params=params,
+            content=b"",
+            timeout=timeout,
+        )
+    headers["Idempotency-Key"] = idempotency_key or new_idempotency_key()
     return Request(
         method=method,
         url=url,

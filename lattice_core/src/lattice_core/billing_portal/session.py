@@ -10,6 +10,7 @@ everything while debugging.
 
 from __future__ import annotations
 
+import sys
 from typing import Any, ClassVar, Literal
 
 import attrs
@@ -24,6 +25,11 @@ from .flows import AfterExpiration, FlowData
 from .params import SessionCreateParams  # at run time too: typing.get_type_hints(create)
 from .rules import BUILTIN_FLOW_TYPES, FlowType
 from .validation import check_owner, validator_for
+
+if sys.version_info >= (3, 11):  # at run time too: typing.get_type_hints(create)
+    from typing import Unpack
+else:  # pragma: no cover - Python 3.10
+    from typing_extensions import Unpack
 
 __all__ = ["RESOURCE", "Session"]
 
@@ -76,9 +82,7 @@ class Session(Model):
         cls,
         client: Client,
         params: SessionCreateParams,
-        *,
-        stripe_account: str | None = None,
-        idempotency_key: str | None = None,
+        **options: Unpack[CallOptions],
     ) -> Session:
         """Create a portal session (`POST /v1/billing_portal/sessions`).
 
@@ -96,10 +100,10 @@ class Session(Model):
                 `{"customer": "cus_123", "return_url": "https://example.com/account"}`.
                 [`FlowData`][lattice_core.billing_portal.FlowData] and the other
                 flow models may stand in for the matching dicts.
-            stripe_account: A connected account (`acct_...`) to act as, for
-                this call only; overrides the client's.
-            idempotency_key: Makes a retried create safe. By default one is
-                generated, and kept the same across automatic retries.
+            **options: The [`CallOptions`][lattice_core.client.CallOptions] for
+                this call only: `stripe_account`, `idempotency_key` (makes a retried
+                create safe; by default one is generated, and kept the same across
+                automatic retries), `timeout` and `max_retries`.
 
         Returns:
             The new session; redirect the customer to its `url`.
@@ -112,10 +116,6 @@ class Session(Model):
                 ([`APIError`][lattice_core.errors.APIError], keeping status and
                 request id).
         """
-        options: CallOptions = {
-            "stripe_account": stripe_account,
-            "idempotency_key": idempotency_key,
-        }
         return client.send(_CREATE.prepare(client, params, options, want_async=False))
 
     @classmethod
@@ -123,9 +123,7 @@ class Session(Model):
         cls,
         client: AsyncClient,
         params: SessionCreateParams,
-        *,
-        stripe_account: str | None = None,
-        idempotency_key: str | None = None,
+        **options: Unpack[CallOptions],
     ) -> Session:
         """Create a portal session through an [`AsyncClient`][lattice_core.AsyncClient].
 
@@ -136,10 +134,10 @@ class Session(Model):
             client: The [`AsyncClient`][lattice_core.AsyncClient] to send through.
             params: The params as in Stripe's docs; flow models may stand in for
                 the matching dicts.
-            stripe_account: A connected account (`acct_...`) to act as, for
-                this call only; overrides the client's.
-            idempotency_key: Makes a retried create safe. By default one is
-                generated, and kept the same across automatic retries.
+            **options: The [`CallOptions`][lattice_core.client.CallOptions] for
+                this call only: `stripe_account`, `idempotency_key` (makes a retried
+                create safe; by default one is generated, and kept the same across
+                automatic retries), `timeout` and `max_retries`.
 
         Returns:
             The new session; redirect the customer to its `url`.
@@ -150,10 +148,6 @@ class Session(Model):
             StripeError: Stripe refused the request or could not be reached, or
                 a 2xx answer was not a session.
         """
-        options: CallOptions = {
-            "stripe_account": stripe_account,
-            "idempotency_key": idempotency_key,
-        }
         return await client.send(_CREATE.prepare(client, params, options, want_async=True))
 
 

@@ -244,7 +244,7 @@ class StubTransport(Transport):
 
     @staticmethod
     def params(request: Request) -> dict[str, Any]:
-        """Decode the form body of a recorded request back into nested params.
+        """Decode the params of a recorded request: a POST's form body, a GET's query string.
 
         Args:
             request: One of [`requests`][lattice_core.testing.StubTransport.requests].
@@ -252,6 +252,8 @@ class StubTransport(Transport):
         Returns:
             The params as Stripe would read them (values are strings).
         """
+        if request.method == "GET":
+            return decode_form(request.url.partition("?")[2].encode())
         return decode_form(request.content)
 
     @property
