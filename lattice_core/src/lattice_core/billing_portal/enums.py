@@ -77,7 +77,7 @@ SubscriptionCancelMode = Literal["at_period_end", "immediately"]
 """When a cancellation takes effect (`features.subscription_cancel.mode`)."""
 
 ProrationBehavior = Literal["always_invoice", "create_prorations", "none"]
-"""How changes are prorated (`proration_behavior` of `subscription_cancel` and `_update`).
+"""How changes are prorated (`proration_behavior` of both subscription features).
 
 For `subscription_cancel`, the SDK of `2026-10-28.endive` says `always_invoice`
 is refused and `create_prorations` needs `mode="immediately"`, though the
