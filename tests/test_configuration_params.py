@@ -22,11 +22,14 @@ import json
 import re
 import types
 import typing
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lattice_core import InvalidParamsError
 from lattice_core.billing_portal import configuration_params as params_module
@@ -897,3 +900,110 @@ def test_each_typed_correct_example_passes_unchanged(case: Callable[[], Any]) ->
     rule, check = _BY_TYPED_DICT[typing.get_type_hints(case)["return"]]
     params = case()
     assert check_params(rule, params, check) == params
+
+
+# -- a property: the tables never accept what the schema refuses --------------------------------
+
+# Where a table is stricter than the schema: each reason code is one of these, and each is
+# listed in configuration_rules' docstring. "required-empty" is "" for a required string.
+DOCUMENTED_DIFFERENCES = {
+    "url",
+    "unknown",
+    "non_empty",
+    "required-empty",
+    "max_items",
+    "max_length",
+    "range",
+    "exclusive",
+    "features-empty",
+}
+_VALID = {
+    "create": [FULL_CREATE, MINIMAL_CREATE],
+    "update": [CLEARING_UPDATE, {k: v for k, v in FULL_CREATE.items() if k != "metadata"}],
+    "list": [{"active": True, "limit": 10, "starting_after": "bpc_1", "expand": ["data.x"]}],
+    "retrieve": [{"expand": ["application"]}],
+}
+_WRONG = st.sampled_from(
+    [0, 1, 101, True, False, "", "x", "true", "https://example.com/x", [], ["x"], {}, {"x": "y"}]
+)
+
+
+def _slots(node: Any) -> list[tuple[Any, Any]]:
+    found: list[tuple[Any, Any]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found.append((node, key))
+            found.extend(_slots(value))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found.append((node, index))
+            found.extend(_slots(value))
+    return found
+
+
+@st.composite
+def _mutated(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    operation = draw(st.sampled_from(sorted(_VALID)))
+    params = copy.deepcopy(draw(st.sampled_from(_VALID[operation])))
+    for _ in range(draw(st.integers(0, 2))):
+        slots = _slots(params)
+        if not slots:
+            break
+        container, key = draw(st.sampled_from(slots))
+        action = draw(st.sampled_from(["drop", "wrong", "empty", "unknown", "emptylist", "long"]))
+        if action == "drop" and isinstance(container, dict):
+            del container[key]
+        elif action == "wrong":
+            container[key] = copy.deepcopy(draw(_WRONG))  # never mutate a shared one
+        elif action == "empty":
+            container[key] = ""
+        elif action == "unknown" and isinstance(container[key], dict):
+            container[key]["surprise"] = "x"
+        elif action == "emptylist" and isinstance(container[key], list):
+            container[key] = []
+        elif action == "long" and isinstance(container[key], str):
+            container[key] = "y" * draw(st.sampled_from([41, 61, 257, 501, 5001]))
+    return operation, params
+
+
+def _difference(exc: InvalidParamsError, wire: dict[str, Any]) -> str:
+    reason = exc.reason or ""
+    if reason == "required" and exc.param == "features" and "features" in wire:
+        return "features-empty"
+    if reason == "required" and exc.param:
+        node: Any = wire
+        for part in re.findall(r"[^.\[\]]+", exc.param):
+            node = node[int(part)] if isinstance(node, list) else node.get(part)
+        if node == "":
+            return "required-empty"
+    return reason
+
+
+SCHEMA_OUTCOMES: Counter[str] = Counter()
+
+
+@settings(max_examples=1500, derandomize=True, database=None, deadline=None)
+@given(_mutated())
+def test_the_tables_agree_with_the_schema(case: tuple[str, dict[str, Any]]) -> None:
+    operation, params = case
+    _, rule, _, check = OPERATIONS[operation]
+    schema_errors = list(jsonschema.Draft7Validator(_body_schema(operation)).iter_errors(params))
+    try:
+        check_params(rule, params, check)
+    except InvalidParamsError as exc:
+        if schema_errors:
+            SCHEMA_OUTCOMES["both reject"] += 1
+            return
+        reason = _difference(exc, params)
+        assert reason in DOCUMENTED_DIFFERENCES, (exc.param, exc.reason, str(exc))  # noqa: PT017
+        SCHEMA_OUTCOMES[f"stricter: {reason}"] += 1
+    else:
+        assert schema_errors == [], [e.message for e in schema_errors]
+        SCHEMA_OUTCOMES["both accept"] += 1
+
+
+def test_both_outcomes_of_the_property_were_exercised() -> None:
+    if not SCHEMA_OUTCOMES:  # run alone: drive the property once more
+        test_the_tables_agree_with_the_schema()
+    assert SCHEMA_OUTCOMES["both accept"] >= 100, SCHEMA_OUTCOMES
+    assert SCHEMA_OUTCOMES["both reject"] >= 100, SCHEMA_OUTCOMES
