@@ -414,11 +414,6 @@ def test_a_missing_required_field_raises_api_error_naming_it(path: tuple[Any, ..
     assert LOGIN_SECRET not in str(info.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="converters.py: cattrs structures any iterable as a list, so a string decodes "
-    "as a list of its characters",
-)
 def test_a_string_where_a_list_of_strings_belongs_is_refused() -> None:
     data = copy.deepcopy(FULL)
     data["features"]["customer_update"]["allowed_updates"] = "email"

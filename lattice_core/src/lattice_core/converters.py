@@ -18,6 +18,7 @@ from typing import Any, Optional, TypeVar, Union
 
 import attrs
 import cattrs
+from cattrs.cols import list_structure_factory
 from cattrs.gen import make_dict_structure_fn
 
 from .errors import APIError, CauseSummary
@@ -153,6 +154,22 @@ def _unstructure_extra_hook(cls: type, conv: cattrs.Converter) -> Callable[[Any]
     return hook
 
 
+def _is_list(kind: Any) -> bool:
+    return typing.get_origin(kind) is list
+
+
+def _strict_list(kind: Any, conv: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    """A list field takes a JSON array only: cattrs would turn `"email"` into its letters."""
+    items = list_structure_factory(kind, conv)
+
+    def hook(value: Any, _: Any) -> Any:
+        if not isinstance(value, list):
+            raise TypeError(f"expected a list, got {type(value).__name__}")
+        return items(value, _)
+
+    return hook
+
+
 def make_converter() -> cattrs.Converter:
     """Build a converter with every Lattice structure and unstructure hook registered."""
     conv = cattrs.Converter()
@@ -168,6 +185,7 @@ def make_converter() -> cattrs.Converter:
         _is_open_enum,
         lambda kind: _exact(str) if _is_str_literal(kind) else _exact_or_none(str),
     )
+    conv.register_structure_hook_factory(_is_list, lambda kind: _strict_list(kind, conv))
     conv.register_structure_hook_factory(_has_extra, lambda cls: _extra_bucket_hook(cls, conv))
     conv.register_unstructure_hook_factory(
         _has_extra, lambda cls: _unstructure_extra_hook(cls, conv)
