@@ -21,6 +21,7 @@ import attrs
 from .client import AsyncClient, Client
 from .errors import ConfigurationError, InvalidParamsError
 from .model import Model
+from .pagination import AsyncPage, Page, decode_page
 from .rules import Rule
 from .validation import check_params
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["Operation", "Resource"]
 
 R = TypeVar("R", bound=Model)
+T = TypeVar("T")
 
 RuleFor = Callable[[tuple["FlowType", ...]], Rule]
 """Makes an operation's params rule, given the flow types plugins registered."""
@@ -56,6 +58,8 @@ class Operation(Generic[R]):
             params after the table's (exactly one of two keys, say).
         params: The `TypedDict` users type their params against.
         id_prefix: What the id in the path starts with (`"bpc_"`).
+        lists: It answers with a list (a page) of `result`s: send it with
+            [`list`][lattice_core.resources.Operation.list].
     """
 
     name: str
@@ -74,6 +78,8 @@ class Operation(Generic[R]):
     """The `TypedDict` of the params."""
     id_prefix: str | None = None
     """What an id in the path starts with."""
+    lists: bool = False
+    """Whether it answers with a list (a page) of `result`s."""
 
     def path_for(self, object_id: str | None) -> str:
         """The path with `object_id` in it, checked so it cannot change the path.
@@ -125,7 +131,7 @@ class Operation(Generic[R]):
             client: The client to send through; it must be of the kind
                 `want_async` says.
             params: The params as the user passed them.
-            options: The per-call options (`stripe_account`, ...).
+            options: The per-call options (`stripe_account`, `timeout`, ...).
             object_id: The id that goes into the path, for operations on one object.
             want_async: Whether the `*_async` twin was called.
 
@@ -133,11 +139,95 @@ class Operation(Generic[R]):
             ConfigurationError: `client` is of the other kind.
             InvalidParamsError: A param, the id or an option is wrong.
         """
+        return self._prepare(client, params, options, object_id, want_async, self.result._decode)
+
+    def _prepare(
+        self,
+        client: Client | AsyncClient,
+        params: Mapping[str, Any],
+        options: CallOptions,
+        object_id: str | None,
+        want_async: bool,
+        decode: Callable[[dict[str, Any]], T],
+    ) -> Call[T]:
         if isinstance(client, Client if want_async else AsyncClient):
             raise self._wrong_client(want_async)
         path = self.path_for(object_id)
         checked = self.check_params(params, client.hooks.flow_types)
-        return client.prepare(self.method, path, checked, self.result._decode, **options)
+        return client.prepare(self.method, path, checked, decode, **options)
+
+    def call(
+        self,
+        client: Client,
+        params: Mapping[str, Any],
+        options: CallOptions,
+        object_id: str | None = None,
+    ) -> R:
+        """Check, send and decode one call through a `Client`.
+
+        Raises:
+            InvalidParamsError: A param, the id or an option is wrong; nothing was sent.
+            ConfigurationError: `client` is an `AsyncClient`.
+            StripeError: Stripe refused the call or could not be reached.
+        """
+        return client.send(
+            self.prepare(client, params, options, object_id=object_id, want_async=False)
+        )
+
+    async def call_async(
+        self,
+        client: AsyncClient,
+        params: Mapping[str, Any],
+        options: CallOptions,
+        object_id: str | None = None,
+    ) -> R:
+        """[`call`][lattice_core.resources.Operation.call] through an `AsyncClient`, awaited.
+
+        Raises:
+            InvalidParamsError: A param, the id or an option is wrong; nothing was sent.
+            ConfigurationError: `client` is a `Client`.
+            StripeError: Stripe refused the call or could not be reached.
+        """
+        call = self.prepare(client, params, options, object_id=object_id, want_async=True)
+        return await client.send(call)
+
+    def _list_call(
+        self,
+        client: Client | AsyncClient,
+        params: Mapping[str, Any],
+        options: CallOptions,
+        want_async: bool,
+    ) -> Call[tuple[list[R], bool, str]]:
+        def decode(body: dict[str, Any]) -> tuple[list[R], bool, str]:
+            return decode_page(self.result, body, self.result.OBJECT_NAME)
+
+        return self._prepare(client, params, options, None, want_async, decode)
+
+    def list(self, client: Client, params: Mapping[str, Any], options: CallOptions) -> Page[R]:
+        """The first page of a list through a `Client`; the page fetches the rest.
+
+        Raises:
+            InvalidParamsError: A param or an option is wrong; nothing was sent.
+            ConfigurationError: `client` is an `AsyncClient`.
+            StripeError: Stripe refused the call or could not be reached.
+        """
+        data, has_more, url = client.send(self._list_call(client, params, options, False))
+        return Page(data, has_more, url, params, lambda after: self.list(client, after, options))
+
+    async def list_async(
+        self, client: AsyncClient, params: Mapping[str, Any], options: CallOptions
+    ) -> AsyncPage[R]:
+        """The first page of a list through an `AsyncClient`; the page fetches the rest.
+
+        Raises:
+            InvalidParamsError: A param or an option is wrong; nothing was sent.
+            ConfigurationError: `client` is a `Client`.
+            StripeError: Stripe refused the call or could not be reached.
+        """
+        data, has_more, url = await client.send(self._list_call(client, params, options, True))
+        return AsyncPage(
+            data, has_more, url, params, lambda after: self.list_async(client, after, options)
+        )
 
     def _wrong_client(self, want_async: bool) -> ConfigurationError:
         model, name = self.result.__name__, self.name

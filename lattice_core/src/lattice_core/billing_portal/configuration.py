@@ -27,13 +27,31 @@ to see everything.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any, Literal
 
 import attrs
 
+from ..client import AsyncClient, CallOptions, Client
 from ..converters import IdOrObject
 from ..model import Model, masked, masked_extra
+from ..pagination import AsyncPage, Page
+from ..resources import Operation, Resource
+from .configuration_params import (  # at run time too: typing.get_type_hints(create)
+    ConfigurationCreateParams,
+    ConfigurationListParams,
+    ConfigurationRetrieveParams,
+    ConfigurationUpdateParams,
+)
+from .configuration_rules import (
+    check_configuration_create,
+    check_configuration_list,
+    configuration_create_rule,
+    configuration_list_rule,
+    configuration_retrieve_rule,
+    configuration_update_rule,
+)
 from .enums import (
     BillingCycleAnchor,
     CancellationReasonOption,
@@ -46,6 +64,11 @@ from .enums import (
     SubscriptionCancelMode,
     TrialUpdateBehavior,
 )
+
+if sys.version_info >= (3, 11):  # at run time too: typing.get_type_hints(create)
+    from typing import Unpack
+else:  # pragma: no cover - Python 3.10
+    from typing_extensions import Unpack
 
 __all__ = [
     "AdjustableQuantity",
@@ -377,4 +400,261 @@ class Configuration(Model):
     extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
     """Keys Stripe sent that this version of Lattice does not model, kept as they came."""
 
-    # -- Operations (create, retrieve, update, list) go below this line. -------------------
+    @classmethod
+    def create(
+        cls, client: Client, params: ConfigurationCreateParams, **options: Unpack[CallOptions]
+    ) -> Configuration:
+        """Create a portal configuration (`POST /v1/billing_portal/configurations`).
+
+        Everything is checked before any request is sent: `features` is
+        required, and `enabled` in each feature sent.
+
+        Args:
+            client: The [`Client`][lattice_core.Client] to send through (for an
+                [`AsyncClient`][lattice_core.AsyncClient] use
+                [`create_async`][lattice_core.billing_portal.Configuration.create_async]).
+            params: The params as in Stripe's docs, e.g.
+                `{"features": {"invoice_history": {"enabled": True}}}`.
+            **options: The [`CallOptions`][lattice_core.client.CallOptions] for this
+                call only: `stripe_account`, `idempotency_key` (by default one is
+                generated, and kept the same across automatic retries), `timeout`
+                and `max_retries`.
+
+        Returns:
+            The new configuration.
+
+        Raises:
+            InvalidParamsError: `params` or an option is wrong; nothing was sent.
+            ConfigurationError: `client` is an `AsyncClient`.
+            StripeError: Stripe refused the request or could not be reached.
+        """
+        return _CREATE.call(client, params, options)
+
+    @classmethod
+    async def create_async(
+        cls,
+        client: AsyncClient,
+        params: ConfigurationCreateParams,
+        **options: Unpack[CallOptions],
+    ) -> Configuration:
+        """[`create`][lattice_core.billing_portal.Configuration.create] through an `AsyncClient`.
+
+        Args:
+            client: The [`AsyncClient`][lattice_core.AsyncClient] to send through.
+            params: The params as in Stripe's docs.
+            **options: The [`CallOptions`][lattice_core.client.CallOptions] for this call.
+
+        Returns:
+            The new configuration.
+
+        Raises:
+            InvalidParamsError: `params` or an option is wrong; nothing was sent.
+            ConfigurationError: `client` is a `Client`.
+            StripeError: Stripe refused the request or could not be reached.
+        """
+        return await _CREATE.call_async(client, params, options)
+
+    @classmethod
+    def retrieve(
+        cls,
+        client: Client,
+        id: str,
+        params: ConfigurationRetrieveParams | None = None,
+        **options: Unpack[CallOptions],
+    ) -> Configuration:
+        """Fetch one configuration (`GET /v1/billing_portal/configurations/{id}`).
+
+        Args:
+            client: The [`Client`][lattice_core.Client] to send through.
+            id: The configuration's id, `bpc_...`; anything else (a `/`, `?`, `#`,
+                space, `..`) is refused before any request, never sent elsewhere.
+            params: `{"expand": [...]}`, if anything.
+            **options: The [`CallOptions`][lattice_core.client.CallOptions] for this
+                call (a GET takes no `idempotency_key`).
+
+        Returns:
+            The configuration.
+
+        Raises:
+            InvalidParamsError: The id, `params` or an option is wrong; nothing was sent.
+            InvalidRequestError: No configuration has that id (`code` is
+                `"resource_missing"`, `http_status` 404).
+            StripeError: Stripe refused the request or could not be reached.
+        """
+        return _RETRIEVE.call(client, {} if params is None else params, options, id)
+
+    @classmethod
+    async def retrieve_async(
+        cls,
+        client: AsyncClient,
+        id: str,
+        params: ConfigurationRetrieveParams | None = None,
+        **options: Unpack[CallOptions],
+    ) -> Configuration:
+        """[`retrieve`][lattice_core.billing_portal.Configuration.retrieve], awaited.
+
+        Args:
+            client: The [`AsyncClient`][lattice_core.AsyncClient] to send through.
+            id: The configuration's id, `bpc_...`.
+            params: `{"expand": [...]}`, if anything.
+            **options: The [`CallOptions`][lattice_core.client.CallOptions] for this call.
+
+        Returns:
+            The configuration.
+
+        Raises:
+            InvalidParamsError: The id, `params` or an option is wrong; nothing was sent.
+            StripeError: Stripe refused the request or could not be reached.
+        """
+        return await _RETRIEVE.call_async(client, {} if params is None else params, options, id)
+
+    @classmethod
+    def update(
+        cls,
+        client: Client,
+        id: str,
+        params: ConfigurationUpdateParams,
+        **options: Unpack[CallOptions],
+    ) -> Configuration:
+        """Change a configuration (`POST /v1/billing_portal/configurations/{id}`).
+
+        Only the keys sent change. `""` clears what Stripe lets it clear
+        (`metadata`, a metadata key, `name`, ...); `{"active": False}` retires
+        the configuration, so no new session can use it.
+
+        Args:
+            client: The [`Client`][lattice_core.Client] to send through.
+            id: The configuration's id, `bpc_...`.
+            params: What to change, e.g. `{"name": "Annual plans"}`.
+            **options: The [`CallOptions`][lattice_core.client.CallOptions] for this call.
+
+        Returns:
+            The configuration as it is now.
+
+        Raises:
+            InvalidParamsError: The id, `params` or an option is wrong; nothing was sent.
+            InvalidRequestError: No configuration has that id.
+            StripeError: Stripe refused the request or could not be reached.
+        """
+        return _UPDATE.call(client, params, options, id)
+
+    @classmethod
+    async def update_async(
+        cls,
+        client: AsyncClient,
+        id: str,
+        params: ConfigurationUpdateParams,
+        **options: Unpack[CallOptions],
+    ) -> Configuration:
+        """[`update`][lattice_core.billing_portal.Configuration.update] through an `AsyncClient`.
+
+        Args:
+            client: The [`AsyncClient`][lattice_core.AsyncClient] to send through.
+            id: The configuration's id, `bpc_...`.
+            params: What to change.
+            **options: The [`CallOptions`][lattice_core.client.CallOptions] for this call.
+
+        Returns:
+            The configuration as it is now.
+
+        Raises:
+            InvalidParamsError: The id, `params` or an option is wrong; nothing was sent.
+            StripeError: Stripe refused the request or could not be reached.
+        """
+        return await _UPDATE.call_async(client, params, options, id)
+
+    @classmethod
+    def list(
+        cls,
+        client: Client,
+        params: ConfigurationListParams | None = None,
+        **options: Unpack[CallOptions],
+    ) -> Page[Configuration]:
+        """One page of configurations, newest first (`GET /v1/billing_portal/configurations`).
+
+        `page.auto_paging_iter()` walks this page and every following one.
+
+        Args:
+            client: The [`Client`][lattice_core.Client] to send through.
+            params: Filters and paging: `active`, `is_default`, `limit` (1 to 100,
+                10 by default), `starting_after` or `ending_before`, `expand`.
+            **options: The [`CallOptions`][lattice_core.client.CallOptions] for this
+                call and the pages fetched after it.
+
+        Returns:
+            The first [`Page`][lattice_core.pagination.Page].
+
+        Raises:
+            InvalidParamsError: `params` or an option is wrong; nothing was sent.
+            StripeError: Stripe refused the request or could not be reached.
+        """
+        return _LIST.list(client, {} if params is None else params, options)
+
+    @classmethod
+    async def list_async(
+        cls,
+        client: AsyncClient,
+        params: ConfigurationListParams | None = None,
+        **options: Unpack[CallOptions],
+    ) -> AsyncPage[Configuration]:
+        """[`list`][lattice_core.billing_portal.Configuration.list] through an `AsyncClient`.
+
+        `async for configuration in page.auto_paging_iter()` walks every page.
+
+        Args:
+            client: The [`AsyncClient`][lattice_core.AsyncClient] to send through.
+            params: Filters and paging, as for `list`.
+            **options: The [`CallOptions`][lattice_core.client.CallOptions] for this
+                call and the pages fetched after it.
+
+        Returns:
+            The first [`AsyncPage`][lattice_core.pagination.AsyncPage].
+
+        Raises:
+            InvalidParamsError: `params` or an option is wrong; nothing was sent.
+            StripeError: Stripe refused the request or could not be reached.
+        """
+        return await _LIST.list_async(client, {} if params is None else params, options)
+
+
+_PATH = "/v1/billing_portal/configurations"
+_CREATE: Operation[Configuration] = Operation(
+    "create",
+    "POST",
+    _PATH,
+    Configuration,
+    configuration_create_rule,
+    check=check_configuration_create,
+    params=ConfigurationCreateParams,
+)
+_RETRIEVE: Operation[Configuration] = Operation(
+    "retrieve",
+    "GET",
+    _PATH + "/{id}",
+    Configuration,
+    configuration_retrieve_rule,
+    params=ConfigurationRetrieveParams,
+    id_prefix="bpc_",
+)
+_UPDATE: Operation[Configuration] = Operation(
+    "update",
+    "POST",
+    _PATH + "/{id}",
+    Configuration,
+    configuration_update_rule,
+    params=ConfigurationUpdateParams,
+    id_prefix="bpc_",
+)
+_LIST: Operation[Configuration] = Operation(
+    "list",
+    "GET",
+    _PATH,
+    Configuration,
+    configuration_list_rule,
+    check=check_configuration_list,
+    params=ConfigurationListParams,
+    lists=True,
+)
+
+RESOURCE = Resource.declare(Configuration, _CREATE, _RETRIEVE, _UPDATE, _LIST)
+"""The configuration resource: create, retrieve, update and list."""
