@@ -15,26 +15,14 @@ first id seen, as Stripe's own libraries do.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
-from typing import Any, Generic, Literal, TypeVar
-
-import attrs
+from typing import Any, Generic, TypeVar
 
 from .converters import structure_or_api_error
+from .errors import APIError
 
 __all__ = ["AsyncPage", "Page"]
 
 T = TypeVar("T")
-
-
-@attrs.define(slots=True, eq=False)
-class _PageData(Generic[T]):
-    """The list object as Stripe's JSON has it."""
-
-    data: list[T]
-    has_more: bool
-    url: str
-    object: Literal["list"] = "list"
-    extra: dict[str, Any] = attrs.field(factory=dict, kw_only=True)
 
 
 def decode_page(item: type[T], body: Mapping[str, Any], what: str) -> tuple[list[T], bool, str]:
@@ -42,11 +30,34 @@ def decode_page(item: type[T], body: Mapping[str, Any], what: str) -> tuple[list
 
     Args:
         item: The model each element of `data` decodes to.
-        body: The JSON object of the answer.
+        body: The JSON object of the answer (its nesting already bounded).
         what: The object name of the items, for a message.
+
+    Raises:
+        APIError: `body` is not a list object, or an item is not `item`; the
+            message names the field at fault, never a value.
     """
-    page = structure_or_api_error(body, _PageData[item], f"list of {what}", depth_checked=True)  # type: ignore[valid-type]
-    return page.data, page.has_more, page.url
+    data, has_more, url = body.get("data"), body.get("has_more"), body.get("url")
+    if not isinstance(data, list) or not isinstance(has_more, bool) or not isinstance(url, str):
+        wrong = [
+            f"{name}: expected {kind}"
+            for name, ok, kind in (
+                ("data", isinstance(data, list), "a list"),
+                ("has_more", isinstance(has_more, bool), "a boolean"),
+                ("url", isinstance(url, str), "a string"),
+            )
+            if not ok
+        ]
+        raise APIError(
+            f"could not decode a list of {what} from Stripe's answer: {'; '.join(wrong)}"
+        )
+    items: list[T] = []
+    for index, element in enumerate(data):
+        try:
+            items.append(structure_or_api_error(element, item, what, depth_checked=True))
+        except APIError as exc:
+            raise APIError(f"in data[{index}] of a list: {exc.message}") from exc
+    return items, has_more, url
 
 
 def _cursor(params: Mapping[str, Any], data: list[Any]) -> dict[str, str]:
