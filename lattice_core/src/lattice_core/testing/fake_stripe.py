@@ -59,10 +59,7 @@ _error = stripe_error
 _CODES: dict[str, tuple[str | None, str]] = {
     "required": ("parameter_missing", "Missing required param: {param}."),
     "requires": ("parameter_missing", "Missing required param: {param}."),
-    "exclusive": (
-        "parameters_exclusive",
-        "You may only specify one of these parameters: customer, customer_account.",
-    ),
+    "exclusive": ("parameters_exclusive", "You may only specify one of these parameters: {names}."),
     "unknown": ("parameter_unknown", "Received unknown parameter: {param}"),
     "non_empty": ("parameter_invalid_empty", "You passed an empty value for {param}."),
     "enum": ("parameter_invalid_string", "Invalid {param}: must be one of the allowed values."),
@@ -75,6 +72,16 @@ _TYPE_CODES: dict[str, tuple[str | None, str]] = {
     "object": (None, "Invalid hash: {param}."),
     "array": (None, "Invalid array: {param}."),
 }
+
+
+# How `not_both` (and the session's owner check) word the pair: "a and b are mutually ...".
+_PAIR = re.compile(r"(\w+) and (\w+) are mutually exclusive")
+
+
+def _exclusive_names(exc: InvalidParamsError, param: str) -> str:
+    """The params an `exclusive` error is about, as Stripe lists them: `a, b`."""
+    pair = _PAIR.match(exc.message)
+    return ", ".join(form_param(name) for name in pair.groups()) if pair else param
 
 
 def _rule_at(rule: Rule | None, param: str) -> Rule | None:
@@ -142,6 +149,14 @@ class FakeStripe:
 
     sessions: list[dict[str, Any]]
     """Every session it created, as the JSON it answered with."""
+
+    configurations: list[dict[str, Any]]
+    """Every configuration it holds, as stored JSON, in creation order (newest last).
+
+    The first is the default configuration, `bpc_fakedefault`, there from the
+    start. Each entry is the object as it is now (an update changes it in place);
+    a list answers them newest first.
+    """
 
     def __init__(self, flow_types: Iterable[FlowType] = BUILTIN_FLOW_TYPES) -> None:
         self.flow_types: tuple[FlowType, ...] = tuple(flow_types)
@@ -394,4 +409,6 @@ class FakeStripe:
                 exc.reason or "", ("parameter_invalid_string", "Invalid {param}.")
             )
         fields = {"param": param} if code is None else {"code": code, "param": param}
-        return _error(400, "invalid_request_error", message.format(param=param), **fields)
+        names = _exclusive_names(exc, param) if exc.reason == "exclusive" else param
+        worded = message.format(param=param, names=names)
+        return _error(400, "invalid_request_error", worded, **fields)
