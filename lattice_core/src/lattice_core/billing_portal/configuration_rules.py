@@ -22,8 +22,9 @@ values of at most 500; a required list (`options` on create, a product's
 feature (an empty list or mapping sends nothing, so Stripe would find it
 missing); a list takes `starting_after` or `ending_before`, not both.
 
-Each `configuration_*_rule` takes (and ignores) the flow types, so it can serve
-as an operation's `rule` as it is; it returns the same `Rule` every time.
+Each of the four rule functions (`configuration_create_rule` and its
+siblings) takes (and ignores) the flow types, so it can serve as an
+operation's `rule` as it is; it returns the same `Rule` every time.
 """
 
 from __future__ import annotations
@@ -292,6 +293,9 @@ def configuration_retrieve_rule(flow_types: Iterable[object] = ()) -> Rule:
 
 def check_configuration_create(params: Mapping[str, Any]) -> None:
     """Create's `features` must hold at least one feature: `{}` sends nothing.
+
+    Args:
+        params: The create params, plain and already checked against the table.
 
     Raises:
         InvalidParamsError: `features` holds no feature (reason `"required"`).
