@@ -111,6 +111,16 @@ class Page(_BasePage[T]):
 
     Iterating a page gives its own items; `auto_paging_iter()` gives every
     item of this page and all the ones after it.
+
+    A resource's `list` makes the first page; you do not build one yourself.
+
+    Args:
+        data: The items of this page.
+        has_more: Whether more items follow it.
+        url: The API path the list comes from.
+        params: The params of the call that asked for it; the next page's
+            call sends them again, with the cursor moved.
+        fetch: Sends that call and returns the next page.
     """
 
     __slots__ = ("_fetch",)
@@ -155,6 +165,16 @@ class AsyncPage(_BasePage[T]):
     Iterating a page gives its own items; `async for item in
     page.auto_paging_iter()` gives every item of this page and all the ones
     after it.
+
+    A resource's `list` makes the first page; you do not build one yourself.
+
+    Args:
+        data: The items of this page.
+        has_more: Whether more items follow it.
+        url: The API path the list comes from.
+        params: The params of the call that asked for it; the next page's
+            call sends them again, with the cursor moved.
+        fetch: Sends that call and returns (an awaitable of) the next page.
     """
 
     __slots__ = ("_fetch",)
