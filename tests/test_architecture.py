@@ -26,6 +26,7 @@ How an import becomes edges of the graph:
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -194,3 +195,32 @@ def test_a_cycle_is_found_and_named() -> None:
     assert groups == [["a", "b", "c"], ["e"]]
     assert a_cycle(graph, groups[0]) == ["a", "b", "c", "a"]
     assert a_cycle(graph, groups[1]) == ["e", "e"]
+
+
+# -- the architecture page names every module, and only modules that exist ----------------------
+
+_ROOM = re.compile(r"^\| `([a-z_/]+)` \|", re.MULTILINE)
+
+
+def _module_files() -> set[str]:
+    """Every module as the page spells it: `client`, `billing_portal/session`, `testing/__init__`.
+
+    A module of `lattice_core` is named by its path inside the package; a transport's module
+    by its package and file (`lattice_transport_requests/transport`).
+    """
+    names: set[str] = set()
+    for top in SOURCES:
+        for path in top.rglob("*.py"):
+            inside = path.relative_to(top).with_suffix("").as_posix()
+            names.add(inside if top.name == "lattice_core" else f"{top.name}/{inside}")
+    return names
+
+
+def test_the_architecture_page_lists_every_module_and_no_other() -> None:
+    page = (ROOT / "docs" / "architecture.md").read_text()
+    rooms = page.split("## The modules", 1)[1].split("\n## ", 1)[0]
+    listed = _ROOM.findall(rooms)
+    assert len(listed) == len(set(listed)), "a module is listed twice"
+    files = _module_files()
+    assert sorted(files - set(listed)) == [], "modules the architecture page does not name"
+    assert sorted(set(listed) - files) == [], "the architecture page names modules that are gone"
