@@ -273,7 +273,10 @@ def test_flag_help_comes_from_the_table(run: Run) -> None:
         (["--customer", "cus_123"], {"customer": "cus_123"}),
         (["--customer=cus_123"], {"customer": "cus_123"}),
         (["--customer-account", "acct_123"], {"customer_account": "acct_123"}),
-        (["--customer", "cus_1", "--configuration", "bpc_fakedefault"], {"configuration": "bpc_fakedefault"}),
+        (
+            ["--customer", "cus_1", "--configuration", "bpc_fakedefault"],
+            {"configuration": "bpc_fakedefault"},
+        ),
         (["--customer", "cus_1", "--locale", "fr-CA"], {"locale": "fr-CA"}),
         (["--customer", "cus_1", "--on-behalf-of", "acct_9"], {"on_behalf_of": "acct_9"}),
         (
