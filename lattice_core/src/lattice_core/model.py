@@ -7,9 +7,9 @@ a `repr` that never shows a secret, and the decoding the pipeline calls on an
 answer body.
 
 Which values `repr` shows is declared on the fields: `attrs.field(repr=masked)`
-hides one (a session's `url`), and a class that sets `_MASK_VALUES = True`
-shows only its shape, nested models and enum-like `type`s (flows name the
-customer's subscriptions and coupons). The values of `extra` never show, its
+hides one (a session's `url`), and a class can hide every value, showing only
+its shape, nested models and enum-like `type`s (the flow models do: flows name
+the customer's subscriptions and coupons). The values of `extra` never show, its
 keys do: a newer API version may put anything there.
 """
 
@@ -33,12 +33,20 @@ _ENUM = re.compile(r"[a-z]+(?:_[a-z]+)*")
 
 
 def masked(value: object) -> str:
-    """How `repr` shows a secret value: `'***'`, or `None` when there is none."""
+    """How `repr` shows a secret value: `'***'`, or `None` when there is none.
+
+    Args:
+        value: The field's value.
+    """
     return "None" if value is None else "'***'"
 
 
 def masked_extra(extra: Mapping[str, Any]) -> str:
-    """How `repr` shows `extra`: unknown keys are field names, so they show; values do not."""
+    """How `repr` shows `extra`: unknown keys are field names, so they show; values do not.
+
+    Args:
+        extra: The keys this version of Lattice does not model, and their values.
+    """
     return repr(dict.fromkeys(extra, "***"))
 
 
