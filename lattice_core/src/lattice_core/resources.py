@@ -84,6 +84,10 @@ class Operation(Generic[R]):
     def path_for(self, object_id: str | None) -> str:
         """The path with `object_id` in it, checked so it cannot change the path.
 
+        Args:
+            object_id: The id that stands for `{id}`; ignored (and may be `None`)
+                when the path has none.
+
         Raises:
             InvalidParamsError: The id is missing, is not a str, or holds anything
                 but letters, digits and `_` (a `/`, `..`, `?`, `#` or space would
@@ -111,6 +115,11 @@ class Operation(Generic[R]):
     def check_params(self, params: object, flow_types: tuple[FlowType, ...] = ()) -> dict[str, Any]:
         """Check `params` against this operation's table; return them as plain data.
 
+        Args:
+            params: The params as the user passed them: any mapping.
+            flow_types: The flow types the client's plugins registered, for a
+                rule that takes them.
+
         Raises:
             InvalidParamsError: A param is wrong; the message names its path.
         """
@@ -133,7 +142,7 @@ class Operation(Generic[R]):
             params: The params as the user passed them.
             options: The per-call options (`stripe_account`, `timeout`, ...).
             object_id: The id that goes into the path, for operations on one object.
-            want_async: Whether the `*_async` twin was called.
+            want_async: Whether the async twin (`create_async`, say) was called.
 
         Raises:
             ConfigurationError: `client` is of the other kind.
@@ -165,6 +174,12 @@ class Operation(Generic[R]):
     ) -> R:
         """Check, send and decode one call through a `Client`.
 
+        Args:
+            client: The [`Client`][lattice_core.Client] to send through.
+            params: The params as the user passed them.
+            options: The per-call options (`stripe_account`, `timeout`, ...).
+            object_id: The id that goes into the path, for operations on one object.
+
         Raises:
             InvalidParamsError: A param, the id or an option is wrong; nothing was sent.
             ConfigurationError: `client` is an `AsyncClient`.
@@ -182,6 +197,12 @@ class Operation(Generic[R]):
         object_id: str | None = None,
     ) -> R:
         """[`call`][lattice_core.resources.Operation.call] through an `AsyncClient`, awaited.
+
+        Args:
+            client: The [`AsyncClient`][lattice_core.AsyncClient] to send through.
+            params: The params as the user passed them.
+            options: The per-call options (`stripe_account`, `timeout`, ...).
+            object_id: The id that goes into the path, for operations on one object.
 
         Raises:
             InvalidParamsError: A param, the id or an option is wrong; nothing was sent.
@@ -206,6 +227,11 @@ class Operation(Generic[R]):
     def list(self, client: Client, params: Mapping[str, Any], options: CallOptions) -> Page[R]:
         """The first page of a list through a `Client`; the page fetches the rest.
 
+        Args:
+            client: The [`Client`][lattice_core.Client] to send through.
+            params: The filters and paging params as the user passed them.
+            options: The per-call options, kept for every page after this one.
+
         Raises:
             InvalidParamsError: A param or an option is wrong; nothing was sent.
             ConfigurationError: `client` is an `AsyncClient`.
@@ -218,6 +244,11 @@ class Operation(Generic[R]):
         self, client: AsyncClient, params: Mapping[str, Any], options: CallOptions
     ) -> AsyncPage[R]:
         """The first page of a list through an `AsyncClient`; the page fetches the rest.
+
+        Args:
+            client: The [`AsyncClient`][lattice_core.AsyncClient] to send through.
+            params: The filters and paging params as the user passed them.
+            options: The per-call options, kept for every page after this one.
 
         Raises:
             InvalidParamsError: A param or an option is wrong; nothing was sent.
@@ -261,5 +292,10 @@ class Resource:
 
     @classmethod
     def declare(cls, model: type[Model], *operations: Operation[Any]) -> Resource:
-        """Declare `model`'s resource from its operations (its object name is the model's)."""
+        """Declare `model`'s resource from its operations (its object name is the model's).
+
+        Args:
+            model: The model its objects decode to; its `OBJECT_NAME` names the resource.
+            *operations: Its operations, each under its own `name`.
+        """
         return cls(model.OBJECT_NAME, model, {op.name: op for op in operations})
