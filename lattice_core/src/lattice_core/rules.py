@@ -18,6 +18,7 @@ import attrs
 __all__ = ["Rule", "array", "boolean", "integer", "obj", "string", "string_map"]
 
 Kind = Literal["string", "integer", "boolean", "object", "array", "map"]
+"""What kind of value a rule judges; `"map"` is a mapping of strings to strings."""
 
 
 @attrs.frozen(eq=False)
