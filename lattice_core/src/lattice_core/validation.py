@@ -66,7 +66,14 @@ _TOKEN = re.compile(r"[A-Za-z0-9_.-]{1,40}")
 
 
 def fail(path: str, reason: str, message: str) -> InvalidParamsError:
-    """The `InvalidParamsError` for `path`; `reason` is a short code such as `"required"`."""
+    """The `InvalidParamsError` for `path`; `reason` is a short code such as `"required"`.
+
+    Args:
+        path: The param at fault, as its `param` attribute will give it
+            (`features.invoice_history.enabled`).
+        reason: The rule that failed, as its `reason` attribute will give it.
+        message: What to tell the caller: what to pass, never the value passed.
+    """
     return InvalidParamsError(message, param=path, reason=reason)
 
 
@@ -527,6 +534,13 @@ def coerce_form(rule: Rule, value: Any) -> Any:
     `true` or `false` become `True` or `False`; everything else is left for
     [`check_params`][lattice_core.validation.check_params] to judge. Used by
     the fake Stripe and the command line, which both start from `key=value` text.
+
+    Args:
+        rule: The table the params follow (an `obj` rule).
+        value: The form-decoded params.
+
+    Raises:
+        InvalidParamsError: An integer field's digits are past Stripe's 64-bit range.
     """
     return _coerce(rule, value)
 
@@ -559,6 +573,10 @@ def _coerce(rule: Rule, value: Any, path: str = "") -> Any:
 
 
 def form_param(path: str) -> str:
-    """Stripe's spelling of a param path: `a.b[0].c` -> `a[b][0][c]`."""
+    """Stripe's spelling of a param path: `a.b[0].c` -> `a[b][0][c]`.
+
+    Args:
+        path: The path as an `InvalidParamsError`'s `param` gives it.
+    """
     head, *rest = path.replace("[", ".").replace("]", "").split(".")
     return head + "".join(f"[{part}]" for part in rest)
