@@ -70,7 +70,9 @@ _TYPE_CODES: dict[str, tuple[str | None, str]] = {
     "integer": ("parameter_invalid_integer", "Invalid integer: {param}."),
     "string": ("parameter_invalid_string", "Invalid string: {param}."),
     "object": (None, "Invalid hash: {param}."),
+    "map": (None, "Invalid hash: {param}."),
     "array": (None, "Invalid array: {param}."),
+    "boolean": (None, "Invalid boolean: {param}."),
 }
 
 
@@ -403,7 +405,11 @@ class FakeStripe:
         code: str | None
         if exc.reason == "type":
             at = _rule_at(rule, param)
-            code, message = _TYPE_CODES[at.kind] if at is not None else _CODES["unknown"]
+            code, message = (
+                _TYPE_CODES.get(at.kind, (None, "Invalid {param}."))
+                if at is not None
+                else _CODES["unknown"]
+            )
         else:
             code, message = _CODES.get(
                 exc.reason or "", ("parameter_invalid_string", "Invalid {param}.")
