@@ -4,56 +4,10 @@ Their models, params, enums, and [`RESOURCES`][lattice_core.billing_portal.RESOU
 the declarations the fake Stripe and the command line serve.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ..resources import Resource
-from .configuration import RESOURCE as _CONFIGURATION
-from .configuration import (
-    AdjustableQuantity,
-    BusinessProfile,
-    CancellationReason,
-    Configuration,
-    ConfigurationFeatures,
-    FeatureCustomerUpdate,
-    FeatureInvoiceHistory,
-    FeaturePaymentMethodUpdate,
-    FeatureProduct,
-    FeatureSubscriptionCancel,
-    FeatureSubscriptionPause,
-    FeatureSubscriptionUpdate,
-    LoginPage,
-    PauseDuration,
-    PauseIntervalOption,
-    ScheduleAtPeriodEnd,
-    ScheduleCondition,
-)
-from .configuration_params import (
-    ConfigurationAdjustableQuantityParams,
-    ConfigurationConditionParams,
-    ConfigurationCreateBusinessProfileParams,
-    ConfigurationCreateCancellationReasonParams,
-    ConfigurationCreateCustomerUpdateParams,
-    ConfigurationCreateFeaturesParams,
-    ConfigurationCreateParams,
-    ConfigurationCreateScheduleAtPeriodEndParams,
-    ConfigurationCreateSubscriptionCancelParams,
-    ConfigurationCreateSubscriptionUpdateParams,
-    ConfigurationInvoiceHistoryParams,
-    ConfigurationListParams,
-    ConfigurationLoginPageParams,
-    ConfigurationPauseDurationParams,
-    ConfigurationPauseIntervalOptionParams,
-    ConfigurationPaymentMethodUpdateParams,
-    ConfigurationProductParams,
-    ConfigurationRetrieveParams,
-    ConfigurationSubscriptionPauseParams,
-    ConfigurationUpdateBusinessProfileParams,
-    ConfigurationUpdateCancellationReasonParams,
-    ConfigurationUpdateCustomerUpdateParams,
-    ConfigurationUpdateFeaturesParams,
-    ConfigurationUpdateParams,
-    ConfigurationUpdateScheduleAtPeriodEndParams,
-    ConfigurationUpdateSubscriptionCancelParams,
-    ConfigurationUpdateSubscriptionUpdateParams,
-)
 from .enums import (
     AfterCompletionType,
     AfterExpirationType,
@@ -109,6 +63,56 @@ from .params import (
 from .rules import FlowType, Rule
 from .session import RESOURCE as _SESSION
 from .session import Session
+
+if TYPE_CHECKING:  # imported on first use (see __getattr__): a session-only app never pays
+    from .configuration import (
+        AdjustableQuantity,
+        BusinessProfile,
+        CancellationReason,
+        Configuration,
+        ConfigurationFeatures,
+        FeatureCustomerUpdate,
+        FeatureInvoiceHistory,
+        FeaturePaymentMethodUpdate,
+        FeatureProduct,
+        FeatureSubscriptionCancel,
+        FeatureSubscriptionPause,
+        FeatureSubscriptionUpdate,
+        LoginPage,
+        PauseDuration,
+        PauseIntervalOption,
+        ScheduleAtPeriodEnd,
+        ScheduleCondition,
+    )
+    from .configuration_params import (
+        ConfigurationAdjustableQuantityParams,
+        ConfigurationConditionParams,
+        ConfigurationCreateBusinessProfileParams,
+        ConfigurationCreateCancellationReasonParams,
+        ConfigurationCreateCustomerUpdateParams,
+        ConfigurationCreateFeaturesParams,
+        ConfigurationCreateParams,
+        ConfigurationCreateScheduleAtPeriodEndParams,
+        ConfigurationCreateSubscriptionCancelParams,
+        ConfigurationCreateSubscriptionUpdateParams,
+        ConfigurationInvoiceHistoryParams,
+        ConfigurationListParams,
+        ConfigurationLoginPageParams,
+        ConfigurationPauseDurationParams,
+        ConfigurationPauseIntervalOptionParams,
+        ConfigurationPaymentMethodUpdateParams,
+        ConfigurationProductParams,
+        ConfigurationRetrieveParams,
+        ConfigurationSubscriptionPauseParams,
+        ConfigurationUpdateBusinessProfileParams,
+        ConfigurationUpdateCancellationReasonParams,
+        ConfigurationUpdateCustomerUpdateParams,
+        ConfigurationUpdateFeaturesParams,
+        ConfigurationUpdateParams,
+        ConfigurationUpdateScheduleAtPeriodEndParams,
+        ConfigurationUpdateSubscriptionCancelParams,
+        ConfigurationUpdateSubscriptionUpdateParams,
+    )
 
 __all__ = [
     "AdjustableQuantity",
@@ -207,6 +211,74 @@ __all__ = [
     "TrialUpdateBehavior",
 ]
 
-RESOURCES: tuple[Resource, ...] = (_SESSION, _CONFIGURATION)
-"""Every billing portal resource, declared once: what the fake Stripe serves and
-the command line offers (`billing_portal sessions`, `billing_portal configurations`)."""
+# Where each name that is imported on first use lives.
+_LAZY = {
+    "AdjustableQuantity": "configuration",
+    "BusinessProfile": "configuration",
+    "CancellationReason": "configuration",
+    "Configuration": "configuration",
+    "ConfigurationAdjustableQuantityParams": "configuration_params",
+    "ConfigurationConditionParams": "configuration_params",
+    "ConfigurationCreateBusinessProfileParams": "configuration_params",
+    "ConfigurationCreateCancellationReasonParams": "configuration_params",
+    "ConfigurationCreateCustomerUpdateParams": "configuration_params",
+    "ConfigurationCreateFeaturesParams": "configuration_params",
+    "ConfigurationCreateParams": "configuration_params",
+    "ConfigurationCreateScheduleAtPeriodEndParams": "configuration_params",
+    "ConfigurationCreateSubscriptionCancelParams": "configuration_params",
+    "ConfigurationCreateSubscriptionUpdateParams": "configuration_params",
+    "ConfigurationFeatures": "configuration",
+    "ConfigurationInvoiceHistoryParams": "configuration_params",
+    "ConfigurationListParams": "configuration_params",
+    "ConfigurationLoginPageParams": "configuration_params",
+    "ConfigurationPauseDurationParams": "configuration_params",
+    "ConfigurationPauseIntervalOptionParams": "configuration_params",
+    "ConfigurationPaymentMethodUpdateParams": "configuration_params",
+    "ConfigurationProductParams": "configuration_params",
+    "ConfigurationRetrieveParams": "configuration_params",
+    "ConfigurationSubscriptionPauseParams": "configuration_params",
+    "ConfigurationUpdateBusinessProfileParams": "configuration_params",
+    "ConfigurationUpdateCancellationReasonParams": "configuration_params",
+    "ConfigurationUpdateCustomerUpdateParams": "configuration_params",
+    "ConfigurationUpdateFeaturesParams": "configuration_params",
+    "ConfigurationUpdateParams": "configuration_params",
+    "ConfigurationUpdateScheduleAtPeriodEndParams": "configuration_params",
+    "ConfigurationUpdateSubscriptionCancelParams": "configuration_params",
+    "ConfigurationUpdateSubscriptionUpdateParams": "configuration_params",
+    "FeatureCustomerUpdate": "configuration",
+    "FeatureInvoiceHistory": "configuration",
+    "FeaturePaymentMethodUpdate": "configuration",
+    "FeatureProduct": "configuration",
+    "FeatureSubscriptionCancel": "configuration",
+    "FeatureSubscriptionPause": "configuration",
+    "FeatureSubscriptionUpdate": "configuration",
+    "LoginPage": "configuration",
+    "PauseDuration": "configuration",
+    "PauseIntervalOption": "configuration",
+    "ScheduleAtPeriodEnd": "configuration",
+    "ScheduleCondition": "configuration",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The configuration's names, and `RESOURCES`, imported on first use.
+
+    A configuration defines some thirty classes; an app that only creates
+    sessions should not build them at start-up.
+    """
+    if name == "RESOURCES":
+        from .configuration import RESOURCE as configuration
+
+        value: Any = (_SESSION, configuration)
+    elif name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    RESOURCES: tuple[Resource, ...]
+    """Every billing portal resource, declared once: what the fake Stripe serves and
+    the command line offers (`billing_portal sessions`, `billing_portal configurations`)."""
