@@ -467,3 +467,19 @@ def test_a_connection_error_names_its_cause_with_every_secret_masked(
     cause = " (ConnectionResetError: [Errno 104] reset" if wrapped else ": reset"
     assert f"{library}{cause} at https://billing.stripe.com/p/session/***" in message
     assert "Bearer ***" in message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://billing.stripe.com/p/login/test_LoginSecret123",
+        "https://portal.example.org:8443/p/login/test_LoginSecret123?x=1",
+        "https%3A%2F%2Fbilling.stripe.com%2Fp%2Flogin%2Ftest_LoginSecret123",
+        '{"url": "https:\\/\\/billing.stripe.com\\/p\\/login\\/test_LoginSecret123"}',
+    ],
+)
+def test_a_configurations_login_page_url_is_masked_like_a_session_url(text: str) -> None:
+    # A configuration's login_page.url takes any customer with an email to their portal.
+    masked = mask(text)
+    assert "LoginSecret123" not in masked
+    assert mask(masked) == masked

@@ -2,9 +2,10 @@
 
 What counts as a secret here: Stripe secret and restricted keys, `Authorization`
 values of any scheme, `Bearer` tokens, client secrets (`pi_…_secret_…`) and
-portal session URLs. A portal URL is recognised by its shape, on any host
-(Stripe serves the portal on a user's custom domain too): the path `/p/session/`
-followed by the secret, spelled plainly, URL-encoded (`%2F`) or JSON-escaped
+portal URLs: a session's, and a configuration's shareable login page. A portal
+URL is recognised by its shape, on any host (Stripe serves the portal on a
+user's custom domain too): the path `/p/session/` or `/p/login/` followed by
+the secret, spelled plainly, URL-encoded (`%2F`) or JSON-escaped
 (`\\/`). Masking is idempotent.
 
 This lives in core, not in the disableable `redaction` plugin, so switching
@@ -39,7 +40,7 @@ _BEARER = re.compile(r"(Bearer\s+)(?!\*\*\*)\S+", re.IGNORECASE)
 _SEP = r"(?:/|%2F|\\/|\\u002[fF])"
 # From the path on, whatever the host: http(s), URL-encoded and JSON-escaped spellings.
 _PORTAL_URL = re.compile(
-    rf"({_SEP}p{_SEP}session{_SEP})(?!\*\*\*)[^\s'\"<>]+",
+    rf"({_SEP}p{_SEP}(?:session|login){_SEP})(?!\*\*\*)[^\s'\"<>]+",
     re.IGNORECASE,
 )
 _CLIENT_SECRET = re.compile(r"\b((?:pi|seti|cs|src)_[0-9A-Za-z_]+?_secret_)(?!\*\*\*)[0-9A-Za-z]+")
@@ -61,7 +62,7 @@ _MARKERS = (
     "bearer",
     "authorization",
     "_secret_",
-    *(f"p{sep}session" for sep in ("/", "%2f", "\\/", "\\u002f")),
+    *(f"p{sep}{page}" for sep in ("/", "%2f", "\\/", "\\u002f") for page in ("session", "login")),
 )
 _SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
 
