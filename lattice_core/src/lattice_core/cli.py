@@ -1,19 +1,36 @@
-"""`lattice-stripe`: portal sessions from the command line, in the Stripe CLI's style.
+"""`lattice-stripe`: billing portal resources from the command line, in the Stripe CLI's style.
 
     lattice-stripe billing_portal sessions create --customer cus_123 \\
         -d "flow_data[type]=payment_method_update"
     lattice-stripe billing_portal sessions create --customer cus_123 | jq -r .url
+    lattice-stripe billing_portal configurations create \\
+        -d "features[invoice_history][enabled]=true"
+    lattice-stripe billing_portal configurations update bpc_123 -d active=false
+    lattice-stripe billing_portal configurations list --limit 3 -d active=true
+    lattice-stripe billing_portal configurations list --all   # JSON lines
     lattice-stripe fake-stripe --port 12111
     lattice-stripe plugins
     lattice-stripe --version
 
-`create` prints the whole session as JSON on stdout, `url` and `flow` as
-Stripe sent them (the url is what the command is for); `--mask` hides them for
-output meant to be shared. Every top-level param has a flag made from the
-param table (`--customer`, `--return-url`, `--expand`, ...); nested ones are
-given with `-d` in Stripe's bracket form. Bad params are reported in that
-spelling (`flow_data[subscription_cancel][subscription]`), with the flag or
-`-d` that fixes them (`lattice_core.cli_errors`).
+The `GROUP RESOURCES OPERATION` commands are made from the declarations in
+`lattice_core.billing_portal.RESOURCES`, not written one by one: the object
+name gives the group and the command (`billing_portal.configuration` is
+`billing_portal configurations`), each `Operation` a subcommand, an `{id}` in
+its path a positional `ID`, its rule table a flag for each top-level param
+that holds a value (`--customer`, `--return-url`, `--expand`, `--limit`, ...),
+and `lists` the page output and `--all`. Nested params are given with `-d` in
+Stripe's bracket form; form text gets its integers and booleans back from the
+same table. Bad params (and a bad id) are reported in that spelling
+(`flow_data[subscription_cancel][subscription]`), with the flag or `-d` that
+fixes them (`lattice_core.cli_errors`), before anything is sent.
+
+`create`, `retrieve` and `update` print the whole object as JSON on stdout
+(a session's `url` and `flow` as Stripe sent them: the url is what the command
+is for); `list` prints the page (`{"object": "list", "data": [...], ...}`),
+and `list --all` walks every page, one object a line. `--mask` hides what the
+model declares secret (a session's url and flow, a configuration's
+`login_page.url` and `metadata`) for output meant to be shared
+(the model's `repr` declares what).
 
 Only the result goes to stdout: whatever a plugin prints while the command
 runs goes to stderr, and everything on stderr (errors, warnings, log records
@@ -45,22 +62,25 @@ import os
 import platform
 import sys
 import traceback
+import typing
 import warnings
 from collections.abc import Iterator, Sequence
 from typing import IO, Any, cast
 from urllib.parse import urlencode
 
-from .billing_portal import Session, SessionCreateParams
-from .billing_portal.rules import Rule
-from .billing_portal.validation import coerce_form_values
+import attrs
+
+from .billing_portal import RESOURCES
 from .cli_errors import (
+    example_leaf,
     explain,
     explain_configuration,
     flag_of,
     flag_params,
     option_message,
+    placeholder,
 )
-from .client import DEFAULT_API_VERSION, AsyncClient, Client
+from .client import DEFAULT_API_VERSION, AsyncClient, CallOptions, Client
 from .errors import (
     APIConnectionError,
     APIError,
@@ -71,9 +91,14 @@ from .errors import (
     StripeError,
 )
 from .masking import mask, mask_value
+from .model import Model
+from .pagination import AsyncPage, Page
 from .pipeline import new_idempotency_key
 from .plugins import PluginInfo, find_transport, list_plugins, make_plugin_manager
+from .resources import Operation, Resource
+from .rules import Rule
 from .transport import AnyTransport, AsyncTransport, Transport, TransportOptions
+from .validation import coerce_form
 
 __all__ = ["DISABLE_PLUGINS_ENV", "main"]
 
@@ -89,13 +114,20 @@ MAX_RETRIES = 100  # Client(max_retries=...) takes 0 to 100
 # create a second session (a 4xx other than 409 and 429 is answered the same again).
 _RETRY_SAME_KEY = (APIConnectionError, APIError, ConflictError, RateLimitError)
 
-EPILOG = f"""\
+_EXIT_1 = """\
+  1  Stripe refused the request or could not be reached: its message, then the
+     HTTP status, type, code, param and request id that it has"""
+_EXIT_1_KEY = """; after a network
+     error, 409, 429 or 5xx also the idempotency_key sent: rerun with
+     --idempotency-key KEY so that the retry cannot {twice}"""
+
+
+def _epilog(exit_1: str) -> str:
+    """The exit codes and environment, with what status 1 says for this command."""
+    return f"""\
 exit status:
   0  success
-  1  Stripe refused the request or could not be reached: its message, then the
-     HTTP status, type, code, param and request id that it has; after a network
-     error, 409, 429 or 5xx also the idempotency_key sent: rerun with
-     --idempotency-key KEY so that the retry cannot create a second session
+{exit_1}
   2  bad input: the message names the field and how to pass it; nothing was sent
   3  an unexpected failure inside the command, such as a plugin's hook raising:
      one masked line, "lattice-stripe: error: CLASS: MESSAGE" (--log-level
@@ -111,6 +143,9 @@ environment:
                            added to --disable-plugin; a name no plugin has is
                            ignored with a warning
 """
+
+
+EPILOG = _epilog(_EXIT_1 + _EXIT_1_KEY.format(twice="create a second session"))
 
 
 class _Once(argparse._StoreAction):
@@ -184,53 +219,7 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_Version, help="print the versions and exit")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    portal = commands.add_parser("billing_portal", help="Billing portal resources.")
-    resources = portal.add_subparsers(dest="resource", required=True, parser_class=_Parser)
-    sessions = resources.add_parser("sessions", help="Portal sessions.")
-    actions = sessions.add_subparsers(dest="action", required=True, parser_class=_Parser)
-    create = actions.add_parser(
-        "create",
-        help="Create a portal session.",
-        description="Create a portal session (POST /v1/billing_portal/sessions) and print it "
-        "as JSON, url included.\nGive exactly one of --customer and --customer-account; "
-        "nested params with -d in Stripe's bracket form.",
-        epilog=EPILOG,
-    )
-    _add_param_arguments(create.add_argument_group("parameters"))
-    request = create.add_argument_group("request")
-    request.add_argument(
-        "--api-key", help=f"secret or restricted key (default: ${API_KEY_ENV}); never printed"
-    )
-    request.add_argument("--api-base", help="API base URL (default: https://api.stripe.com)")
-    request.add_argument("--stripe-account", help="connected account id, sent as Stripe-Account")
-    request.add_argument("--idempotency-key", help="sent as Idempotency-Key (default: a UUID4)")
-    request.add_argument(
-        "--transport", help="transport name (default: requests if installed, else aiohttp)"
-    )
-    request.add_argument(
-        "--max-retries",
-        type=_retries,
-        default=2,
-        metavar="N",
-        help=f"retries after a network error, 409, 429 or 5xx, 0 to {MAX_RETRIES} (default: 2)",
-    )
-    output = create.add_argument_group("output")
-    shown = output.add_mutually_exclusive_group()
-    shown.add_argument(
-        "--mask",
-        action="store_true",
-        help="mask the url, and the flow's ids, for output meant to be shared",
-    )
-    shown.add_argument("--show-url", action="store_true", help="print only the session url")
-    output.add_argument(
-        "--log-level",
-        choices=_LOG_LEVELS,
-        default="error",
-        help="log records from this level up go to stderr, masked; other libraries' from "
-        "warning up (default: error: the command's own report says what failed); debug "
-        "also prints the traceback of an unexpected failure, masked",
-    )
-    _add_disable_plugin(create)
+    _add_resource_commands(commands)
 
     fake = commands.add_parser(
         "fake-stripe",
@@ -253,14 +242,184 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_param_arguments(group: argparse._ArgumentGroup) -> None:
+# ---------------------------------------------------------------------------------------
+# The resource commands, made from the declarations in RESOURCES
+
+
+# What the command line adds to a declaration, where the table cannot say it.
+_NOTES = {
+    ("billing_portal.session", "create"): "Give exactly one of --customer and --customer-account; "
+}
+_MASK_HELP = {
+    "billing_portal.session": "mask the url, and the flow's ids, for output meant to be shared"
+}
+_DATA_HELP = {
+    ("billing_portal.session", "create"): "-d customer=cus_123 -d "
+    "'flow_data[type]=payment_method_update'; repeat for more; -d 'expand[]=flow' appends "
+    "to a list",
+}
+_HELP_WIDTH = 80
+_VERBS = {"create": "Create", "retrieve": "Retrieve", "update": "Update", "list": "List"}
+
+
+def _names(resource: Resource) -> tuple[str, str, str]:
+    """The group, command and noun of a resource: `billing_portal`, `configurations`,
+    `portal configuration` for `billing_portal.configuration`."""
+    group, _, name = resource.object_name.rpartition(".")
+    last = group.rpartition("_")[2]
+    noun = f"{last} {name.replace('_', ' ')}" if last else name.replace("_", " ")
+    return group or name, name + "s", noun
+
+
+def _add_resource_commands(commands: argparse._SubParsersAction[Any]) -> None:
+    """`GROUP RESOURCES OPERATION` for each declared operation: `billing_portal sessions create`."""
+    groups: dict[str, argparse._SubParsersAction[Any]] = {}
+    for resource in RESOURCES:
+        group, command, noun = _names(resource)
+        if group not in groups:
+            words = group.replace("_", " ").capitalize()
+            parser = commands.add_parser(group, help=f"{words} resources.")
+            groups[group] = parser.add_subparsers(
+                dest="resource", required=True, parser_class=_Parser
+            )
+        plural = groups[group].add_parser(command, help=f"{noun.capitalize()}s.")
+        actions = plural.add_subparsers(dest="action", required=True, parser_class=_Parser)
+        for operation in resource.operations.values():
+            _add_operation(actions, resource, operation, noun)
+
+
+def _add_operation(
+    actions: argparse._SubParsersAction[Any],
+    resource: Resource,
+    operation: Operation[Any],
+    noun: str,
+) -> None:
+    key = (resource.object_name, operation.name)
+    verb = _VERBS.get(operation.name, operation.name.capitalize())
+    what = f"{noun}s" if operation.lists else f"a {noun}"
+    where = f"({operation.method} {operation.path.replace('{id}', 'ID')})"
+    shows_url = "url" in _field_names(resource.model)
+    if operation.lists:
+        printed = (
+            'the page as JSON ({"object": "list", "data": [...], "has_more": ..., "url": ...});'
+            f"\n--all walks every page instead and prints one {noun.rpartition(' ')[2]} a line "
+            "(JSON lines)"
+        )
+    else:
+        printed = "it as JSON" + (", url included" if shows_url else "")
+    note = _NOTES.get(key, "")
+    nested = "nested" if note else "Nested"
+    parser = actions.add_parser(
+        operation.name,
+        help=f"{verb} {what}.",
+        description=f"{verb} {what} {where} and print {printed}.\n"
+        f"{note}{nested} params with -d in Stripe's bracket form.",
+        epilog=_epilog(_exit_1(operation, noun)),
+    )
+    parser.set_defaults(operation=operation)
+    table = operation.rule(())
+    params = parser.add_argument_group("parameters")
+    if "{id}" in operation.path:
+        prefix = operation.id_prefix or ""
+        params.add_argument(
+            "id", metavar="ID", help=f"the {noun}'s id" + (f" ({prefix}...)" if prefix else "")
+        )
+    _add_param_arguments(params, table, _DATA_HELP.get(key) or _data_help(table))
+    request = parser.add_argument_group("request")
+    request.add_argument(
+        "--api-key", help=f"secret or restricted key (default: ${API_KEY_ENV}); never printed"
+    )
+    request.add_argument("--api-base", help="API base URL (default: https://api.stripe.com)")
+    request.add_argument("--stripe-account", help="connected account id, sent as Stripe-Account")
+    if operation.method == "POST":  # a GET is safe to repeat, and Stripe takes no key on one
+        request.add_argument("--idempotency-key", help="sent as Idempotency-Key (default: a UUID4)")
+    request.add_argument(
+        "--transport", help="transport name (default: requests if installed, else aiohttp)"
+    )
+    request.add_argument(
+        "--max-retries",
+        type=_retries,
+        default=2,
+        metavar="N",
+        help=f"retries after a network error, 409, 429 or 5xx, 0 to {MAX_RETRIES} (default: 2)",
+    )
+    output = parser.add_argument_group("output")
+    if operation.lists:
+        output.add_argument(
+            "--all",
+            action="store_true",
+            help="walk every page (--limit items a request) and print each "
+            f"{noun.rpartition(' ')[2]} on a line of its own",
+        )
+    shown = output.add_mutually_exclusive_group()
+    shown.add_argument("--mask", action="store_true", help=_mask_help(resource))
+    if shows_url and not operation.lists:
+        last = noun.rpartition(" ")[2]
+        shown.add_argument("--show-url", action="store_true", help=f"print only the {last} url")
+    output.add_argument(
+        "--log-level",
+        choices=_LOG_LEVELS,
+        default="error",
+        help="log records from this level up go to stderr, masked; other libraries' from "
+        "warning up (default: error: the command's own report says what failed); debug "
+        "also prints the traceback of an unexpected failure, masked",
+    )
+    _add_disable_plugin(parser)
+
+
+def _field_names(model: type[Model]) -> set[str]:
+    return {field.name for field in attrs.fields(model)}  # type: ignore[arg-type]
+
+
+def _exit_1(operation: Operation[Any], noun: str) -> str:
+    """What exit status 1 says: with the idempotency key for a POST, which sends one."""
+    if operation.method != "POST":
+        return _EXIT_1
+    last = noun.rpartition(" ")[2]
+    twice = f"create a second {last}" if operation.name == "create" else "apply it twice"
+    text = _EXIT_1 + _EXIT_1_KEY.format(twice=twice)
+    if len(text.rpartition("\n")[2]) > _HELP_WIDTH:
+        text = text.replace(" so that", "\n     so that")
+    return text
+
+
+def _mask_help(resource: Resource) -> str:
+    if resource.object_name in _MASK_HELP:
+        return _MASK_HELP[resource.object_name]
+    paths = _masked_paths(resource.model)
+    hidden = ", ".join(paths[:-1]) + " and " + paths[-1] if len(paths) > 1 else "".join(paths)
+    return f"mask {hidden or 'any key or portal url'}, for output meant to be shared"
+
+
+def _data_help(table: Rule) -> str:
+    """`-d` examples from the table: params without a flag, required ones first."""
+    flagged = {name for name, _ in flag_params(table)}
+    examples = []
+    fields = sorted(table.fields.items(), key=lambda field: not field[1].required)
+    for name, rule in fields:
+        found = None if name in flagged else example_leaf(name, rule)
+        if found is not None:
+            leaf, sub = found
+            pair = f"{leaf}={placeholder(leaf, sub)}"
+            examples.append(f"-d '{pair}'" if "[" in pair else f"-d {pair}")
+        if len(examples) == 2:
+            break
+    text = " ".join(examples or ["-d KEY=VALUE"]) + "; repeat for more"
+    if "expand" in table.fields:
+        text += "; -d 'expand[]=FIELD' appends to a list"
+    return text
+
+
+def _add_param_arguments(group: argparse._ArgumentGroup, table: Rule, examples: str) -> None:
     """A flag for each top-level param the table allows a flag for, then `-d`."""
-    for name, rule in flag_params():
+    for name, rule in flag_params(table):
         options: dict[str, Any] = {"dest": _PARAM_DEST + name, "help": _flag_help(rule)}
         if rule.kind == "array":
             options.update(action="append", metavar=name.upper().removesuffix("S"))
         elif rule.enum is not None:
             options.update(choices=rule.enum, metavar=name.upper())
+        elif rule.kind == "integer":
+            options.update(metavar="N")
         else:
             options.update(metavar=name.upper())
         group.add_argument(flag_of(name), **options)
@@ -270,9 +429,7 @@ def _add_param_arguments(group: argparse._ArgumentGroup) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="any param in Stripe's form spelling, e.g. -d customer=cus_123 -d "
-        "'flow_data[type]=payment_method_update'; repeat for more; "
-        "-d 'expand[]=flow' appends to a list",
+        help=f"any param in Stripe's form spelling, e.g. {examples}",
     )
 
 
@@ -322,11 +479,11 @@ def _retries(text: str) -> int:
 # Params: flags and -d pairs, decoded like Stripe's form parser
 
 
-def _pairs(args: argparse.Namespace) -> list[tuple[str, str]]:
+def _pairs(args: argparse.Namespace, table: Rule) -> list[tuple[str, str]]:
     """The flags' and the `-d` pairs' keys and values, in Stripe's form spelling."""
     pairs: list[tuple[str, str]] = []
     flagged: dict[str, str] = {}
-    for name, rule in flag_params():
+    for name, rule in flag_params(table):
         value = getattr(args, _PARAM_DEST + name)
         if value is None:
             continue
@@ -350,9 +507,10 @@ def _pairs(args: argparse.Namespace) -> list[tuple[str, str]]:
     return pairs
 
 
-def _params(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
+def _params(pairs: Sequence[tuple[str, str]], table: Rule) -> dict[str, Any]:
     """Decode pairs like Stripe's form parser, but refuse a repeated scalar.
 
+    Integers and booleans get their types back from `table` (`coerce_form`).
     Stripe keeps the last of two `customer=` values; on a command line that
     is almost always a typo, so it is an error here. `key[]=v` appends.
     """
@@ -373,9 +531,9 @@ def _params(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
 
     decoded = decode_form(body)  # a key in two shapes: already worded in form spelling
     try:
-        params: dict[str, Any] = coerce_form_values(decoded)
+        params: dict[str, Any] = coerce_form(table, decoded)
     except InvalidParamsError as exc:
-        raise explain(exc, decoded) from None
+        raise explain(exc, decoded, table) from None
     return params
 
 
@@ -491,27 +649,65 @@ def _transport(name: str, disabled: Sequence[str]) -> str | AnyTransport:
     return name if factory is None else factory(TransportOptions())
 
 
-def _create(args: argparse.Namespace, disabled: Sequence[str]) -> Session:
-    """Create the session; `args.idempotency_key` must be set (the report shows it)."""
-    decoded = _params(_pairs(args))  # bad input is reported before the key is looked for
+class _Printer:
+    """Where and how a command prints its result: stdout as it was when the command began.
+
+    A plugin's prints go to stderr while the command runs; the result must not.
+    """
+
+    def __init__(self, stream: IO[str], *, masked: bool, url_only: bool) -> None:
+        self._stream = stream
+        self._masked = masked
+        self._url_only = url_only
+
+    def one(self, obj: Model) -> None:
+        text = str(getattr(obj, "url", "")) if self._url_only else None
+        self._print(text if text is not None else _object_json(obj, masked=self._masked))
+
+    def page(self, page: Page[Any] | AsyncPage[Any]) -> None:
+        self._print(_page_json(page, masked=self._masked))
+
+    def line(self, obj: Model) -> None:
+        self._print(_line_json(obj, masked=self._masked))
+
+    def _print(self, text: str) -> None:
+        print(text, file=self._stream, flush=True)
+
+
+def _send(args: argparse.Namespace, disabled: Sequence[str], printer: _Printer) -> None:
+    """Check, send and print the command's operation.
+
+    A POST's `args.idempotency_key` must be set (the report shows it).
+    """
+    operation: Operation[Any] = args.operation
+    table = operation.rule(())
+    decoded = _params(_pairs(args, table), table)  # bad input before the key is looked for
+    object_id: str | None = getattr(args, "id", None)
+    if object_id is not None:
+        try:
+            operation.path_for(object_id)  # a bad id is bad input too: nothing is sent
+        except InvalidParamsError as exc:
+            raise explain(exc, decoded, table) from None
     api_key = args.api_key or os.environ.get(API_KEY_ENV)
     if not api_key:
         raise ConfigurationError(f"no API key: pass --api-key or set {API_KEY_ENV}.")
-    # Checked at run time by Session.create, like any mapping built at run time.
-    params = cast(SessionCreateParams, decoded)
     transport = _transport(args.transport or _installed_transport(disabled), disabled)
     options: dict[str, Any] = {"max_retries": args.max_retries, "disable_plugins": disabled}
     if args.api_base:
         options["base_url"] = args.api_base
-    call = {"stripe_account": args.stripe_account, "idempotency_key": args.idempotency_key}
+    call: CallOptions = {"stripe_account": args.stripe_account}
+    if operation.method == "POST":
+        call["idempotency_key"] = args.idempotency_key
+    walk = bool(getattr(args, "all", False))
     try:
         if isinstance(transport, AsyncTransport):
 
-            async def run() -> Session:
+            async def run() -> None:
                 async with AsyncClient(api_key, transport=transport, **options) as client:
-                    return await Session.create_async(client, params, **call)
+                    await _invoke_async(client, operation, decoded, call, object_id, walk, printer)
 
-            return asyncio.run(run())
+            asyncio.run(run())
+            return
         try:
             client = Client(api_key, transport=transport, **options)
         except ConfigurationError:
@@ -519,31 +715,156 @@ def _create(args: argparse.Namespace, disabled: Sequence[str]) -> Session:
                 transport.close()
             raise
         with client:
-            return Session.create(client, params, **call)
+            _invoke(client, operation, decoded, call, object_id, walk, printer)
     except InvalidParamsError as exc:
-        raise explain(exc, decoded) from None
+        raise explain(exc, decoded, table) from None
 
 
-def session_json(session: Session, *, masked: bool = False) -> str:
-    """The session as the command prints it: all of it, or with `url` and `flow` masked."""
-    data = session.to_dict()
-    if masked:
-        data["url"] = "***" if data.get("url") else data.get("url")
-        data["flow"] = _flow_shape(data.get("flow"))
-        # Unknown fields and expanded objects may hold a portal url (or worse): masked too.
-        data = {k: v if k in ("url", "flow") else mask_value(v) for k, v in data.items()}
-    return json.dumps(data, indent=2)
+def _invoke(
+    client: Client,
+    operation: Operation[Any],
+    params: dict[str, Any],
+    call: CallOptions,
+    object_id: str | None,
+    walk: bool,
+    printer: _Printer,
+) -> None:
+    if not operation.lists:
+        printer.one(operation.call(client, params, call, object_id))
+        return
+    page = operation.list(client, params, call)
+    if not walk:
+        printer.page(page)
+        return
+    for item in page.auto_paging_iter():  # each line as its page arrives
+        printer.line(item)
 
 
-def _flow_shape(node: Any, key: str = "") -> Any:
-    """The flow with every value masked but `type` (an enum) and `null`."""
+async def _invoke_async(
+    client: AsyncClient,
+    operation: Operation[Any],
+    params: dict[str, Any],
+    call: CallOptions,
+    object_id: str | None,
+    walk: bool,
+    printer: _Printer,
+) -> None:
+    if not operation.lists:
+        printer.one(await operation.call_async(client, params, call, object_id))
+        return
+    page = await operation.list_async(client, params, call)
+    if not walk:
+        printer.page(page)
+        return
+    async for item in page.auto_paging_iter():
+        printer.line(item)
+
+
+# ---------------------------------------------------------------------------------------
+# What reaches stdout
+#
+# Every object is printed whole, as Stripe sent it (`to_dict()`). `--mask` hides what
+# the model declares secret, as its `repr` does, for output meant to be shared: a
+# field made with `attrs.field(repr=masked)` (a session's `url`, a configuration's
+# `login_page.url`, its `metadata` values) prints "***" (a map keeps its keys), a
+# model that shows only its shape (a session's `flow`) keeps its `type`s and nulls,
+# and everything else goes through `mask_value`, so an unknown field or an expanded
+# object holding a portal url or a key is hidden too.
+
+_MAX_DEPTH = 8  # models nest a few levels; a self-referencing one must not loop
+
+
+def _object_data(model: Model, *, masked: bool = False) -> dict[str, Any]:
+    """`model` as JSON data: all of it, or masked for sharing (see the module)."""
+    data = model.to_dict()
+    return _masked(model, data) if masked else data
+
+
+def _object_json(model: Model, *, masked: bool = False) -> str:
+    """`model` as the command prints one object: indented JSON."""
+    return json.dumps(_object_data(model, masked=masked), indent=2)
+
+
+def _line_json(model: Model, *, masked: bool = False) -> str:
+    """`model` on one line, as `list --all` prints each object (JSON lines)."""
+    return json.dumps(_object_data(model, masked=masked))
+
+
+def _page_json(page: Page[Any] | AsyncPage[Any], *, masked: bool = False) -> str:
+    """A page as Stripe's list object: `object`, `data`, `has_more` and `url`, indented."""
+    data = [_object_data(item, masked=masked) for item in page.data]
+    listed = {"object": "list", "data": data, "has_more": page.has_more, "url": page.url}
+    return json.dumps(listed, indent=2)
+
+
+def _masked(model: Model, data: dict[str, Any]) -> dict[str, Any]:
+    fields = {field.name: field for field in attrs.fields(type(model))}  # type: ignore[arg-type]
+    shown: dict[str, Any] = {}
+    for key, value in data.items():
+        field = fields.get(key)
+        held = getattr(model, key) if field is not None else None
+        if isinstance(held, Model) and type(held)._MASK_VALUES:
+            shown[key] = _shape(value)
+        elif field is not None and callable(field.repr):
+            shown[key] = _hidden(value)
+        elif isinstance(held, Model) and isinstance(value, dict):
+            shown[key] = _masked(held, value)
+        elif isinstance(held, list) and isinstance(value, list) and len(held) == len(value):
+            shown[key] = [
+                _masked(item, raw)
+                if isinstance(item, Model) and isinstance(raw, dict)
+                # an item that is no model: masked like any other value
+                else mask_value(raw)
+                for item, raw in zip(held, value, strict=True)
+            ]
+        else:
+            shown[key] = mask_value(value)
+    return shown
+
+
+def _hidden(value: Any) -> Any:
+    """A secret value as `--mask` prints it: `"***"`; a map keeps its keys; null stays."""
+    if value is None or value == "":
+        return value
+    if isinstance(value, dict):
+        return dict.fromkeys(value, "***")
+    return "***"
+
+
+def _shape(node: Any, key: str = "") -> Any:
+    """Every value masked but `type` (an enum) and `null`: what a shape-only model shows."""
     if isinstance(node, dict):
-        return {k: _flow_shape(v, k) for k, v in node.items()}
+        return {k: _shape(v, k) for k, v in node.items()}
     if isinstance(node, list):
-        return [_flow_shape(item) for item in node]
+        return [_shape(item) for item in node]
     if node is None or (key == "type" and isinstance(node, str)):
         return node
     return "***"
+
+
+def _masked_paths(model: type[Model], prefix: str = "", depth: int = 0) -> list[str]:
+    """The dotted paths `--mask` hides in `model` (`login_page.url`), for `--help`."""
+    try:
+        hints = typing.get_type_hints(model)
+    except (NameError, TypeError):  # an annotation only a type checker can resolve
+        hints = {}
+    paths: list[str] = []
+    for field in attrs.fields(model):  # type: ignore[arg-type]
+        path = prefix + field.name
+        if callable(field.repr):
+            paths.append(path)
+        elif depth < _MAX_DEPTH:
+            for inner in _models_in(hints.get(field.name)):
+                paths += _masked_paths(inner, path + ".", depth + 1)
+    return paths
+
+
+def _models_in(hint: Any) -> Iterator[type[Model]]:
+    """The model classes a type hint names: `LoginPage | None`, `list[FeatureProduct]`."""
+    if isinstance(hint, type) and issubclass(hint, Model):
+        yield hint
+    for arg in typing.get_args(hint):
+        yield from _models_in(arg)
 
 
 # ---------------------------------------------------------------------------------------
@@ -673,12 +994,15 @@ def _run(args: argparse.Namespace) -> None:
     if args.command == "plugins":
         _print_plugins(disabled)
         return
-    # Chosen here, not by the client, so that a failed call's report can show it.
-    args.idempotency_key = args.idempotency_key or new_idempotency_key()
+    if args.operation.method == "POST":
+        # Chosen here, not by the client, so that a failed call's report can show it.
+        args.idempotency_key = args.idempotency_key or new_idempotency_key()
+    printer = _Printer(
+        sys.stdout, masked=args.mask, url_only=bool(getattr(args, "show_url", False))
+    )
     # stdout is for the result: a plugin's prints go to (masked) stderr meanwhile.
     with _logs_to(sys.stderr, args.log_level), contextlib.redirect_stdout(sys.stderr):
-        session = _create(args, disabled)
-    print(session.url if args.show_url else session_json(session, masked=args.mask))
+        _send(args, disabled, printer)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -703,10 +1027,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         except StripeError as exc:
             _report_stripe_error(exc, getattr(args, "idempotency_key", None))
             return EXIT_API
+        except BrokenPipeError:  # `... | head`: the reader has all it wants
+            _drop_stdout()
+            return EXIT_OK
         except Exception as exc:  # a plugin's bug (or ours): masked, never a raw traceback
             _report_unexpected(exc, debug=getattr(args, "log_level", None) == "debug")
             return EXIT_INTERNAL
     return EXIT_OK
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit cannot fail again."""
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _report_unexpected(exc: Exception, *, debug: bool) -> None:

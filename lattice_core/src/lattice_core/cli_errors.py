@@ -11,7 +11,8 @@ cus_...` or `-d "flow_data[subscription_cancel][subscription]=sub_..."`.
 error holds in its message alone, are read from the text.
 
 Flags are made from the same table: `flag_params` is every top-level param
-that holds a value or a list of values.
+that holds a value or a list of values. Each function takes the table of the
+operation the command sends (`table`); without one, it is the session's create.
 
 Errors about an option rather than a param (`ConfigurationError`, whose
 `option` names it, and the per-call `stripe_account` / `idempotency_key`
@@ -37,16 +38,19 @@ from .wording import count, with_article
 
 __all__ = [
     "OPTION_FLAGS",
+    "example_leaf",
     "explain",
     "explain_configuration",
     "flag_of",
     "flag_params",
     "option_message",
+    "placeholder",
 ]
 
 # Exactly one of them names whom the session is for (a rule beside the table).
 _OWNERS = ("customer", "customer_account")
 _MISSING: Any = object()
+_TEXT = Rule("string")
 
 
 @functools.cache
@@ -55,10 +59,14 @@ def _rule() -> Rule:
 
 
 @functools.cache
-def flag_params() -> tuple[tuple[str, Rule], ...]:
-    """The top-level params that get a flag: those holding a value or a list of values."""
+def flag_params(table: Rule | None = None) -> tuple[tuple[str, Rule], ...]:
+    """The top-level params that get a flag: those holding a value or a list of values.
+
+    Args:
+        table: The operation's params rule (default: the session's create).
+    """
     found = []
-    for name, rule in _rule().fields.items():
+    for name, rule in (table or _rule()).fields.items():
         item = rule.items if rule.kind == "array" else rule
         if item is not None and item.kind in ("string", "integer"):
             found.append((name, rule))
@@ -70,12 +78,15 @@ def flag_of(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-def explain(error: InvalidParamsError, params: Mapping[str, Any]) -> InvalidParamsError:
+def explain(
+    error: InvalidParamsError, params: Mapping[str, Any], table: Rule | None = None
+) -> InvalidParamsError:
     """`error` worded for the command line, `param` in form spelling.
 
     Args:
         error: What the validator (or the form decoder's type coercion) raised.
         params: The decoded params that were checked.
+        table: The params rule they were checked against (default: the session's create).
 
     Returns:
         A new `InvalidParamsError` with the same `reason`.
@@ -86,39 +97,38 @@ def explain(error: InvalidParamsError, params: Mapping[str, Any]) -> InvalidPara
         message = option_message(error.message, error.param)
         return InvalidParamsError(message, param=error.param, reason=error.reason)
     form = form_param(error.param)
-    message = _message(error, form, params)
+    message = _message(error, form, params, table or _rule())
     return InvalidParamsError(message, param=form, reason=error.reason)
 
 
-def _message(error: InvalidParamsError, form: str, params: Mapping[str, Any]) -> str:
+def _message(error: InvalidParamsError, form: str, params: Mapping[str, Any], table: Rule) -> str:
     reason = error.reason
-    rule = _rule_at(form)
+    rule = _rule_at(form, table)
     value = _value_at(params, form)
-    if reason == "exclusive":
-        one, other = (flag_of(name) for name in _OWNERS)
-        return f"{one} and {other} are mutually exclusive: pass exactly one of them."
+    if reason == "exclusive":  # the check names the pair: named here by their flags
+        return _flagged(error.message, table)
     if reason == "unknown":
-        return _unknown(error.message, form)
+        return _unknown(error.message, form, table)
     if rule is None:  # a flow type a plugin added, or a check the table does not drive
         return _translated(error.message, error.param or "", form)
     if reason in ("required", "requires"):
         if value is not _MISSING and value is not None:
-            return f"{form} is empty; pass {_what(rule)}: {_fix(form, rule)}."
-        if form in _OWNERS:
+            return f"{form} is empty; pass {_what(rule)}: {_fix(form, rule, table)}."
+        if form in _OWNERS and all(name in table.fields for name in _OWNERS):
             (owner, owner_rule), (other, other_rule) = (
-                (name, _rule_at(name) or rule) for name in _OWNERS
+                (name, _rule_at(name, table) or rule) for name in _OWNERS
             )
             return (
-                f"{owner} is required: pass {_how(owner, owner_rule)}; for an Accounts v2 "
+                f"{owner} is required: pass {_how(owner, owner_rule, table)}; for an Accounts v2 "
                 f"account, {flag_of(other)} {_placeholder(other, other_rule)} instead."
             )
         when = ""
         if reason == "requires":
             parent = _parent(form)
             when = f" when {parent}[type] is {_shown(_value_at(params, f'{parent}[type]'))}"
-        return f"{form} is required{when}; pass {_fix(form, rule)}."
+        return f"{form} is required{when}; pass {_fix(form, rule, table)}."
     if reason == "type":
-        return _wrong_type(form, rule, value)
+        return _wrong_type(form, rule, value, table)
     if reason == "enum" and rule.enum is not None:
         near = _DID_YOU_MEAN.search(error.message)  # a listed value: safe to repeat
         hint = " Did you mean " + near[1].strip("'") + "?" if near else ""
@@ -127,33 +137,43 @@ def _message(error: InvalidParamsError, form: str, params: Mapping[str, Any]) ->
         got = f", got {len(value)}" if isinstance(value, str) else ""
         return f"{form} must be at most {count(rule.max_length, 'character')}{got}."
     if reason == "non_empty" and rule.items is not None:
-        return f"{form} needs at least one item: pass {_fix(form, rule)}."
+        return f"{form} needs at least one item: pass {_fix(form, rule, table)}."
     if reason == "url":
-        return f"{form} must be {_what(rule)}: {_fix(form, rule)}."
+        return f"{form} must be {_what(rule)}: {_fix(form, rule, table)}."
     return _translated(error.message, error.param or "", form)
 
 
-def _wrong_type(form: str, rule: Rule, value: Any) -> str:
+def _wrong_type(form: str, rule: Rule, value: Any, table: Rule) -> str:
     if rule.kind == "object":
         if _leaves(form, rule):
-            return f"{form} takes nested keys, not a value: pass {_fix(form, rule)}."
+            return f"{form} takes nested keys, not a value: pass {_fix(form, rule, table)}."
         keys = ", ".join(rule.fields)
         return f'{form} takes nested keys, not a value: -d "{form}[KEY]=VALUE", KEY one of: {keys}.'
     if rule.kind == "array":
-        return f"{form} is a list: pass {_fix(form, rule)}, once per item."
+        return f"{form} is a list: pass {_fix(form, rule, table)}, once per item."
     if rule.kind == "integer" and isinstance(value, str):
-        return f"{form} must be a whole number: pass {_how(form, rule)}."
+        return f"{form} must be a whole number: pass {_how(form, rule, table)}."
     if isinstance(value, (Mapping, list)):
-        return f"{form} takes a single value, not nested keys or a list: pass {_how(form, rule)}."
-    return f"{form} must be {_what(rule)}: pass {_how(form, rule)}."
+        how = _how(form, rule, table)
+        return f"{form} takes a single value, not nested keys or a list: pass {how}."
+    return f"{form} must be {_what(rule)}: pass {_how(form, rule, table)}."
 
 
-def _unknown(message: str, form: str) -> str:
+def _flagged(message: str, table: Rule) -> str:
+    """`message` with each top-level param that has a flag named by it (`--customer`)."""
+    names = sorted((name for name, _ in flag_params(table)), key=len, reverse=True)
+    if not names:
+        return message
+    pattern = re.compile(r"(?<![\w\[-])(" + "|".join(map(re.escape, names)) + r")\b")
+    return pattern.sub(lambda found: flag_of(found[1]), message)
+
+
+def _unknown(message: str, form: str, table: Rule) -> str:
     parent = _parent(form)
-    holder = _rule_at(parent) if parent else _rule()
+    holder = _rule_at(parent, table) if parent else table
     where = f"in {parent}" if parent else "at the top level"
     text = f"{form} is not a parameter {where}"
-    places = _did_you_mean(message, parent, holder)
+    places = _did_you_mean(message, parent, holder, table)
     if places:
         text += f"; did you mean {' or '.join(places)}?"
     else:
@@ -167,7 +187,7 @@ _DID_YOU_MEAN = re.compile(r"Did you mean (.+?)\?")
 _QUOTED = re.compile(r"'([^']+)'")
 
 
-def _did_you_mean(message: str, parent: str, holder: Rule | None) -> list[str]:
+def _did_you_mean(message: str, parent: str, holder: Rule | None, table: Rule) -> list[str]:
     """The places the validator suggests, in form spelling (`[i]` becomes `[0]`).
 
     It names a neighbour by its name alone and any other place by its full path.
@@ -179,7 +199,7 @@ def _did_you_mean(message: str, parent: str, holder: Rule | None) -> list[str]:
     for place in _QUOTED.findall(found[1]):
         if holder is not None and parent and place in holder.fields:
             places.append(f"{parent}[{place}]")
-        elif any(name == place for name, _ in flag_params()):
+        elif any(name == place for name, _ in flag_params(table)):
             places.append(f"{place} ({flag_of(place)})")
         else:
             places.append(form_param(place.replace("[i]", "[0]")))
@@ -205,8 +225,8 @@ def _parent(form: str) -> str:
     return form.rpartition("[")[0]
 
 
-def _rule_at(form: str) -> Rule | None:
-    rule: Rule | None = _rule()
+def _rule_at(form: str, table: Rule) -> Rule | None:
+    rule: Rule | None = table
     for segment in form_segments(form):
         if rule is None:
             return None
@@ -214,6 +234,8 @@ def _rule_at(form: str) -> Rule | None:
             rule = rule.items if segment == "" or segment.isdigit() else None
         elif rule.kind == "object":
             rule = rule.fields.get(segment)
+        elif rule.kind == "map":
+            rule = rule.values or _TEXT
         else:
             return None
     return rule
@@ -254,15 +276,21 @@ def _what(rule: Rule) -> str:
         return rule.what
     if rule.enum is not None:
         return "one of: " + ", ".join(rule.enum)
-    return {"integer": "an integer", "array": "a list", "object": "nested keys"}.get(
-        rule.kind, "a value"
-    )
+    return {
+        "integer": "an integer",
+        "boolean": "true or false",
+        "array": "a list",
+        "object": "nested keys",
+        "map": "keys and values",
+    }.get(rule.kind, "a value")
 
 
 def _placeholder(form: str, rule: Rule) -> str:
     """A value to show in a fix: the table's example (`cus_...` for an id) or a name for one."""
     if rule.kind == "integer":
         return "N"
+    if rule.kind == "boolean":
+        return "true"
     example = _EXAMPLE.search(rule.what)
     if example is not None:
         prefix = _ID.fullmatch(example[1])
@@ -282,23 +310,49 @@ def _leaves(form: str, rule: Rule) -> list[tuple[str, Rule]]:
             if sub.required:
                 found += _leaves(f"{form}[{key}]", sub)
         return found
+    if rule.kind == "map":
+        return [(f"{form}[KEY]", rule.values or _TEXT)]
     return [(form, rule)]
 
 
-def _how(form: str, rule: Rule) -> str:
+def _how(form: str, rule: Rule, table: Rule) -> str:
     """The flag or `-d` that gives `form` a value."""
     value = _placeholder(form, rule)
     data = f'-d "{form}={value}"' if "[" in form else f"-d {form}={value}"
     top = form.removesuffix("[]")
-    if "[" not in top and any(name == top for name, _ in flag_params()):
+    if "[" not in top and any(name == top for name, _ in flag_params(table)):
         return f"{flag_of(top)} {value} (or {data})"
     return data
 
 
-def _fix(form: str, rule: Rule) -> str:
+def example_leaf(form: str, rule: Rule) -> tuple[str, Rule] | None:
+    """One value to give so that `form` is sent: of an object, its key needing fewest values.
+
+    `features[invoice_history][enabled]` for a configuration's `features`, where any
+    one feature will do; `None` when `rule` holds nothing that takes a value.
+    """
+    if rule.kind == "object":
+        options = [_leaves(f"{form}[{key}]", sub) for key, sub in rule.fields.items()]
+        options = [leaves for leaves in options if leaves]
+        return min(options, key=len)[0] if options else None
+    leaves = _leaves(form, rule)
+    return leaves[0] if leaves else None
+
+
+def placeholder(form: str, rule: Rule) -> str:
+    """A value to show for `form` in an example: `cus_...`, `N`, `true`, `NAME`."""
+    return _placeholder(form, rule)
+
+
+def _fix(form: str, rule: Rule, table: Rule) -> str:
     """What to pass for `form`: each value it needs, and the choices of enum ones."""
-    leaves = _leaves(form, rule) or [(f"{form}[KEY]", Rule("string"))]
-    text = " ".join(_how(leaf, sub) for leaf, sub in leaves)
+    leaves = _leaves(form, rule)
+    example = example_leaf(form, rule) if not leaves and rule.kind == "object" else None
+    if example is not None:  # any one of its keys will do
+        keys = ", ".join(rule.fields)
+        return f"one of its keys, e.g. {_how(*example, table)} ({form} takes: {keys})"
+    leaves = leaves or [(f"{form}[KEY]", _TEXT)]
+    text = " ".join(_how(leaf, sub, table) for leaf, sub in leaves)
     choices = [f"{leaf} is one of: {', '.join(sub.enum)}" for leaf, sub in leaves if sub.enum]
     return text + (f" ({'; '.join(choices)})" if choices else "")
 
