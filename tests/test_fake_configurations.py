@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,6 +27,7 @@ from lattice_core import (
 from lattice_core.billing_portal import Configuration, Session
 from lattice_core.encoding import encode_form
 from lattice_core.testing import AsyncStubTransport, FakeStripe, LoopbackServer, StubTransport
+from lattice_core.testing.fake_base import shape_of
 
 from .harness import API_KEY
 
@@ -373,6 +375,69 @@ def test_raw_requests_are_coerced_and_checked_like_stripe() -> None:
     assert (status, body["error"]["param"]) == (400, "active")
     assert body["error"]["message"] == "Invalid boolean: active."
     assert len(fake.configurations) == 1
+
+
+def test_every_raw_answer_has_every_key_and_decodes() -> None:
+    fake = FakeStripe()
+    full = {
+        "features": {
+            "subscription_update": {
+                "enabled": True,
+                "products": [{"product": "prod_1", "prices": ["p"]}],
+            },
+            "subscription_pause": {
+                "duration": {"type": "interval_options", "interval_options": [{"interval": "week"}]}
+            },
+        },
+        "business_profile": {"privacy_policy_url": "https://example.com/privacy"},
+    }
+    status, made = _raw(fake, "POST", PATH, full)
+    assert status == 200
+    answers = [
+        made,
+        _raw(fake, "GET", f"{PATH}/{made['id']}")[1],
+        _raw(
+            fake, "POST", f"{PATH}/{made['id']}", {"business_profile": {"privacy_policy_url": ""}}
+        )[1],
+        *_raw(fake, "GET", PATH)[1]["data"],
+    ]
+
+    def keys(shape: Any, value: Any) -> None:
+        if isinstance(shape, dict) and isinstance(value, dict):
+            assert set(shape) <= set(value)
+            for key, sub in shape.items():
+                keys(sub, value[key])
+        elif isinstance(shape, list) and isinstance(value, list):
+            for item in value:
+                keys(shape[0], item)
+
+    for answer in answers:
+        keys(shape_of(Configuration), answer)
+        assert Configuration.from_dict(answer).id in {made["id"], DEFAULT}
+    pause = Configuration.from_dict(made).features.subscription_pause
+    assert pause is not None
+    assert pause.duration.interval_options[0].interval_count == 1  # Stripe's default
+    assert answers[2]["business_profile"]["privacy_policy_url"] is None
+
+
+def test_configurations_made_from_many_threads_are_all_kept() -> None:
+    fake = FakeStripe()
+    with LoopbackServer(fake) as server:
+
+        def make() -> None:
+            with Client(API_KEY, transport="requests", base_url=server.url) as client:
+                for _ in range(5):
+                    Configuration.create(client, {"features": FEATURES})
+
+        threads = [threading.Thread(target=make) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with Client(API_KEY, transport="requests", base_url=server.url) as client:
+            walked = [c.id for c in Configuration.list(client, {"limit": 7}).auto_paging_iter()]
+    assert len(walked) == len(set(walked)) == 31
+    assert walked == [c["id"] for c in reversed(fake.configurations)]
 
 
 # -- sessions --------------------------------------------------------------------------
