@@ -7,9 +7,11 @@ loopback HTTP), and once as the console script. The commands are made from
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -356,6 +358,27 @@ def test_mask_hides_the_login_page_url_in_pages_and_lines(served: Served, run: R
     assert json.loads(lines.stdout.splitlines()[0])["login_page"]["url"] == "***"
 
 
+class _ClosedPipe(io.StringIO):
+    """A stdout whose reader has gone (`... | head -n 1`)."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_a_reader_that_stops_early_ends_the_walk_quietly(
+    served: Served, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake, url = served
+    make(run, url)
+    before = len(fake.requests)
+    monkeypatch.setattr(sys, "stdout", _ClosedPipe())
+    code = lattice_cli.main(
+        [*GROUP, "list", "--all", "--limit", "1", "--api-key", API_KEY, "--api-base", url]
+    )
+    assert code == 0
+    assert len(fake.requests) == before + 1  # no page fetched after the reader left
+
+
 # ---------------------------------------------------------------------------------------
 # Help, and the commands made from the declarations
 
@@ -374,6 +397,9 @@ def test_help_reads_well(run: Run, operation: str) -> None:
     assert ("  ID  " in text) is (operation in ("retrieve", "update"))
     assert ("--idempotency-key" in text) is (operation in ("create", "update"))
     assert ("--limit N" in text and "--all" in text) is (operation == "list")
+    if operation == "list":
+        assert "--limit N             an integer from 1 to 100" in text
+        assert "Other params with -d in Stripe's form spelling." in text
     assert "%" not in text.replace("%%", "")  # argparse formatted every help
     assert_nothing_secret(text, "help")
 

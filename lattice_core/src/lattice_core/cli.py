@@ -301,23 +301,26 @@ def _add_operation(
     shows_url = "url" in _field_names(resource.model)
     if operation.lists:
         printed = (
-            'the page as JSON ({"object": "list", "data": [...], "has_more": ..., "url": ...});'
+            'the page as JSON:\n  {"object": "list", "data": [...], "has_more": ..., "url": ...}'
             f"\n--all walks every page instead and prints one {noun.rpartition(' ')[2]} a line "
             "(JSON lines)"
         )
     else:
         printed = "it as JSON" + (", url included" if shows_url else "")
+    table = operation.rule(())
     note = _NOTES.get(key, "")
-    nested = "nested" if note else "Nested"
+    if any(rule.kind in ("object", "map") for rule in table.fields.values()):
+        data = "nested params with -d in Stripe's bracket form."
+    else:
+        data = "other params with -d in Stripe's form spelling."
     parser = actions.add_parser(
         operation.name,
         help=f"{verb} {what}.",
         description=f"{verb} {what} {where} and print {printed}.\n"
-        f"{note}{nested} params with -d in Stripe's bracket form.",
+        f"{note}{data if note else data[0].upper() + data[1:]}",
         epilog=_epilog(_exit_1(operation, noun)),
     )
     parser.set_defaults(operation=operation)
-    table = operation.rule(())
     params = parser.add_argument_group("parameters")
     if "{id}" in operation.path:
         prefix = operation.id_prefix or ""
@@ -441,6 +444,8 @@ def _flag_help(rule: Rule) -> str:
         words = "one of: " + ", ".join(item.enum)
     else:
         words = "an integer" if item.kind == "integer" else "a string"
+    if item.kind == "integer" and item.minimum is not None and item.maximum is not None:
+        words += f" from {item.minimum} to {item.maximum}"
     if rule.kind == "array":
         words += "; repeat for more"
     return words.replace("%", "%%")  # argparse formats help with %
