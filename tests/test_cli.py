@@ -29,6 +29,7 @@ from lattice_core import (
     ConfigurationError,
     InvalidParamsError,
     PluginInfo,
+    cli_parser,
     hookimpl,
 )
 from lattice_core import cli as lattice_cli
@@ -552,9 +553,9 @@ def test_max_retries_is_refused_by_the_parser_outside_the_clients_range(
 
 
 def test_max_retries_bounds_are_the_clients() -> None:
-    Client(API_KEY, transport=StubTransport(), max_retries=lattice_cli.MAX_RETRIES).close()
+    Client(API_KEY, transport=StubTransport(), max_retries=cli_parser.MAX_RETRIES).close()
     with pytest.raises(ConfigurationError) as info:
-        Client(API_KEY, transport=StubTransport(), max_retries=lattice_cli.MAX_RETRIES + 1)
+        Client(API_KEY, transport=StubTransport(), max_retries=cli_parser.MAX_RETRIES + 1)
     assert info.value.option == "max_retries"
 
 
@@ -1127,14 +1128,14 @@ def _value_for(action: Any) -> str:
 
 ONCE = [
     (command, action)
-    for command, action in _options(lattice_cli._build_parser())
-    if isinstance(action, lattice_cli._Once)
+    for command, action in _options(cli_parser.build_parser())
+    if isinstance(action, cli_parser._Once)
 ]
 
 
 def test_every_option_either_takes_one_value_once_or_is_meant_to_repeat() -> None:
-    for command, action in _options(lattice_cli._build_parser()):
-        if isinstance(action, lattice_cli._Once) or action.nargs == 0:  # a switch: no value
+    for command, action in _options(cli_parser.build_parser()):
+        if isinstance(action, cli_parser._Once) or action.nargs == 0:  # a switch: no value
             continue
         assert set(action.option_strings) & REPEATABLE, (command, action.option_strings)
     flags = {action.option_strings[0] for _, action in ONCE}
@@ -1504,9 +1505,7 @@ def test_every_client_option_has_a_flag_or_is_not_on_the_command_line() -> None:
     options |= {"force"}  # LoopbackServer's, for fake-stripe
     assert options - not_on_the_command_line == set(OPTION_FLAGS)
     flags = {
-        flag
-        for _, action in _options(lattice_cli._build_parser())
-        for flag in action.option_strings
+        flag for _, action in _options(cli_parser.build_parser()) for flag in action.option_strings
     }
     assert set(OPTION_FLAGS.values()) <= flags
 

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from lattice_core import cli as lattice_cli
+from lattice_core import cli_parser
 from lattice_core.billing_portal import RESOURCES, Configuration
 from lattice_core.billing_portal.configuration_rules import configuration_retrieve_rule
 from lattice_core.resources import Operation, Resource
@@ -434,7 +435,7 @@ def test_a_new_resource_needs_no_cli_plumbing(
         id_prefix="bpc_",
     )
     widget = Resource("billing_portal.widget", Configuration, {"retrieve": retrieve})
-    monkeypatch.setattr(lattice_cli, "RESOURCES", (*RESOURCES, widget))
+    monkeypatch.setattr(cli_parser, "RESOURCES", (*RESOURCES, widget))
     help_text = run("billing_portal", "widgets", "retrieve", "--help").stdout
     assert "Retrieve a portal widget" in help_text
     assert "the portal widget's id (bpc_...)" in help_text
