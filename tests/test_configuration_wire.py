@@ -24,6 +24,7 @@ from lattice_core.pagination import AsyncPage, Page
 from lattice_core.testing import AsyncStubTransport, StubTransport, json_response
 
 from .harness import API_KEY, Caller, Wire
+from .test_configuration_params import REFUSED
 
 FIXTURE = json.loads(
     (
@@ -309,3 +310,40 @@ def test_a_page_shows_its_size_not_its_items() -> None:
     assert repr(first) == f"Page(data=[1 items], has_more=False, url='{PATH}')"
     assert first.next_page() is None
     assert "s3cr3t" not in repr(first.data)
+
+
+# Every pre-flight rule of the tables' own tests (REFUSED), now through the public operations.
+
+
+def _public_call(operation: str, params: dict[str, Any]) -> tuple[Any, ...]:
+    """The positional arguments of `Configuration.<operation>` for `params`."""
+    return ("bpc_1", params) if operation in ("update", "retrieve") else (params,)
+
+
+@pytest.mark.parametrize(
+    ("operation", "params", "path", "reason"),
+    [case[1:] for case in REFUSED],
+    ids=[case[0] for case in REFUSED],
+)
+def test_each_pre_flight_rule_refuses_through_the_operation_with_nothing_sent(
+    operation: str, params: dict[str, Any], path: str, reason: str
+) -> None:
+    from lattice_core import Client
+
+    stub = StubTransport()
+    with Client(API_KEY, transport=stub) as client, pytest.raises(InvalidParamsError) as caught:
+        getattr(Configuration, operation)(client, *_public_call(operation, params))
+    assert (caught.value.param, caught.value.reason) == (path, reason), str(caught.value)
+    stub.assert_not_called()
+
+    async def main() -> InvalidParamsError:
+        astub = AsyncStubTransport()
+        async with AsyncClient(API_KEY, transport=astub) as aclient:
+            method = getattr(Configuration, operation + "_async")
+            with pytest.raises(InvalidParamsError) as refused:
+                await method(aclient, *_public_call(operation, params))
+        astub.assert_not_called()
+        return refused.value
+
+    refused = asyncio.run(main())
+    assert (refused.param, refused.reason) == (path, reason)
