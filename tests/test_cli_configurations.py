@@ -214,10 +214,10 @@ def test_list_all_keeps_the_filters_on_every_page(served: Served, run: Run) -> N
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (("retrieve", "../x"), "id must be an id such as 'bpc_123'"),
-        (("retrieve", "bpc_a/b"), "id must be an id such as 'bpc_123'"),
-        (("update", "bpc_a/b", "-d", "name=x"), "id must be an id such as 'bpc_123'"),
-        (("retrieve", "cus_123"), "id must be an id such as 'bpc_123'"),
+        (("retrieve", "../x"), "id must be a configuration id such as 'bpc_123'"),
+        (("retrieve", "bpc_a/b"), "id must be a configuration id such as 'bpc_123'"),
+        (("update", "bpc_a/b", "-d", "name=x"), "id must be a configuration id such as 'bpc_123'"),
+        (("retrieve", "cus_123"), "id must be a configuration id such as 'bpc_123'"),
         (("retrieve", ""), "got an empty string"),
         (
             ("create", "-d", "feature[invoice_history][enabled]=true"),
@@ -270,7 +270,7 @@ def test_bad_input_exits_2_naming_the_field_and_sends_nothing(
 def test_a_bad_id_is_named_before_the_key_is_looked_for(run: Run) -> None:
     result = run(*GROUP, "retrieve", "../x")
     assert result.returncode == 2
-    assert "id must be an id" in result.stderr
+    assert "id must be a configuration id" in result.stderr
     assert "no API key" not in result.stderr
 
 
@@ -472,5 +472,5 @@ def test_the_console_script_creates_updates_and_walks(served: Served) -> None:
     ]
     bad = cli(*GROUP, "retrieve", "bpc_a/b", *base)
     assert bad.returncode == 2
-    assert bad.stderr.startswith("lattice-stripe: error: id must be an id")
+    assert bad.stderr.startswith("lattice-stripe: error: id must be a configuration id")
     assert [method for method, *_ in fake.requests] == ["POST", "POST", "GET", "GET"]

@@ -24,6 +24,7 @@ from .model import Model
 from .pagination import AsyncPage, Page, decode_page
 from .rules import Rule
 from .validation import check_params
+from .wording import count, with_article
 
 if TYPE_CHECKING:
     from .billing_portal.rules import FlowType
@@ -96,6 +97,7 @@ class Operation(Generic[R]):
         if "{id}" not in self.path:
             return self.path
         prefix = self.id_prefix or ""
+        noun = self.result.OBJECT_NAME.rpartition(".")[2].replace("_", " ") or "object"
         example = f"{prefix}123" if prefix else "the object's id"
         if not isinstance(object_id, str):
             got = "None" if object_id is None else type(object_id).__name__
@@ -103,10 +105,11 @@ class Operation(Generic[R]):
                 f"id must be a str such as {example!r}, not {got}.", param="id", reason="type"
             )
         if not _ID.fullmatch(object_id) or not object_id.startswith(prefix):
-            shown = "an empty string" if not object_id else f"{len(object_id)} characters"
+            shown = "an empty string" if not object_id else count(len(object_id), "character")
             raise InvalidParamsError(
-                f"id must be an id such as {example!r}: {prefix or 'an id'} followed by "
-                f"letters, digits and '_' only; got {shown} that cannot be one.",
+                f"id must be {with_article(noun)} id such as {example!r}: {prefix or 'a prefix'} "
+                f"then letters, digits and '_' only; got {shown}, which cannot be one. "
+                "Nothing was sent.",
                 param="id",
                 reason="id",
             )
