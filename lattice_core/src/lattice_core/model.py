@@ -124,7 +124,9 @@ class Model:
         Raises:
             APIError: `data` does not have the model's shape.
         """
-        return structure_or_api_error(data, cls, cls._what(), depth_checked=True)
+        return structure_or_api_error(
+            data, cls, cls.OBJECT_NAME or cls.__name__, depth_checked=True
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Everything, unmasked, in Stripe's JSON shape (`extra` merged back in)."""

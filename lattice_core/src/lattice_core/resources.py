@@ -81,6 +81,21 @@ class Operation(Generic[R]):
     """What an id in the path starts with."""
     lists: bool = False
     """Whether it answers with a list (a page) of `result`s."""
+    _rules: dict[tuple[FlowType, ...], Rule] = attrs.field(
+        factory=dict, init=False, repr=False, alias="_rules"
+    )
+
+    def rule_for(self, flow_types: tuple[FlowType, ...] = ()) -> Rule:
+        """The params rule given the flow types plugins registered, made once for each set.
+
+        Args:
+            flow_types: The flow types plugins registered (a client's
+                `hooks.flow_types`).
+        """
+        found = self._rules.get(flow_types)
+        if found is None:
+            found = self._rules[flow_types] = self.rule(flow_types)
+        return found
 
     def path_for(self, object_id: str | None) -> str:
         """The path with `object_id` in it, checked so it cannot change the path.
@@ -126,7 +141,7 @@ class Operation(Generic[R]):
         Raises:
             InvalidParamsError: A param is wrong; the message names its path.
         """
-        return check_params(self.rule(flow_types), params, self.check)
+        return check_params(self.rule_for(flow_types), params, self.check)
 
     def prepare(
         self,
@@ -151,22 +166,14 @@ class Operation(Generic[R]):
             ConfigurationError: `client` is of the other kind.
             InvalidParamsError: A param, the id or an option is wrong.
         """
-        return self._prepare(client, params, options, object_id, want_async, self.result._decode)
-
-    def _prepare(
-        self,
-        client: Client | AsyncClient,
-        params: Mapping[str, Any],
-        options: CallOptions,
-        object_id: str | None,
-        want_async: bool,
-        decode: Callable[[dict[str, Any]], T],
-    ) -> Call[T]:
+        # Every call of every resource passes here: the steps are written out, not
+        # delegated, so a session's create costs no more calls than it must.
         if isinstance(client, Client if want_async else AsyncClient):
             raise self._wrong_client(want_async)
-        path = self.path_for(object_id)
-        checked = self.check_params(params, client.hooks.flow_types)
-        return client.prepare(self.method, path, checked, decode, **options)
+        path = self.path_for(object_id) if "{id}" in self.path else self.path
+        rule = self._rules.get(client.hooks.flow_types) or self.rule_for(client.hooks.flow_types)
+        checked = check_params(rule, params, self.check)
+        return client.prepare(self.method, path, checked, self.result._decode, **options)
 
     def call(
         self,
@@ -225,7 +232,10 @@ class Operation(Generic[R]):
         def decode(body: dict[str, Any]) -> tuple[list[R], bool, str]:
             return decode_page(self.result, body, self.result.OBJECT_NAME)
 
-        return self._prepare(client, params, options, None, want_async, decode)
+        if isinstance(client, Client if want_async else AsyncClient):
+            raise self._wrong_client(want_async)
+        checked = self.check_params(params, client.hooks.flow_types)
+        return client.prepare(self.method, self.path, checked, decode, **options)
 
     def list(self, client: Client, params: Mapping[str, Any], options: CallOptions) -> Page[R]:
         """The first page of a list through a `Client`; the page fetches the rest.
