@@ -210,7 +210,7 @@ def _send(args: argparse.Namespace, disabled: Sequence[str], printer: Printer) -
     A POST's `args.idempotency_key` must be set (the report shows it).
     """
     operation: Operation[Any] = args.operation
-    table = operation.rule(())
+    table = operation.rule_for()
     decoded = params_of(pairs_of(args, table), table)  # bad input before the key is looked for
     object_id: str | None = getattr(args, "id", None)
     if object_id is not None:

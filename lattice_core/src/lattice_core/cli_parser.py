@@ -233,7 +233,7 @@ def _add_operation(
         )
     else:
         printed = "it as JSON" + (", url included" if shows_url else "")
-    table = operation.rule(())
+    table = operation.rule_for()
     note = _NOTES.get(key, "")
     if any(rule.kind in ("object", "map") for rule in table.fields.values()):
         data = "nested params with -d in Stripe's bracket form."

@@ -131,7 +131,7 @@ class FakeResource:
 
     def rule(self, operation: Operation[Any]) -> Rule:
         """The table requests for `operation` are checked against."""
-        return operation.rule(())
+        return operation.rule_for()
 
     def serve(self, name: str, params: dict[str, Any], object_id: str | None) -> Answer:
         """Answer operation `name` with checked `params` (and the id in its path)."""
